@@ -1,0 +1,172 @@
+#ifndef OPENMM_AFFINITY_FORCE_H_
+#define OPENMM_AFFINITY_FORCE_H_
+
+#include "AffinityExport.h"
+#include "AffinityUnits.h"
+#include "openmm/Context.h"
+#include "openmm/Force.h"
+#include <map>
+#include <string>
+#include <vector>
+
+namespace AffinityPlugin {
+
+class PoseEnsemble;
+
+/**
+ * This class adds a learned binding energy to a System: a TorchScript model, run by
+ * LibTorch, that maps the positions of a protein–ligand complex to an energy.
+ *
+ * The model sees the particles added with addParticle(), in the order they were added, each
+ * with its atomic number and a flag telling whether it belongs to the ligand. Two model
+ * contracts are accepted, told apart by the signature of the model's forward method:
+ *
+ *  - forward(positions) -> energy, the OpenMM-Torch contract: positions is a [N,3] tensor in
+ *    nm and the atom types are baked into the model. If no particles were added, the model
+ *    sees every particle of the System, as a TorchForce would.
+ *  - forward(positions, atomic_numbers, ligand_mask) -> energy: positions [N,3] (or [B,N,3]
+ *    for a batch of poses), atomic_numbers an int64 tensor [N] and ligand_mask a bool
+ *    tensor [N]. One trained model then serves any complex.
+ *
+ * The energy is a scalar (or [B] for a batch) in the unit named by the model's string
+ * attribute energy_unit: "kJ/mol" (the default), "kcal/mol" or "kT". Energies in kT are
+ * converted with the temperature set by setTemperature(). Forces are -dE/dx, computed by
+ * autograd, and are applied only to the particles the model sees.
+ *
+ * The model is stored in the Force as the bytes of its file, so a System holding an
+ * AffinityForce serializes to XML with the model embedded.
+ *
+ * Properties (string name → string value, as OpenMM-Torch's TorchForce) tune how platforms
+ * run the model; unknown names are rejected when a Context is created. Recognised:
+ *  - "useCUDAGraphs" ("true"/"false"): capture the model call in a CUDA graph (CUDA only).
+ *  - "CUDAGraphWarmupSteps" (integer ≥ 1): calls run eagerly before capture.
+ *  - "poseBatchSize" (integer ≥ 0): poses per model call in computePoseEnergies(); 0 (the
+ *    default) chooses it from "poseMemoryBudgetMiB".
+ *  - "poseMemoryBudgetMiB" (number > 0): memory a batch of poses may use, default 1024.
+ */
+class OPENMM_EXPORT_AFFINITY AffinityForce : public OpenMM::Force {
+public:
+    /**
+     * Create an AffinityForce whose model is read from a TorchScript file.
+     *
+     * @param modelFile   the path of a file written by torch.jit.save (or torch::jit::Module::save)
+     * @param properties  platform properties, see the class description
+     * @throws OpenMMException if the file cannot be read
+     */
+    explicit AffinityForce(const std::string& modelFile,
+                           const std::map<std::string, std::string>& properties = {});
+    /**
+     * Create an AffinityForce from the bytes of a TorchScript file, as held in memory (for
+     * example the result of torch.jit.save into a buffer).
+     *
+     * @param modelBytes  the contents of a TorchScript file
+     * @param properties  platform properties, see the class description
+     */
+    static AffinityForce* fromModelBytes(const std::string& modelBytes,
+                                         const std::map<std::string, std::string>& properties = {});
+    /** Get the bytes of the TorchScript model this force evaluates. */
+    const std::string& getModelBytes() const {
+        return modelBytes;
+    }
+    /** Get the file the model was read from (empty if it was given as bytes). */
+    const std::string& getModelFile() const {
+        return modelFile;
+    }
+    /**
+     * Add a particle that the model sees.
+     *
+     * @param systemIndex   the index of the particle in the System
+     * @param atomicNumber  its atomic number, 1 to 118
+     * @param isLigand      whether it belongs to the ligand (true) or to the receptor (false)
+     * @return the index of the particle within this force, which is its row in the model's input
+     */
+    int addParticle(int systemIndex, int atomicNumber, bool isLigand);
+    /** Get the number of particles the model sees (0 means: every particle of the System). */
+    int getNumParticles() const {
+        return static_cast<int>(particles.size());
+    }
+    /**
+     * Get the parameters of a particle.
+     *
+     * @param index              the index of the particle within this force
+     * @param[out] systemIndex   its index in the System
+     * @param[out] atomicNumber  its atomic number
+     * @param[out] isLigand      whether it belongs to the ligand
+     */
+    void getParticleParameters(int index, int& systemIndex, int& atomicNumber, bool& isLigand) const;
+    /**
+     * Set the parameters of a particle. Atomic numbers and ligand flags may be changed in a
+     * Context with updateParametersInContext(); system indices may not.
+     */
+    void setParticleParameters(int index, int systemIndex, int atomicNumber, bool isLigand);
+    /** Get the atomic numbers of the particles, in force order. */
+    std::vector<int> getAtomicNumbers() const;
+    /** Get the ligand flags of the particles, in force order. */
+    std::vector<bool> getLigandMask() const;
+    /**
+     * Set the temperature, in K, used to convert energies of models that return kT and to
+     * define β = 1/(k_B T) for pose combinations. The default is 298.15 K.
+     */
+    void setTemperature(double kelvin);
+    /** Get the temperature, in K. */
+    double getTemperature() const {
+        return temperature;
+    }
+    /**
+     * Set whether the force uses periodic boundary conditions. When it does, each particle
+     * the model sees is moved to the periodic image nearest the centre of the ligand (or of
+     * the first particle, if there is no ligand) before the model is called, so that the model
+     * always sees a whole complex.
+     */
+    void setUsesPeriodicBoundaryConditions(bool periodic) {
+        periodicFlag = periodic;
+    }
+    /** Get whether the force uses periodic boundary conditions. */
+    bool usesPeriodicBoundaryConditions() const override {
+        return periodicFlag;
+    }
+    /** Set a platform property (see the class description). */
+    void setProperty(const std::string& name, const std::string& value);
+    /** Get the platform properties. */
+    const std::map<std::string, std::string>& getProperties() const {
+        return properties;
+    }
+    /**
+     * Copy the temperature, atomic numbers and ligand flags into a Context. The number of
+     * particles, their system indices and the model cannot be changed this way.
+     */
+    void updateParametersInContext(OpenMM::Context& context);
+    /**
+     * Evaluate the model for many poses of the complex, on the platform and device of a
+     * Context, without changing the Context's positions. Poses are scored in batches when
+     * the model declares supports_batch.
+     *
+     * @param context  a Context whose System holds this force
+     * @param poses    the poses; their atoms are this force's particles, in force order,
+     *                 with the same atomic numbers
+     * @return the energy of each pose, in kJ/mol
+     */
+    std::vector<double> computePoseEnergies(OpenMM::Context& context, const PoseEnsemble& poses) const;
+
+protected:
+    OpenMM::ForceImpl* createImpl() const override;
+
+private:
+    AffinityForce() = default;
+    struct ParticleInfo {
+        int systemIndex;
+        int atomicNumber;
+        bool isLigand;
+    };
+    void checkParticleIndex(int index) const;
+    std::string modelBytes;
+    std::string modelFile;
+    std::vector<ParticleInfo> particles;
+    std::map<std::string, std::string> properties;
+    double temperature = DefaultTemperature;
+    bool periodicFlag = false;
+};
+
+} // namespace AffinityPlugin
+
+#endif

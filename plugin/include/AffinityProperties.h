@@ -1,0 +1,29 @@
+#ifndef OPENMM_AFFINITY_PROPERTIES_H_
+#define OPENMM_AFFINITY_PROPERTIES_H_
+
+#include "AffinityExport.h"
+#include <map>
+#include <string>
+
+namespace AffinityPlugin {
+
+/**
+ * The platform properties of an AffinityForce, parsed and checked once. See AffinityForce
+ * for what each means.
+ */
+struct OPENMM_EXPORT_AFFINITY AffinityProperties {
+    bool useCUDAGraphs = false;
+    int cudaGraphWarmupSteps = 10;
+    int poseBatchSize = 0;
+    double poseMemoryBudgetMiB = 1024.0;
+    /**
+     * Parse a property map.
+     *
+     * @throws OpenMMException naming the property for an unknown name or a bad value
+     */
+    static AffinityProperties parse(const std::map<std::string, std::string>& properties);
+};
+
+} // namespace AffinityPlugin
+
+#endif

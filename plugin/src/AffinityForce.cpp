@@ -1,0 +1,111 @@
+#include "AffinityForce.h"
+#include "internal/AffinityForceImpl.h"
+#include "openmm/OpenMMException.h"
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace AffinityPlugin;
+using namespace OpenMM;
+
+namespace {
+
+std::string readModelFile(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw OpenMMException("AffinityForce: cannot open model file '" + file +
+                              "'; expected a readable TorchScript file (torch.jit.save)");
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
+void checkAtomicNumber(int index, int atomicNumber) {
+    if (atomicNumber < 1 || atomicNumber > 118) {
+        std::stringstream msg;
+        msg << "AffinityForce: particle " << index << " has atomic number " << atomicNumber << "; expected 1-118";
+        throw OpenMMException(msg.str());
+    }
+}
+
+} // namespace
+
+AffinityForce::AffinityForce(const std::string& file, const std::map<std::string, std::string>& props)
+    : modelBytes(readModelFile(file)), modelFile(file), properties(props) {
+}
+
+AffinityForce* AffinityForce::fromModelBytes(const std::string& bytes, const std::map<std::string, std::string>& props) {
+    if (bytes.empty())
+        throw OpenMMException("AffinityForce: the model bytes are empty; expected the contents of a TorchScript file");
+    AffinityForce* force = new AffinityForce();
+    force->modelBytes = bytes;
+    force->properties = props;
+    return force;
+}
+
+int AffinityForce::addParticle(int systemIndex, int atomicNumber, bool isLigand) {
+    checkAtomicNumber(getNumParticles(), atomicNumber);
+    particles.push_back({systemIndex, atomicNumber, isLigand});
+    return getNumParticles() - 1;
+}
+
+void AffinityForce::checkParticleIndex(int index) const {
+    if (index < 0 || index >= getNumParticles()) {
+        std::stringstream msg;
+        msg << "AffinityForce: particle index " << index << " is out of range; the force has " << getNumParticles()
+            << " particles";
+        throw OpenMMException(msg.str());
+    }
+}
+
+void AffinityForce::getParticleParameters(int index, int& systemIndex, int& atomicNumber, bool& isLigand) const {
+    checkParticleIndex(index);
+    systemIndex = particles[index].systemIndex;
+    atomicNumber = particles[index].atomicNumber;
+    isLigand = particles[index].isLigand;
+}
+
+void AffinityForce::setParticleParameters(int index, int systemIndex, int atomicNumber, bool isLigand) {
+    checkParticleIndex(index);
+    checkAtomicNumber(index, atomicNumber);
+    particles[index] = {systemIndex, atomicNumber, isLigand};
+}
+
+std::vector<int> AffinityForce::getAtomicNumbers() const {
+    std::vector<int> result;
+    for (const ParticleInfo& p : particles)
+        result.push_back(p.atomicNumber);
+    return result;
+}
+
+std::vector<bool> AffinityForce::getLigandMask() const {
+    std::vector<bool> result;
+    for (const ParticleInfo& p : particles)
+        result.push_back(p.isLigand);
+    return result;
+}
+
+void AffinityForce::setTemperature(double kelvin) {
+    if (!(kelvin > 0.0) || !std::isfinite(kelvin)) {
+        std::stringstream msg;
+        msg << "AffinityForce: temperature is " << kelvin << " K; expected a positive number of kelvin";
+        throw OpenMMException(msg.str());
+    }
+    temperature = kelvin;
+}
+
+void AffinityForce::setProperty(const std::string& name, const std::string& value) {
+    properties[name] = value;
+}
+
+void AffinityForce::updateParametersInContext(Context& context) {
+    dynamic_cast<AffinityForceImpl&>(getImplInContext(context)).updateParametersInContext(getContextImpl(context));
+}
+
+std::vector<double> AffinityForce::computePoseEnergies(Context& context, const PoseEnsemble& poses) const {
+    return dynamic_cast<AffinityForceImpl&>(getImplInContext(context)).computePoseEnergies(getContextImpl(context), poses);
+}
+
+ForceImpl* AffinityForce::createImpl() const {
+    return new AffinityForceImpl(*this);
+}

@@ -1,0 +1,60 @@
+#include "internal/AffinityForceImpl.h"
+#include "AffinityKernels.h"
+#include "AffinityProperties.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/internal/ContextImpl.h"
+#include <set>
+#include <sstream>
+
+using namespace AffinityPlugin;
+using namespace OpenMM;
+
+AffinityForceImpl::AffinityForceImpl(const AffinityForce& owner) : owner(owner) {
+}
+
+void AffinityForceImpl::initialize(ContextImpl& context) {
+    // Checks that hold on every platform are made once, here, before any kernel exists.
+    const System& system = context.getSystem();
+    std::set<int> seen;
+    for (int i = 0; i < owner.getNumParticles(); i++) {
+        int systemIndex, atomicNumber;
+        bool isLigand;
+        owner.getParticleParameters(i, systemIndex, atomicNumber, isLigand);
+        if (systemIndex < 0 || systemIndex >= system.getNumParticles()) {
+            std::stringstream msg;
+            msg << "AffinityForce: particle " << i << " has system index " << systemIndex
+                << "; expected 0-" << system.getNumParticles() - 1 << " (the System has "
+                << system.getNumParticles() << " particles)";
+            throw OpenMMException(msg.str());
+        }
+        if (!seen.insert(systemIndex).second) {
+            std::stringstream msg;
+            msg << "AffinityForce: particle " << i << " repeats system index " << systemIndex
+                << "; expected each system particle at most once";
+            throw OpenMMException(msg.str());
+        }
+    }
+    AffinityProperties::parse(owner.getProperties());
+    kernel = context.getPlatform().createKernel(CalcAffinityForceKernel::Name(), context);
+    kernel.getAs<CalcAffinityForceKernel>().initialize(system, owner);
+}
+
+double AffinityForceImpl::calcForcesAndEnergy(ContextImpl& context, bool includeForces, bool includeEnergy,
+                                              int groups) {
+    if ((groups & (1 << owner.getForceGroup())) == 0)
+        return 0.0;
+    return kernel.getAs<CalcAffinityForceKernel>().execute(context, includeForces, includeEnergy);
+}
+
+std::vector<std::string> AffinityForceImpl::getKernelNames() {
+    return {CalcAffinityForceKernel::Name()};
+}
+
+void AffinityForceImpl::updateParametersInContext(ContextImpl& context) {
+    kernel.getAs<CalcAffinityForceKernel>().copyParametersToContext(context, owner);
+    context.systemChanged();
+}
+
+std::vector<double> AffinityForceImpl::computePoseEnergies(ContextImpl& context, const PoseEnsemble& poses) {
+    return kernel.getAs<CalcAffinityForceKernel>().computePoseEnergies(context, poses);
+}

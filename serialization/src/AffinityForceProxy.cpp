@@ -1,0 +1,60 @@
+#include "AffinityForceProxy.h"
+#include "AffinityForce.h"
+#include "Base64.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/serialization/SerializationNode.h"
+#include <memory>
+
+using namespace AffinityPlugin;
+using namespace OpenMM;
+
+AffinityForceProxy::AffinityForceProxy() : SerializationProxy("AffinityForce") {
+}
+
+void AffinityForceProxy::serialize(const void* object, SerializationNode& node) const {
+    const AffinityForce& force = *reinterpret_cast<const AffinityForce*>(object);
+    node.setIntProperty("version", Version);
+    node.setStringProperty("name", force.getName());
+    node.setIntProperty("forceGroup", force.getForceGroup());
+    node.setBoolProperty("usesPeriodic", force.usesPeriodicBoundaryConditions());
+    node.setDoubleProperty("temperature", force.getTemperature());
+    node.setStringProperty("modelFile", force.getModelFile());
+    node.setLongProperty("modelSize", (long long) force.getModelBytes().size());
+    node.setStringProperty("model", base64Encode(force.getModelBytes()));
+    SerializationNode& particles = node.createChildNode("Particles");
+    for (int i = 0; i < force.getNumParticles(); i++) {
+        int systemIndex, atomicNumber;
+        bool isLigand;
+        force.getParticleParameters(i, systemIndex, atomicNumber, isLigand);
+        particles.createChildNode("Particle")
+            .setIntProperty("index", systemIndex)
+            .setIntProperty("z", atomicNumber)
+            .setBoolProperty("ligand", isLigand);
+    }
+    SerializationNode& properties = node.createChildNode("Properties");
+    for (const auto& [name, value] : force.getProperties())
+        properties.createChildNode("Property").setStringProperty("name", name).setStringProperty("value", value);
+}
+
+void* AffinityForceProxy::deserialize(const SerializationNode& node) const {
+    const int version = node.getIntProperty("version");
+    if (version != Version)
+        throw OpenMMException("AffinityForce: unsupported serialization version " + std::to_string(version) +
+                              "; expected " + std::to_string(Version));
+    const std::string bytes = base64Decode(node.getStringProperty("model"));
+    const long long size = node.getLongProperty("modelSize");
+    if ((long long) bytes.size() != size)
+        throw OpenMMException("AffinityForce: the embedded model decodes to " + std::to_string(bytes.size()) +
+                              " bytes; expected " + std::to_string(size) + " (the XML is truncated or corrupt)");
+    std::unique_ptr<AffinityForce> force(AffinityForce::fromModelBytes(bytes));
+    force->setName(node.getStringProperty("name", force->getName()));
+    force->setForceGroup(node.getIntProperty("forceGroup", 0));
+    force->setUsesPeriodicBoundaryConditions(node.getBoolProperty("usesPeriodic", false));
+    force->setTemperature(node.getDoubleProperty("temperature"));
+    for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
+        force->addParticle(particle.getIntProperty("index"), particle.getIntProperty("z"),
+                           particle.getBoolProperty("ligand"));
+    for (const SerializationNode& property : node.getChildNode("Properties").getChildren())
+        force->setProperty(property.getStringProperty("name"), property.getStringProperty("value"));
+    return force.release();
+}

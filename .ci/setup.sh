@@ -50,10 +50,11 @@ export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 
 AFFINITY_BUILD="${AFFINITY_BUILD:-$AFFINITY_ROOT/build}"
 export AFFINITY_BUILD
+mkdir -p "$AFFINITY_BUILD"
 if [ ! -f "$AFFINITY_BUILD/build.ninja" ]; then
     cmake -S "$AFFINITY_ROOT" -B "$AFFINITY_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DPython3_EXECUTABLE="$AFFINITY_ENV/bin/python" ${AFFINITY_CMAKE_ARGS:-} >"$AFFINITY_BUILD.configure.log" 2>&1 \
-        || { cat "$AFFINITY_BUILD.configure.log"; exit 1; }
+        -DPython3_EXECUTABLE="$AFFINITY_ENV/bin/python" ${AFFINITY_CMAKE_ARGS:-} >"$AFFINITY_BUILD/configure.log" 2>&1 \
+        || { cat "$AFFINITY_BUILD/configure.log"; exit 1; }
 fi
 cmake --build "$AFFINITY_BUILD"
 cmake --install "$AFFINITY_BUILD" >/dev/null

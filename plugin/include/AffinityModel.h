@@ -78,11 +78,20 @@ public:
      * @param atomicNumbers  int64 [N] (used by the second contract only)
      * @param ligandMask     bool [N] (used by the second contract only)
      * @param temperature    T in K, for models that return kT
+     * @param checkFinite    whether to check that every energy is finite; the check reads the
+     *                       result back to the host, which a CUDA graph capture cannot contain,
+     *                       so callers that capture check the replayed result themselves
      * @throws OpenMMException if the model fails, returns the wrong shape, or returns a
      *         non-finite energy
      */
     torch::Tensor energies(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
-                           const torch::Tensor& ligandMask, double temperature);
+                           const torch::Tensor& ligandMask, double temperature, bool checkFinite = true);
+    /**
+     * Throw an OpenMMException naming the first pose whose energy is not finite.
+     *
+     * @param energies  [B] energies as returned by energies()
+     */
+    void checkFinite(const torch::Tensor& energies) const;
 
 private:
     torch::Tensor callForward(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,

@@ -47,9 +47,9 @@ public:
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
     /**
      * Energies in kJ/mol, [B], of positions [B,N,3] in nm on this scorer's device and dtype;
-     * differentiable.
+     * differentiable. See AffinityModel::energies for checkFinite.
      */
-    torch::Tensor energies(const torch::Tensor& positions);
+    torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true);
     /**
      * Upload the positions of poses [first, first+count) to this scorer's device and dtype,
      * as a [count,N,3] tensor.
@@ -72,6 +72,11 @@ public:
      * @param budgetMiB  memory a batch may use, when the batch size is chosen
      */
     std::vector<double> poseEnergies(const PoseEnsemble& poses, int batchSize = 0, double budgetMiB = 1024.0);
+    /**
+     * The energy of every pose of positions [P,N,3] already on this scorer's device, in kJ/mol,
+     * evaluated in batches of `batch` poses without autograd graphs.
+     */
+    std::vector<double> batchedEnergies(const torch::Tensor& positions, int batch);
     /** Throw an OpenMMException unless the poses have this scorer's topology, are finite and not empty. */
     void checkPoses(const PoseEnsemble& poses, const std::string& who) const;
 
@@ -87,12 +92,18 @@ private:
 
 /**
  * Move each atom of positions [N,3] (nm) to the periodic image nearest the centre of the
- * ligand (made whole around its first atom first), or nearest atom 0 when there is no ligand, for OpenMM's reduced triclinic box
- * vectors box [3,3] (rows a, b, c). Lattice translations do not change gradients, so
- * forces computed from the imaged positions apply to the original ones.
+ * ligand (made whole around its first atom first), or nearest atom 0 when there is no
+ * ligand, for OpenMM's reduced triclinic box vectors box [3,3] (rows a, b, c). Lattice
+ * translations do not change gradients, so forces computed from the imaged positions apply to
+ * the original ones. Only device operations: no value is read back to the host.
+ *
+ * @param ligandAtoms  int64 indices of the ligand atoms (empty when there is no ligand)
  */
 OPENMM_EXPORT_AFFINITY torch::Tensor imageAroundLigand(const torch::Tensor& positions, const torch::Tensor& box,
-                                                      const torch::Tensor& ligandMask);
+                                                      const torch::Tensor& ligandAtoms);
+
+/** The int64 indices of the true entries of a ligand mask, on a device. */
+OPENMM_EXPORT_AFFINITY torch::Tensor ligandAtomIndices(const std::vector<bool>& ligandMask, const torch::Device& device);
 
 } // namespace AffinityPlugin
 

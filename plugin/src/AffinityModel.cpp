@@ -158,8 +158,19 @@ torch::Tensor AffinityModel::callForward(const torch::Tensor& positions, const t
     return energy.reshape({expectedCount});
 }
 
+void AffinityModel::checkFinite(const torch::Tensor& energies) const {
+    torch::Tensor finite = torch::isfinite(energies.detach());
+    if (finite.all().item<bool>())
+        return;
+    const int64_t bad = (~finite).nonzero()[0].item<int64_t>();
+    std::stringstream msg;
+    msg << "AffinityForce: the model from " << origin << " returned a non-finite energy ("
+        << energies[bad].item<double>() << ") for pose " << bad << "; expected a finite energy";
+    throw OpenMMException(msg.str());
+}
+
 torch::Tensor AffinityModel::energies(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
-                                      const torch::Tensor& ligandMask, double temperature) {
+                                      const torch::Tensor& ligandMask, double temperature, bool checkFinite) {
     TORCH_CHECK(positions.dim() == 3 && positions.size(2) == 3, "positions must be [B,N,3]");
     const int64_t numPoses = positions.size(0);
     torch::Tensor result;
@@ -173,14 +184,8 @@ torch::Tensor AffinityModel::energies(const torch::Tensor& positions, const torc
         result = torch::cat(perPose);
     }
     // One check per call: a non-finite energy would poison the integrator or a combination.
-    torch::Tensor finite = torch::isfinite(result.detach());
-    if (!finite.all().item<bool>()) {
-        const int64_t bad = (~finite).nonzero()[0].item<int64_t>();
-        std::stringstream msg;
-        msg << "AffinityForce: the model from " << origin << " returned a non-finite energy ("
-            << result[bad].item<double>() << ") for pose " << bad << "; expected a finite energy";
-        throw OpenMMException(msg.str());
-    }
+    if (checkFinite)
+        this->checkFinite(result);
     switch (energyUnit) {
     case EnergyUnit::KJPerMol:
         return result;

@@ -1,5 +1,7 @@
 #include "AffinityScorer.h"
+#include "DeviceMemory.h"
 #include "openmm/OpenMMException.h"
+#include <torch/csrc/autograd/autograd.h>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -48,8 +50,8 @@ void AffinityScorer::setTopology(const std::vector<int>& numbers, const std::vec
     ligandMask = maskTensor(mask, device);
 }
 
-torch::Tensor AffinityScorer::energies(const torch::Tensor& positions) {
-    return model.energies(positions, atomicNumbers, ligandMask, temperature);
+torch::Tensor AffinityScorer::energies(const torch::Tensor& positions, bool checkFinite) {
+    return model.energies(positions, atomicNumbers, ligandMask, temperature, checkFinite);
 }
 
 void AffinityScorer::checkPoses(const PoseEnsemble& poses, const std::string& who) const {
@@ -84,12 +86,30 @@ torch::Tensor AffinityScorer::uploadPoses(const PoseEnsemble& poses, int first, 
 }
 
 int64_t AffinityScorer::bytesPerPose(bool withGradient) {
-    // An estimate for models over atom pairs: a few dense [N,N,F] feature tensors of width
-    // F = 64, more when a graph is kept for the backward pass. Callers who know their model
-    // set the batch size instead.
     int64_t& cached = measuredBytesPerPose[withGradient ? 1 : 0];
-    if (cached == 0) {
-        const int64_t n = getNumAtoms();
+    if (cached > 0)
+        return cached;
+    // On a GPU, measure: the peak allocation of a probe batch, per pose. The probe's poses
+    // are copies of one arbitrary pose; memory does not depend on where the atoms are.
+    const int probe = 4;
+    const int64_t n = getNumAtoms();
+    torch::Tensor x = torch::rand({probe, n, 3}, torch::TensorOptions().dtype(dtype).device(device));
+    const int64_t measured = DeviceMemory::peakOf(device, [&] {
+        if (!withGradient) {
+            torch::NoGradGuard noGrad;
+            energies(x, false);
+            return;
+        }
+        torch::Tensor leaf = x.clone().requires_grad_(true);
+        torch::Tensor e = energies(leaf, false);
+        torch::autograd::grad({e.sum()}, {leaf});
+    });
+    if (measured > 0)
+        cached = std::max<int64_t>(1, measured / probe);
+    else {
+        // On the CPU there is no allocator to ask: estimate a few dense [N,N,64] feature
+        // tensors per pose, more when a graph is kept. Callers who know their model set the
+        // batch size instead.
         const int64_t element = torch::elementSize(dtype);
         cached = std::max<int64_t>(1, n * n * 64 * element * (withGradient ? 4 : 1) + n * 3 * element);
     }
@@ -108,17 +128,8 @@ int AffinityScorer::batchSize(int requested, double budgetMiB, bool withGradient
 std::vector<double> AffinityScorer::poseEnergies(const PoseEnsemble& poses, int requestedBatch, double budgetMiB) {
     checkPoses(poses, "computePoseEnergies");
     const int numPoses = poses.getNumPoses();
-    const int batch = batchSize(requestedBatch, budgetMiB, false);
-    torch::NoGradGuard noGrad;
-    std::vector<double> result;
-    result.reserve(numPoses);
-    for (int first = 0; first < numPoses; first += batch) {
-        const int count = std::min(batch, numPoses - first);
-        torch::Tensor energy = energies(uploadPoses(poses, first, count)).to(torch::kCPU, torch::kFloat64);
-        const double* values = energy.data_ptr<double>();
-        result.insert(result.end(), values, values + count);
-    }
-    return result;
+    // All poses go to the device in one transfer; batches are views of it.
+    return batchedEnergies(uploadPoses(poses, 0, numPoses), batchSize(requestedBatch, budgetMiB, false));
 }
 
 namespace {
@@ -136,12 +147,33 @@ torch::Tensor nearestImages(const torch::Tensor& positions, const torch::Tensor&
 
 } // namespace
 
+std::vector<double> AffinityScorer::batchedEnergies(const torch::Tensor& positions, int batch) {
+    torch::NoGradGuard noGrad;
+    // The energies stay on the device until every batch is done, so the GPU is not stalled by
+    // a read-back per batch.
+    const int numPoses = (int) positions.size(0);
+    std::vector<torch::Tensor> batches;
+    for (int first = 0; first < numPoses; first += batch)
+        batches.push_back(energies(positions.narrow(0, first, std::min(batch, numPoses - first)), false));
+    torch::Tensor energy = torch::cat(batches);
+    model.checkFinite(energy);
+    energy = energy.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(energy.data_ptr<double>(), energy.data_ptr<double>() + numPoses);
+}
+
 torch::Tensor AffinityPlugin::imageAroundLigand(const torch::Tensor& positions, const torch::Tensor& box,
-                                                const torch::Tensor& ligandMask) {
-    if (!ligandMask.any().item<bool>())
+                                                const torch::Tensor& ligandAtoms) {
+    if (ligandAtoms.numel() == 0)
         return nearestImages(positions, positions[0], box);
     // First make the ligand whole around its first atom, then centre everything on it.
-    const int64_t first = ligandMask.nonzero()[0][0].item<int64_t>();
-    torch::Tensor whole = nearestImages(positions, positions[first], box);
-    return nearestImages(whole, whole.index({ligandMask}).mean(0), box);
+    torch::Tensor whole = nearestImages(positions, positions.index_select(0, ligandAtoms.narrow(0, 0, 1))[0], box);
+    return nearestImages(whole, whole.index_select(0, ligandAtoms).mean(0), box);
+}
+
+torch::Tensor AffinityPlugin::ligandAtomIndices(const std::vector<bool>& ligandMask, const torch::Device& device) {
+    std::vector<int64_t> indices;
+    for (size_t i = 0; i < ligandMask.size(); i++)
+        if (ligandMask[i])
+            indices.push_back((int64_t) i);
+    return torch::tensor(indices, torch::kInt64).to(device);
 }

@@ -58,12 +58,13 @@ struct PoseDerivatives {
     torch::Tensor positionGradient;
 };
 
-PoseDerivatives differentiatePose(AffinityScorer& scorer, const PoseEnsemble& poses, int pose,
-                                  const Parameters& params, bool positionGradient) {
-    torch::Tensor x = scorer.uploadPoses(poses, pose, 1);
+// One pose of `all` ([P,N,3], on the scorer's device) evaluated with autograd.
+PoseDerivatives differentiatePose(AffinityScorer& scorer, const torch::Tensor& all, int pose, const Parameters& params,
+                                  bool positionGradient) {
+    torch::Tensor x = all.narrow(0, pose, 1);
     std::vector<torch::Tensor> inputs = params.tensors;
     if (positionGradient) {
-        x.requires_grad_(true);
+        x = x.clone().requires_grad_(true);
         inputs.push_back(x);
     }
     torch::Tensor energy = scorer.energies(x);
@@ -112,8 +113,9 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
                                     const CombinedGradientOptions& options, CombinedGradientResult& result) {
     std::vector<PoseDerivatives> perPose;
     std::vector<double> energies;
+    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
     for (int n = 0; n < poses.getNumPoses(); n++) {
-        perPose.push_back(differentiatePose(scorer, poses, n, params, options.positionGradients));
+        perPose.push_back(differentiatePose(scorer, all, n, params, options.positionGradients));
         energies.push_back(perPose.back().energy);
     }
     result = summarise(energies, combination, loss, scorer.getTemperature());
@@ -132,7 +134,9 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
 std::vector<torch::Tensor> twoPass(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
                                    const AffinityLoss& loss, const Parameters& params,
                                    const CombinedGradientOptions& options, CombinedGradientResult& result) {
-    std::vector<double> energies = scorer.poseEnergies(poses, options.batchSize, options.memoryBudgetMiB);
+    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+    std::vector<double> energies =
+        scorer.batchedEnergies(all, scorer.batchSize(options.batchSize, options.memoryBudgetMiB, false));
     result = summarise(energies, combination, loss, scorer.getTemperature());
     const torch::TensorOptions onDevice = torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice());
     const torch::Tensor g = torch::tensor(result.lossCoefficients, torch::kFloat64).to(onDevice);
@@ -142,9 +146,9 @@ std::vector<torch::Tensor> twoPass(AffinityScorer& scorer, const PoseEnsemble& p
     std::vector<torch::Tensor> positionGradients;
     for (int first = 0; first < poses.getNumPoses(); first += batch) {
         const int count = std::min(batch, poses.getNumPoses() - first);
-        torch::Tensor x = scorer.uploadPoses(poses, first, count);
+        torch::Tensor x = all.narrow(0, first, count);
         if (options.positionGradients)
-            x.requires_grad_(true);
+            x = x.clone().requires_grad_(true);
         torch::Tensor e = scorer.energies(x);
         axpy(total, 1.0, gradients(e, params.tensors, g.narrow(0, first, count), options.positionGradients));
         if (options.positionGradients)
@@ -167,8 +171,9 @@ std::vector<torch::Tensor> onePass(AffinityScorer& scorer, const PoseEnsemble& p
     std::vector<torch::Tensor> poseTerms = loss.hasPoseTerms() ? params.zeros() : std::vector<torch::Tensor>();
     std::vector<torch::Tensor> positionGradients;
     std::vector<double> energies;
+    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
     for (int n = 0; n < poses.getNumPoses(); n++) {
-        PoseDerivatives d = differentiatePose(scorer, poses, n, params, options.positionGradients);
+        PoseDerivatives d = differentiatePose(scorer, all, n, params, options.positionGradients);
         if (n == 0)
             reference = d.energy;
         const double exponent = kappa * d.energy;
@@ -211,8 +216,9 @@ void AffinityPlugin::forEachPoseGradient(AffinityScorer& scorer, const PoseEnsem
     scorer.checkPoses(poses, "forEachPoseGradient");
     torch::AutoGradMode gradMode(true);
     Parameters params(scorer);
+    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
     for (int n = 0; n < poses.getNumPoses(); n++) {
-        PoseDerivatives d = differentiatePose(scorer, poses, n, params, positionGradients);
+        PoseDerivatives d = differentiatePose(scorer, all, n, params, positionGradients);
         PoseGradient out;
         out.pose = n;
         out.energy = d.energy;

@@ -18,6 +18,7 @@ struct HostAffinityKernel::State {
     AffinityProperties properties;
     bool periodic;
     AffinityScorer scorer;
+    torch::Tensor ligandAtoms;
 };
 
 HostAffinityKernel::HostAffinityKernel(const std::string& name, const Platform& platform, bool alwaysDouble,
@@ -38,7 +39,8 @@ void HostAffinityKernel::initialize(const System& system, const AffinityForce& f
     AffinityScorer scorer(model, particles.atomicNumbers, particles.ligandMask, torch::kCPU, dtype,
                           force.getTemperature());
     state.reset(new State{std::move(particles), AffinityProperties::parse(force.getProperties()),
-                          force.usesPeriodicBoundaryConditions(), std::move(scorer)});
+                          force.usesPeriodicBoundaryConditions(), std::move(scorer), torch::Tensor()});
+    state->ligandAtoms = ligandAtomIndices(state->particles.ligandMask, torch::kCPU);
 }
 
 double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
@@ -64,10 +66,7 @@ double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, boo
         context.getPeriodicBoxVectors(a, b, c);
         torch::Tensor box = torch::tensor({a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]}, torch::kFloat64)
                                 .reshape({3, 3});
-        torch::Tensor mask = torch::tensor(std::vector<int64_t>(state->particles.ligandMask.begin(),
-                                                                state->particles.ligandMask.end()))
-                                 .to(torch::kBool);
-        x = imageAroundLigand(x, box, mask);
+        x = imageAroundLigand(x, box, state->ligandAtoms);
     }
     x = x.to(state->scorer.getDtype()).unsqueeze(0);
     if (!includeForces) {
@@ -94,6 +93,7 @@ void HostAffinityKernel::copyParametersToContext(ContextImpl& context, const Aff
     state->scorer.setTopology(updated.atomicNumbers, updated.ligandMask);
     state->scorer.setTemperature(force.getTemperature());
     state->particles = std::move(updated);
+    state->ligandAtoms = ligandAtomIndices(state->particles.ligandMask, torch::kCPU);
 }
 
 std::vector<double> HostAffinityKernel::computePoseEnergies(ContextImpl& context, const PoseEnsemble& poses) {

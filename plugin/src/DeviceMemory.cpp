@@ -1,0 +1,50 @@
+#include "DeviceMemory.h"
+#ifdef AFFINITY_TORCH_HAS_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+using namespace AffinityPlugin;
+
+#ifdef AFFINITY_TORCH_HAS_CUDA
+namespace {
+const c10::CachingAllocator::Stat& allocatedBytes(const torch::Device& device) {
+    static thread_local c10::CachingDeviceAllocator::DeviceStats stats;
+    stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)];
+}
+} // namespace
+#endif
+
+void DeviceMemory::resetPeak(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+}
+
+int64_t DeviceMemory::peak(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda())
+        return allocatedBytes(device).peak;
+#endif
+    return -1;
+}
+
+int64_t DeviceMemory::current(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda())
+        return allocatedBytes(device).current;
+#endif
+    return -1;
+}
+
+int64_t DeviceMemory::peakOf(const torch::Device& device, const std::function<void()>& work) {
+    if (!device.is_cuda()) {
+        work();
+        return -1;
+    }
+    const int64_t before = current(device);
+    resetPeak(device);
+    work();
+    return peak(device) - before;
+}

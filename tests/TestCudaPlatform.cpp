@@ -1,0 +1,183 @@
+// The CUDA platform against the Reference platform and the CPU: energies and forces in each
+// precision, a 1,000-step Langevin run with Reference spot checks, CUDA graphs on and off,
+// pose scoring, and the combined gradient on the GPU. Run with --platform CUDA; where no
+// CUDA platform is present the program exits 77 (skipped) with the reason printed.
+#include "AffinityForce.h"
+#include "GradientExport.h"
+#include "PoseEnsemble.h"
+#include "TestSupport.h"
+#include "openmm/Context.h"
+#include "openmm/LangevinMiddleIntegrator.h"
+#include "openmm/Platform.h"
+#include "openmm/State.h"
+#include "openmm/System.h"
+#include "openmm/VerletIntegrator.h"
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+#include <random>
+
+using namespace AffinityPlugin;
+using namespace OpenMM;
+using AffinityTest::model;
+
+namespace {
+
+struct Complex {
+    System system;
+    AffinityForce* force;
+    std::vector<Vec3> positions;
+};
+
+// A pocket of receptor atoms on a jittered grid and a ligand in its middle.
+Complex makeComplex(const std::string& modelFile, const std::map<std::string, std::string>& properties = {}) {
+    Complex c;
+    c.force = new AffinityForce(modelFile, properties);
+    std::mt19937 rng(3);
+    std::normal_distribution<double> jitter(0.0, 0.02);
+    const int elements[] = {6, 7, 8, 6, 16};
+    int index = 0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            for (int k = 0; k < 2; k++, index++) {
+                c.system.addParticle(0.0); // the receptor is held fixed
+                c.positions.push_back(Vec3(0.35 * i + jitter(rng), 0.35 * j + jitter(rng), 0.7 * k + jitter(rng)));
+                c.force->addParticle(index, elements[index % 5], false);
+            }
+    for (int l = 0; l < 6; l++, index++) {
+        c.system.addParticle(12.0);
+        const double angle = M_PI / 3 * l;
+        c.positions.push_back(Vec3(0.52 + 0.14 * std::cos(angle), 0.52 + 0.14 * std::sin(angle), 0.35));
+        c.force->addParticle(index, l == 0 ? 7 : 6, true);
+    }
+    c.system.addForce(c.force);
+    return c;
+}
+
+State evaluate(const System& system, const std::vector<Vec3>& positions, Platform& platform,
+               const std::map<std::string, std::string>& properties = {}) {
+    VerletIntegrator integrator(0.001);
+    Context context(system, integrator, platform, properties);
+    context.setPositions(positions);
+    return context.getState(State::Energy | State::Forces);
+}
+
+void requireAgreement(const State& actual, const State& expected, double tolerance) {
+    const double e = expected.getPotentialEnergy();
+    REQUIRE(std::abs(actual.getPotentialEnergy() - e) <= tolerance * std::max(1.0, std::abs(e)));
+    double scale = 1.0;
+    for (const Vec3& f : expected.getForces())
+        scale = std::max(scale, std::sqrt(f.dot(f)));
+    for (size_t i = 0; i < expected.getForces().size(); i++)
+        for (int k = 0; k < 3; k++)
+            REQUIRE(std::abs(actual.getForces()[i][k] - expected.getForces()[i][k]) <= tolerance * scale);
+}
+
+} // namespace
+
+TEST_CASE("CUDA energies and forces equal the Reference platform in every precision") {
+    Platform& reference = Platform::getPlatformByName("Reference");
+    for (const char* name : {"pair.pt", "mlp_f64.pt"}) {
+        Complex c = makeComplex(model(name));
+        const State expected = evaluate(c.system, c.positions, reference);
+        for (const std::string precision : {"single", "mixed", "double"}) {
+            INFO(name << " in " << precision << " precision");
+            const State actual = evaluate(c.system, c.positions, AffinityTest::platform(), {{"Precision", precision}});
+            requireAgreement(actual, expected, precision == "double" ? 1e-10 : 1e-5);
+        }
+    }
+}
+
+TEST_CASE("CUDA graphs on and off give the same results") {
+    Complex plain = makeComplex(model("mlp_f32.pt"));
+    Complex graphs = makeComplex(model("mlp_f32.pt"), {{"useCUDAGraphs", "true"}, {"CUDAGraphWarmupSteps", "3"}});
+    VerletIntegrator i1(0.001), i2(0.001);
+    Context c1(plain.system, i1, AffinityTest::platform()), c2(graphs.system, i2, AffinityTest::platform());
+    std::mt19937 rng(9);
+    std::normal_distribution<double> jitter(0.0, 0.01);
+    for (int step = 0; step < 8; step++) { // warm-up calls, the capture, then replays
+        std::vector<Vec3> positions = plain.positions;
+        for (Vec3& p : positions)
+            p += Vec3(jitter(rng), jitter(rng), jitter(rng));
+        c1.setPositions(positions);
+        c2.setPositions(positions);
+        requireAgreement(c2.getState(State::Energy | State::Forces), c1.getState(State::Energy | State::Forces), 1e-6);
+    }
+}
+
+TEST_CASE("1,000 Langevin steps on CUDA stay finite and agree with Reference spot checks") {
+    Complex c = makeComplex(model("mlp_f64.pt"), {{"useCUDAGraphs", "true"}});
+    LangevinMiddleIntegrator integrator(300.0, 1.0, 0.0005);
+    integrator.setRandomNumberSeed(5);
+    Context context(c.system, integrator, AffinityTest::platform(), {{"Precision", "mixed"}});
+    context.setPositions(c.positions);
+    context.setVelocitiesToTemperature(300.0, 7);
+    for (int block = 0; block < 10; block++) {
+        integrator.step(100);
+        const State state = context.getState(State::Energy | State::Forces | State::Positions);
+        REQUIRE(std::isfinite(state.getPotentialEnergy()));
+        requireAgreement(state, evaluate(c.system, state.getPositions(), Platform::getPlatformByName("Reference")), 1e-5);
+    }
+}
+
+TEST_CASE("computePoseEnergies on CUDA equals the per-pose loop") {
+    Complex c = makeComplex(model("mlp_f32.pt"), {{"poseBatchSize", "16"}});
+    VerletIntegrator integrator(0.001);
+    Context context(c.system, integrator, AffinityTest::platform());
+    PoseEnsemble poses = PoseEnsemble::forForce(*c.force);
+    std::mt19937 rng(4);
+    std::normal_distribution<double> jitter(0.0, 0.05);
+    std::vector<std::vector<Vec3>> all;
+    for (int p = 0; p < 40; p++) {
+        std::vector<Vec3> pose = c.positions;
+        for (size_t i = 32; i < pose.size(); i++)
+            pose[i] += Vec3(jitter(rng), jitter(rng), jitter(rng));
+        poses.addPose(pose);
+        all.push_back(pose);
+    }
+    const std::vector<double> energies = c.force->computePoseEnergies(context, poses);
+    for (int p = 0; p < 40; p++) {
+        context.setPositions(all[p]);
+        const double expected = context.getState(State::Energy).getPotentialEnergy();
+        REQUIRE(std::abs(energies[p] - expected) <= 1e-5 * std::max(1.0, std::abs(expected)));
+    }
+}
+
+TEST_CASE("The combined gradient on CUDA equals the CPU one") {
+    std::vector<int> z;
+    std::vector<bool> mask;
+    for (int i = 0; i < 20; i++) {
+        z.push_back(i % 3 == 0 ? 8 : 6);
+        mask.push_back(i >= 14);
+    }
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<double> box(0.0, 1.2);
+    PoseEnsemble poses(z, mask);
+    for (int p = 0; p < 32; p++) {
+        std::vector<Vec3> pose;
+        for (int i = 0; i < 20; i++)
+            pose.push_back(Vec3(box(rng), box(rng), box(rng)));
+        poses.addPose(pose);
+    }
+    for (auto [file, dtype, tolerance] : {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5),
+                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)})
+        for (GradientStrategy strategy : {GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
+            INFO(file << " strategy " << (int) strategy);
+            AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
+            AffinityScorer gpu(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+            CombinedGradientOptions options;
+            options.strategy = strategy;
+            AffinityLoss loss(-20.0);
+            const CombinedGradientResult onCpu = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
+            const CombinedGradientResult onGpu = combinedGradient(gpu, poses, BoltzmannCombination(), loss, options);
+            REQUIRE(std::abs(onGpu.loss - onCpu.loss) <= tolerance * std::max(1.0, onCpu.loss));
+            auto expected = cpu.getModel().trainableParameters();
+            auto actual = gpu.getModel().trainableParameters();
+            for (size_t i = 0; i < expected.size(); i++) {
+                torch::Tensor e = expected[i].second.grad().to(torch::kFloat64);
+                torch::Tensor a = actual[i].second.grad().cpu().to(torch::kFloat64);
+                INFO("parameter " << expected[i].first);
+                REQUIRE((a - e).abs().max().item<double>() <= tolerance * std::max(1e-3, e.abs().max().item<double>()));
+            }
+        }
+}

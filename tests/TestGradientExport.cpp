@@ -84,7 +84,7 @@ FullAutograd fullAutograd(AffinityScorer& scorer, const PoseEnsemble& poses, con
     torch::Tensor dg;
     if (kind == "mean")
         dg = g.mean();
-    else if (kind == "min")
+    else if (kind == "max")
         dg = -torch::logsumexp(-1000.0 * beta * g, 0) / (1000.0 * beta);
     else
         dg = (torch::softmax(-beta * g, 0) * g).sum();
@@ -120,7 +120,7 @@ TEST_CASE("combinedGradient equals full autograd over all poses for every combin
     for (int count : {1, 2, 7, 64}) {
         PoseEnsemble poses = makePoses(count);
         const std::vector<double> energies = scorer.poseEnergies(poses);
-        for (const char* kind : {"mean", "min", "boltzmann"})
+        for (const char* kind : {"mean", "max", "boltzmann"})
             for (GradientStrategy strategy : {GradientStrategy::StoreAll, GradientStrategy::TwoPass, GradientStrategy::OnePass})
                 for (bool poseTerms : {false, true})
                     for (bool readout : {false, true}) {

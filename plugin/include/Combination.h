@@ -67,7 +67,11 @@ public:
      * @throws OpenMMException for no energies or a non-finite energy
      */
     CombinationResult combine(const std::vector<double>& energies, double temperature) const;
-    /** Make a combination from its name ("mean", "max", "min", "boltzmann"). */
+    /**
+     * Make a combination from its name: "mean", "max" (MaxCombination(−1, maxScale): the
+     * smooth minimum of ΔG, i.e. the strongest-binding pose, as the seed defines it) or
+     * "boltzmann".
+     */
     static std::unique_ptr<Combination> fromName(const std::string& name, double maxScale = 1000.0);
 };
 

@@ -14,6 +14,8 @@ namespace AffinityPlugin {
  * -1 and do nothing.
  */
 struct OPENMM_EXPORT_AFFINITY DeviceMemory {
+    /** The device with its index made explicit ("cuda" becomes the current CUDA device). */
+    static torch::Device resolve(const torch::Device& device);
     /** Reset the device's peak statistic to its current allocation. */
     static void resetPeak(const torch::Device& device);
     /** The peak bytes allocated on the device since the last reset, or -1 on the CPU. */

@@ -28,12 +28,12 @@ torch::Tensor maskTensor(const std::vector<bool>& mask, const torch::Device& dev
 
 AffinityScorer::AffinityScorer(AffinityModel m, const std::vector<int>& numbers, const std::vector<bool>& mask,
                                const torch::Device& device, torch::ScalarType dtype, double temperature)
-    : model(std::move(m)), device(device), dtype(dtype), temperature(temperature) {
+    : model(std::move(m)), device(DeviceMemory::resolve(device)), dtype(dtype), temperature(temperature) {
     if (numbers.size() != mask.size())
         throw OpenMMException("AffinityScorer: atomic numbers and ligand mask differ in length");
-    model.to(device, dtype);
-    atomicNumbers = topologyTensor(numbers, device);
-    ligandMask = maskTensor(mask, device);
+    model.to(this->device, dtype);
+    atomicNumbers = topologyTensor(numbers, this->device);
+    ligandMask = maskTensor(mask, this->device);
     setTemperature(temperature);
 }
 
@@ -89,10 +89,18 @@ int64_t AffinityScorer::bytesPerPose(bool withGradient) {
     int64_t& cached = measuredBytesPerPose[withGradient ? 1 : 0];
     if (cached > 0)
         return cached;
-    // On a GPU, measure: the peak allocation of a probe batch, per pose. The probe's poses
-    // are copies of one arbitrary pose; memory does not depend on where the atoms are.
-    const int probe = 4;
     const int64_t n = getNumAtoms();
+    const int64_t element = torch::elementSize(dtype);
+    if (!device.is_cuda()) {
+        // On the CPU there is no allocator to ask: estimate a few dense [N,N,64] feature
+        // tensors per pose, more when a graph is kept. Callers who know their model set the
+        // batch size instead.
+        cached = std::max<int64_t>(1, n * n * 64 * element * (withGradient ? 4 : 1) + n * 3 * element);
+        return cached;
+    }
+    // On a GPU, measure: the peak allocation of a probe batch of random poses, per pose
+    // (memory does not depend on where the atoms are).
+    const int probe = 4;
     torch::Tensor x = torch::rand({probe, n, 3}, torch::TensorOptions().dtype(dtype).device(device));
     const int64_t measured = DeviceMemory::peakOf(device, [&] {
         if (!withGradient) {
@@ -104,15 +112,7 @@ int64_t AffinityScorer::bytesPerPose(bool withGradient) {
         torch::Tensor e = energies(leaf, false);
         torch::autograd::grad({e.sum()}, {leaf});
     });
-    if (measured > 0)
-        cached = std::max<int64_t>(1, measured / probe);
-    else {
-        // On the CPU there is no allocator to ask: estimate a few dense [N,N,64] feature
-        // tensors per pose, more when a graph is kept. Callers who know their model set the
-        // batch size instead.
-        const int64_t element = torch::elementSize(dtype);
-        cached = std::max<int64_t>(1, n * n * 64 * element * (withGradient ? 4 : 1) + n * 3 * element);
-    }
+    cached = std::max<int64_t>(1, measured / probe);
     return cached;
 }
 

@@ -67,13 +67,13 @@ CombinationResult Combination::combine(const std::vector<double>& energies, doub
 std::unique_ptr<Combination> Combination::fromName(const std::string& name, double maxScale) {
     if (name == "mean")
         return std::make_unique<MeanCombination>();
+    // "max" is the seed's MaxCombination: the smooth maximum of affinity, i.e. the smooth
+    // minimum of ΔG (sign −1), which is what rescoring wants from its best pose.
     if (name == "max")
-        return std::make_unique<MaxCombination>(+1, maxScale);
-    if (name == "min")
         return std::make_unique<MaxCombination>(-1, maxScale);
     if (name == "boltzmann")
         return std::make_unique<BoltzmannCombination>();
-    throw OpenMMException("Combination: unknown combination '" + name + "'; expected mean, max, min or boltzmann");
+    throw OpenMMException("Combination: unknown combination '" + name + "'; expected mean, max or boltzmann");
 }
 
 // Mean: uniform weights (κ = 0), a = 1, b = 0.

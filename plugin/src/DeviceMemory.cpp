@@ -1,6 +1,7 @@
 #include "DeviceMemory.h"
 #ifdef AFFINITY_TORCH_HAS_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 using namespace AffinityPlugin;
@@ -9,16 +10,24 @@ using namespace AffinityPlugin;
 namespace {
 const c10::CachingAllocator::Stat& allocatedBytes(const torch::Device& device) {
     static thread_local c10::CachingDeviceAllocator::DeviceStats stats;
-    stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    stats = c10::cuda::CUDACachingAllocator::getDeviceStats(DeviceMemory::resolve(device).index());
     return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)];
 }
 } // namespace
 #endif
 
+torch::Device DeviceMemory::resolve(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda() && !device.has_index())
+        return torch::Device(torch::kCUDA, c10::cuda::current_device());
+#endif
+    return device;
+}
+
 void DeviceMemory::resetPeak(const torch::Device& device) {
 #ifdef AFFINITY_TORCH_HAS_CUDA
     if (device.is_cuda())
-        c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+        c10::cuda::CUDACachingAllocator::resetPeakStats(resolve(device).index());
 #endif
 }
 

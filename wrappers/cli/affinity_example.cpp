@@ -151,7 +151,7 @@ int main(int argc, char* argv[]) {
             std::printf("%4d  %12.4f\n", n, energies[n] / KJPerKcal);
         const double beta = betaForTemperature(temperature);
         std::printf("\ncombination   ΔG (kcal/mol)   pKi\n");
-        for (const char* name : {"mean", "min", "boltzmann"}) {
+        for (const char* name : {"mean", "max", "boltzmann"}) {
             const CombinationResult combined = Combination::fromName(name)->combine(energies, temperature);
             std::printf("%-12s  %13.4f  %5.2f\n", name, combined.deltaG / KJPerKcal,
                         Readout(Readout::PKi).apply(combined.deltaG, beta));

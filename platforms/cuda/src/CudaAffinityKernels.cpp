@@ -10,6 +10,8 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <cmath>
+#include <sstream>
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
@@ -89,9 +91,20 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
         gradient = torch::autograd::grad({energy}, {leaf})[0][0];
     }
     // Reading the energy back waits for the model; a non-finite energy stops here, before any
-    // force reaches OpenMM.
-    state->scorer.getModel().checkFinite(energy);
+    // force reaches OpenMM. Only then are the positions searched for the cause, so a healthy
+    // step pays for no extra read-back.
     const double result = energy.item<double>();
+    if (!std::isfinite(result)) {
+        torch::Tensor bad = (~torch::isfinite(x)).any(1).nonzero();
+        if (bad.numel() > 0) {
+            const int particle = (int) bad[0][0].item<int64_t>();
+            std::stringstream msg;
+            msg << "AffinityForce: particle " << particle << " (system particle "
+                << state->particles.systemIndices[particle] << ") has a non-finite position; expected finite positions in nm";
+            throw OpenMMException(msg.str());
+        }
+        state->scorer.getModel().checkFinite(energy);
+    }
     if (includeForces) {
         state->arrays.addForces(cu, gradient);
         // OpenMM's later kernels run in its own context: the forces must be in place first.

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Build and run the GPU tests (and, with --benchmarks, the GPU benchmarks) on a bare GPU
+# machine that has CUDA, CMake, Ninja and a Python with the CUDA torch wheel, but no network:
+# the openmm and openmm-cuda wheels and Catch2's headers are carried in .device/ (made by
+# `bash .ci/gpu.sh --prepare` on a machine with network). Logs go to $OUT (default ./gpu-out).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+carry="$root/.device"
+if [ "${1:-}" = "--prepare" ]; then
+    pyver="${2:-3.12}"
+    mkdir -p "$carry/wheels" "$carry/catch2/lib/cmake/Catch2" "$carry/catch2/include"
+    pip download --quiet --no-deps --python-version "$pyver" --only-binary=:all: --platform manylinux_2_34_x86_64 \
+        -d "$carry/wheels" "$(grep '^openmm==' "$root/wrappers/python/requirements.txt")" \
+        "$(grep '^openmm-cuda-13==' "$root/wrappers/python/requirements.txt")"
+    cp -r /usr/include/catch2 "$carry/catch2/include/"
+    cp -r /usr/lib/cmake/Catch2/* "$carry/catch2/lib/cmake/Catch2/"
+    cp /usr/lib/libCatch2WithMain.a "$carry/catch2/lib/"
+    echo "prepared $carry"
+    exit 0
+fi
+out="${OUT:-$root/gpu-out}"
+mkdir -p "$out"
+python="${AFFINITY_PYTHON:-python3}"
+{
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+    "$python" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda)'
+} >"$out/machine.txt" 2>&1
+"$python" -m pip install --quiet --no-deps --no-index "$carry"/wheels/*.whl >"$out/pip.log" 2>&1
+build="${AFFINITY_BUILD:-$root/build-gpu}"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v "$python")" \
+    -DCatch2_DIR="$carry/catch2/lib/cmake/Catch2" -DTORCH_CUDA_ARCH_LIST=9.0 \
+    -DAFFINITY_BUILD_CLI=OFF -DAFFINITY_BUILD_PYTHON=OFF >"$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+targets="OpenMMAffinityReference OpenMMAffinityCPU OpenMMAffinityCUDA TestAffinityForce TestCudaPlatform TestGradientExport"
+[ "${1:-}" = "--benchmarks" ] && targets="$targets affinity-pose-benchmark"
+cmake --build "$build" --target $targets >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
+if [ "${1:-}" = "--benchmarks" ]; then
+    # Python reference points first, with OpenMM's own plugins only (before this build is installed).
+    model="${2:?usage: gpu.sh --benchmarks MODEL.pt}"
+    libs="$("$python" -c 'import openmm.version as v; print(v.openmm_library_path)')"
+    rm -f "$libs"/libOpenMMAffinity*.so "$libs"/plugins/libOpenMMAffinity*.so
+    for atoms in ${AFFINITY_PYTHON_REFERENCE_SIZES-600 2660}; do
+        "$build/benchmarks/poses/affinity-pose-benchmark" --model "$model" --receptor-atoms "$atoms" --ligand-atoms 40 \
+            --dump-poses "$out/poses-$atoms.bin" >/dev/null
+        "$python" "$root/benchmarks/poses/python_reference.py" --model "$model" --poses "$out/poses-$atoms.bin" \
+            --device cuda --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 || tail -5 "$out/benchmark.log"
+        rm -f "$out/poses-$atoms.bin"
+    done
+fi
+cmake --install "$build" >"$out/install.log" 2>&1 || true
+"$python" -c "import openmm, torch; print('import openmm, torch with the plugin installed: fine')" >>"$out/benchmark.log" 2>&1 \
+    || echo "import openmm, torch with the plugin installed: exit $?" >>"$out/benchmark.log"
+export OPENMM_PLUGIN_DIR="$("$python" -c 'import openmm.version as v, os; print(os.path.join(v.openmm_library_path, "plugins"))')"
+(cd "$build" && ctest -L cuda --output-on-failure -V >"$out/ctest-cuda.log" 2>&1) || true
+grep -E "tests passed|Failed|Passed|Skipped" "$out/ctest-cuda.log" | tail -8
+if [ "${1:-}" = "--benchmarks" ]; then
+    # The SchNet-like benchmark model (python -m openmmaffinity.models.export, PyG's defaults).
+    bench="$build/benchmarks/poses/affinity-pose-benchmark"
+    for atoms in ${AFFINITY_BENCHMARK_SIZES:-600 2660}; do
+        poses="1,32,256,1024"
+        [ "$atoms" -gt 1000 ] && poses="1,32,256"
+        "$bench" --model "$model" --device cuda --receptor-atoms "$atoms" --ligand-atoms 40 --gradient-poses "$poses" \
+            --full-autograd-max 1024 --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 || tail -5 "$out/benchmark.log"
+    done
+    cat "$out/RESULTS-gpu.md"
+fi

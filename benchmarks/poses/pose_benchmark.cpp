@@ -1,0 +1,287 @@
+// affinity-pose-benchmark: how fast and how lean the plugin scores poses, exports gradients
+// and runs MD, on the CPU or a CUDA device. Prints tables and, unless --no-record, appends them
+// with the machine, versions and command to benchmarks/RESULTS.md. Figures, not pass/fail.
+#include "AffinityForce.h"
+#include "BenchmarkReport.h"
+#include "DeviceMemory.h"
+#include "GradientExport.h"
+#include "SyntheticComplex.h"
+#include "openmm/Context.h"
+#include "openmm/LangevinMiddleIntegrator.h"
+#include "openmm/Platform.h"
+#include "openmm/State.h"
+#include "openmm/System.h"
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/cuda.h>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <sstream>
+
+using namespace AffinityPlugin;
+using namespace OpenMM;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* Usage = R"(usage: affinity-pose-benchmark --model MODEL.pt [options]
+
+Scores poses of a synthetic protein–ligand complex with a TorchScript model of the second
+contract and measures:
+  1. poses per second: batched scoring (AffinityScorer) against a per-pose loop of
+     Context.setPositions + getState(Energy) with an AffinityForce;
+  2. the combined gradient (Boltzmann, MSE loss) per strategy and number of poses: time per pose
+     and peak memory (GPU: allocator peak; CPU: peak RSS), against full autograd over all poses;
+  3. MD: ms per step of a LangevinMiddleIntegrator with the AffinityForce alone (CUDA graphs
+     on and off on CUDA).
+
+options:
+  --model FILE            the TorchScript model (required)
+  --device cpu|cuda       where LibTorch runs, and which OpenMM platform (CPU or CUDA) (default cpu)
+  --receptor-atoms N      pocket atoms (default 600)
+  --ligand-atoms N        ligand atoms (default 40)
+  --score-poses N         poses for the scoring figures (default 1024)
+  --loop-poses N          poses for the per-pose Context loop (default 128)
+  --gradient-poses LIST   pose counts for the gradient figures (default 1,8,32,128,512)
+  --strategies LIST       of store-all,two-pass,one-pass,full-autograd (default all four)
+  --full-autograd-max N   skip full autograd above N poses (default 512)
+  --batch-size N          poses per model call (default 0: chosen from the memory budget)
+  --md-steps N            MD steps to time, 0 to skip (default 200)
+  --dump-poses FILE       write the complex and --score-poses poses for python_reference.py, then exit
+  --results FILE          where to append the record (default benchmarks/RESULTS.md)
+  --no-record             print only; do not append the record
+)";
+
+std::vector<int> parseList(const std::string& text) {
+    std::vector<int> values;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ','))
+        values.push_back(std::stoi(item));
+    return values;
+}
+
+std::vector<std::string> parseNames(const std::string& text) {
+    std::vector<std::string> values;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ','))
+        values.push_back(item);
+    return values;
+}
+
+void synchronize(const torch::Device& device) {
+    if (device.is_cuda())
+        torch::cuda::synchronize(device.index());
+}
+
+double secondsOf(const torch::Device& device, const std::function<void()>& work) {
+    synchronize(device);
+    const auto start = Clock::now();
+    work();
+    synchronize(device);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Peak memory of `work` above what was in use before: GPU allocator bytes, or process RSS.
+long long peakMemoryOf(const torch::Device& device, const std::function<void()>& work) {
+    if (device.is_cuda())
+        return DeviceMemory::peakOf(device, work);
+    const long long before = peakRss();
+    resetPeakRss();
+    work();
+    return peakRss() - std::min(before, peakRss());
+}
+
+std::string mib(long long bytes) {
+    return bytes < 0 ? "n/a" : BenchmarkReport::number(bytes / 1048576.0, 1);
+}
+
+// The reference: every pose's graph kept at once, the Boltzmann ΔG and MSE loss in LibTorch.
+void fullAutograd(AffinityScorer& scorer, const PoseEnsemble& poses, double target, int batch) {
+    const double beta = betaForTemperature(scorer.getTemperature());
+    torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+    std::vector<torch::Tensor> parts;
+    for (int first = 0; first < poses.getNumPoses(); first += batch)
+        parts.push_back(scorer.energies(all.narrow(0, first, std::min(batch, poses.getNumPoses() - first)), false));
+    torch::Tensor g = torch::cat(parts);
+    torch::Tensor dg = (torch::softmax(-beta * g, 0) * g).sum();
+    torch::Tensor loss = (dg - target).pow(2);
+    std::vector<torch::Tensor> params;
+    for (auto& [name, p] : scorer.getModel().trainableParameters())
+        params.push_back(p);
+    torch::autograd::grad({loss}, params);
+}
+
+System makeSystem(const SyntheticComplex& complex, const std::string& model, bool graphs) {
+    System system;
+    AffinityForce* force = new AffinityForce(model, {{"useCUDAGraphs", graphs ? "true" : "false"}});
+    for (size_t i = 0; i < complex.positions.size(); i++) {
+        system.addParticle(complex.ligandMask[i] ? 12.0 : 0.0);
+        force->addParticle((int) i, complex.atomicNumbers[i], complex.ligandMask[i]);
+    }
+    system.addForce(force);
+    return system;
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    std::string modelFile, deviceName = "cpu", strategiesText = "store-all,two-pass,one-pass,full-autograd";
+    int receptorAtoms = 600, ligandAtoms = 40, scorePoses = 1024, loopPoses = 128, fullMax = 512, batchSize = 0;
+    int mdSteps = 200;
+    std::vector<int> gradientPoses = {1, 8, 32, 128, 512};
+    bool recordResults = true;
+    std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile;
+    for (int i = 1; i < argc; i++) {
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw std::runtime_error(std::string(argv[i]) + " needs a value");
+            return argv[++i];
+        };
+        const std::string a = argv[i];
+        if (a == "--model") modelFile = next();
+        else if (a == "--device") deviceName = next();
+        else if (a == "--receptor-atoms") receptorAtoms = std::stoi(next());
+        else if (a == "--ligand-atoms") ligandAtoms = std::stoi(next());
+        else if (a == "--score-poses") scorePoses = std::stoi(next());
+        else if (a == "--loop-poses") loopPoses = std::stoi(next());
+        else if (a == "--gradient-poses") gradientPoses = parseList(next());
+        else if (a == "--strategies") strategiesText = next();
+        else if (a == "--full-autograd-max") fullMax = std::stoi(next());
+        else if (a == "--batch-size") batchSize = std::stoi(next());
+        else if (a == "--md-steps") mdSteps = std::stoi(next());
+        else if (a == "--results") resultsFile = next();
+        else if (a == "--dump-poses") dumpFile = next();
+        else if (a == "--no-record") recordResults = false;
+        else {
+            std::cout << Usage;
+            return a == "--help" ? 0 : 2;
+        }
+    }
+    if (modelFile.empty()) {
+        std::cerr << Usage;
+        return 2;
+    }
+    try {
+        Platform::loadPluginsFromDirectory(Platform::getDefaultPluginsDirectory());
+        const torch::Device device = deviceName == "cpu" ? torch::Device(torch::kCPU) : torch::Device(deviceName);
+        const SyntheticComplex complex(receptorAtoms, ligandAtoms);
+        if (!dumpFile.empty()) {
+            writePoses(complex.poses(scorePoses), dumpFile);
+            std::cout << "wrote " << scorePoses << " poses of " << receptorAtoms + ligandAtoms << " atoms to " << dumpFile
+                      << std::endl;
+            return 0;
+        }
+        AffinityModel model = AffinityModel::fromFile(modelFile);
+        const torch::ScalarType dtype = model.parameterDtype();
+        AffinityScorer scorer(model, complex.atomicNumbers, complex.ligandMask, device, dtype);
+        std::stringstream title;
+        title << "Pose benchmark: " << (receptorAtoms + ligandAtoms) << " atoms on " << deviceName << ", "
+              << torch::toString(dtype) << " model, " << model.trainableParameters().size() << " parameter tensors";
+        BenchmarkReport report(title.str(), argc, argv);
+        int64_t parameterCount = 0;
+        for (auto& [name, p] : model.trainableParameters())
+            parameterCount += p.numel();
+        report.table("Model", {"parameters", "atoms", "supports_batch"});
+        report.row({std::to_string(parameterCount), std::to_string(receptorAtoms + ligandAtoms),
+                    model.supportsBatch() ? "yes" : "no"});
+
+        // 1. Scoring.
+        report.table("Scoring " + std::to_string(scorePoses) + " poses (after one warm-up pass)",
+                     {"method", "batch", "poses/s", "ms/pose"});
+        {
+            PoseEnsemble poses = complex.poses(scorePoses);
+            const int batch = scorer.batchSize(batchSize, 1024.0, false);
+            scorer.poseEnergies(poses, batch);
+            const double seconds = secondsOf(device, [&] { scorer.poseEnergies(poses, batch); });
+            report.row({"AffinityScorer::poseEnergies (batched)", std::to_string(batch),
+                        BenchmarkReport::number(scorePoses / seconds, 1),
+                        BenchmarkReport::number(1000.0 * seconds / scorePoses, 3)});
+        }
+        {
+            System system = makeSystem(complex, modelFile, false);
+            LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
+            Context context(system, integrator, Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU"));
+            PoseEnsemble poses = complex.poses(loopPoses);
+            auto loop = [&] {
+                for (int p = 0; p < loopPoses; p++) {
+                    const double* x = poses.getPosePositions(p);
+                    std::vector<Vec3> positions;
+                    for (int i = 0; i < poses.getNumAtoms(); i++)
+                        positions.push_back(Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
+                    context.setPositions(positions);
+                    context.getState(State::Energy);
+                }
+            };
+            loop();
+            const double seconds = secondsOf(device, loop);
+            report.row({"Context.setPositions + getState(Energy) per pose", "1",
+                        BenchmarkReport::number(loopPoses / seconds, 1),
+                        BenchmarkReport::number(1000.0 * seconds / loopPoses, 3)});
+        }
+
+        // 2. The combined gradient.
+        report.table("Combined gradient (Boltzmann, MSE loss): time per pose and peak memory above the start",
+                     {"strategy", "poses", "ms/pose", "peak MiB"});
+        const std::vector<std::string> strategies = parseNames(strategiesText);
+        for (int n : gradientPoses) {
+            PoseEnsemble poses = complex.poses(n, 100 + n);
+            for (const std::string& name : strategies) {
+                if (name == "full-autograd" && n > fullMax) {
+                    report.row({name, std::to_string(n), "skipped", "skipped"});
+                    continue;
+                }
+                auto work = [&] {
+                    if (name == "full-autograd")
+                        fullAutograd(scorer, poses, -30.0, scorer.batchSize(batchSize, 1024.0, false));
+                    else {
+                        CombinedGradientOptions options;
+                        options.strategy = gradientStrategyFromName(name);
+                        options.batchSize = batchSize;
+                        combinedGradient(scorer, poses, BoltzmannCombination(), AffinityLoss(-30.0), options);
+                    }
+                };
+                try {
+                    work(); // warm-up: TorchScript optimises on its first calls
+                    long long memory = 0;
+                    const double seconds = secondsOf(device, [&] { memory = peakMemoryOf(device, work); });
+                    report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory)});
+                } catch (const std::exception& e) {
+                    // The model's call wraps LibTorch's out-of-memory error in its own message.
+                    if (std::string(e.what()).find("out of memory") == std::string::npos)
+                        throw;
+                    report.row({name, std::to_string(n), "out of memory", "out of memory"});
+                }
+            }
+        }
+
+        // 3. MD.
+        if (mdSteps > 0) {
+            report.table("MD with the AffinityForce alone (LangevinMiddleIntegrator, 1 fs, receptor fixed)",
+                         {"platform", "CUDA graphs", "ms/step"});
+            for (bool graphs : device.is_cuda() ? std::vector<bool>{false, true} : std::vector<bool>{false}) {
+                System system = makeSystem(complex, modelFile, graphs);
+                LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
+                Platform& platform = Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU");
+                Context context(system, integrator, platform);
+                context.setPositions(complex.positions);
+                integrator.step(20);
+                context.getState(State::Energy);
+                const auto start = Clock::now();
+                integrator.step(mdSteps);
+                context.getState(State::Energy);
+                const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+                report.row({platform.getName(), graphs ? "on" : "off",
+                            BenchmarkReport::number(1000.0 * seconds / mdSteps, 3)});
+            }
+        }
+        if (recordResults)
+            report.record(resultsFile);
+    } catch (const std::exception& e) {
+        std::cerr << "affinity-pose-benchmark: " << e.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}

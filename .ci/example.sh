@@ -1,5 +1,17 @@
 #!/usr/bin/env bash
-# Set up what is missing, build, and run the main job on the bundled example.
+# The README's main job: set up what is missing and build, dock a handful of ligands into
+# Vina's test receptor (AutoDock Vina from Debian; cached, so only the first run docks), then
+# rescore every docked pose with affinity-rescore and print the ranked ligands.
+# Outputs go to $AFFINITY_EXAMPLE_OUT (default: <build>/example-output): results.csv (one row
+# per pose), results.json (summary) and scored.sdf (the poses sorted per ligand, annotated).
+# Extra arguments go to affinity-rescore (e.g. --combination max, --model M.pt).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-"$AFFINITY_BUILD/wrappers/cli/affinity-example" --model "$AFFINITY_BUILD/wrappers/cli/example/contact_model.pt" "$@"
+
+docking="$("$AFFINITY_ROOT/wrappers/cli/rescore/example/dock_example_ligands.sh" | tail -n 1)"
+out="${AFFINITY_EXAMPLE_OUT:-$AFFINITY_BUILD/example-output}"
+mkdir -p "$out"
+"$AFFINITY_BUILD/wrappers/cli/rescore/affinity-rescore" \
+    --receptor "$docking/receptor.pdbqt" --poses "$docking"/docked/*.pdbqt \
+    --combination boltzmann --readout pki \
+    --out "$out/results.csv" --json "$out/results.json" --out-sdf "$out/scored.sdf" "$@"

@@ -1,0 +1,55 @@
+#include "ScoreWriter.h"
+#include <cmath>
+#include <cstdio>
+
+using namespace AffinityRescore;
+
+namespace {
+
+// RFC 4180: quote a field that holds a comma, a quote or a line break, doubling its quotes.
+std::string csvField(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text) {
+        if (c == '"')
+            quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string number(const char* format, double value) {
+    if (std::isnan(value))
+        return "";
+    char text[64];
+    std::snprintf(text, sizeof(text), format, value);
+    return text;
+}
+
+} // namespace
+
+std::string AffinityRescore::readoutColumn(const std::string& readout) {
+    if (readout == "pki")
+        return "pKi";
+    if (readout == "pic50")
+        return "pIC50";
+    return "";
+}
+
+CsvScoreWriter::CsvScoreWriter(const std::string& path, const std::string& readout)
+    : ScoreWriter(path), readoutName(readoutColumn(readout)) {
+    file.stream() << "ligand,source,pose,dG_kcal_mol,weight,combined_dG_kcal_mol,rank,docking_score_kcal_mol"
+                  << (readoutName.empty() ? "" : "," + readoutName) << "\n";
+}
+
+void CsvScoreWriter::write(const ScoredLigand& scored) {
+    const LigandPoses& ligand = *scored.ligand;
+    const std::string prefix = csvField(ligand.name) + "," + csvField(ligand.source) + ",";
+    const std::string combined = number("%.6f", scored.combinedDeltaG);
+    const std::string readout = readoutName.empty() ? "" : "," + number("%.4f", scored.readout);
+    for (size_t n = 0; n < ligand.poses.size(); n++)
+        file.stream() << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
+                      << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
+                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "\n";
+}

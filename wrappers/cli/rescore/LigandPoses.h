@@ -1,0 +1,50 @@
+#ifndef AFFINITY_RESCORE_LIGAND_POSES_H_
+#define AFFINITY_RESCORE_LIGAND_POSES_H_
+
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace AffinityRescore {
+
+/** One record of a pose file: one pose of a ligand, as the file holds it. */
+struct PoseRecord {
+    /** The atomic number of each atom, in file order. */
+    std::vector<int> atomicNumbers;
+    /** N×3 coordinates in nm (converted from the file's Å). */
+    std::vector<double> positions;
+    /** The docking program's score in kcal/mol, NaN when the record carries none. */
+    double dockingScore = std::numeric_limits<double>::quiet_NaN();
+    /** The record as an SDF block (molfile and data items, without the "$$$$" line), when asked for. */
+    std::string sdfBlock;
+};
+
+/**
+ * The poses of one ligand: the consecutive records of one file that share a title. When the
+ * ligand cannot be scored from what was read, problem says why and the ligand is skipped.
+ */
+struct LigandPoses {
+    /** The records' title, or the file's name without extensions when they have none. */
+    std::string name;
+    /** The file the poses came from. */
+    std::string source;
+    /** The 1-based index, within the file, of the ligand's first record; 0 for a problem with the whole file. */
+    int firstRecord = 1;
+    std::vector<PoseRecord> poses;
+    /** Empty when the poses were read; otherwise the reason the ligand is skipped. */
+    std::string problem;
+
+    int numLigandAtoms() const {
+        return poses.empty() ? 0 : (int)poses[0].atomicNumbers.size();
+    }
+    /**
+     * Describe the first pose that disagrees with the first pose in atom count or element
+     * order (a fixed topology is what lets the model score all poses as one complex), or
+     * return "" when all agree.
+     */
+    std::string topologyMismatch() const;
+};
+
+} // namespace AffinityRescore
+
+#endif

@@ -1,0 +1,52 @@
+#include "PocketSelector.h"
+#include <cmath>
+
+using namespace AffinityRescore;
+
+namespace {
+// Cell indices are packed into one key; 2^20 cells per axis is far beyond any receptor.
+constexpr int64_t CellsPerAxis = int64_t(1) << 20;
+constexpr int64_t CellOffset = CellsPerAxis / 2;
+} // namespace
+
+PocketSelector::PocketSelector(const Receptor& receptor, double cutoff) : receptor(receptor), cutoff(cutoff) {
+    for (int i = 0; i < receptor.numAtoms(); i++) {
+        const double* x = &receptor.positions[3 * i];
+        cells[cellKey((int64_t)std::floor(x[0] / cutoff), (int64_t)std::floor(x[1] / cutoff),
+                      (int64_t)std::floor(x[2] / cutoff))]
+            .push_back(i);
+    }
+}
+
+int64_t PocketSelector::cellKey(int64_t ix, int64_t iy, int64_t iz) const {
+    return ((ix + CellOffset) * CellsPerAxis + (iy + CellOffset)) * CellsPerAxis + (iz + CellOffset);
+}
+
+std::vector<int> PocketSelector::select(const LigandPoses& ligand) const {
+    std::vector<char> inPocket(receptor.numAtoms(), 0);
+    const double cutoff2 = cutoff * cutoff;
+    for (const PoseRecord& pose : ligand.poses)
+        for (size_t a = 0; a < pose.atomicNumbers.size(); a++) {
+            const double* x = &pose.positions[3 * a];
+            const int64_t cx = (int64_t)std::floor(x[0] / cutoff), cy = (int64_t)std::floor(x[1] / cutoff),
+                          cz = (int64_t)std::floor(x[2] / cutoff);
+            for (int64_t dx = -1; dx <= 1; dx++)
+                for (int64_t dy = -1; dy <= 1; dy++)
+                    for (int64_t dz = -1; dz <= 1; dz++) {
+                        auto cell = cells.find(cellKey(cx + dx, cy + dy, cz + dz));
+                        if (cell == cells.end())
+                            continue;
+                        for (int r : cell->second) {
+                            const double* y = &receptor.positions[3 * r];
+                            const double d0 = x[0] - y[0], d1 = x[1] - y[1], d2 = x[2] - y[2];
+                            if (d0 * d0 + d1 * d1 + d2 * d2 <= cutoff2)
+                                inPocket[r] = 1;
+                        }
+                    }
+        }
+    std::vector<int> pocket;
+    for (int r = 0; r < receptor.numAtoms(); r++)
+        if (inPocket[r])
+            pocket.push_back(r);
+    return pocket;
+}

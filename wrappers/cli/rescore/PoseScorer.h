@@ -1,0 +1,65 @@
+#ifndef AFFINITY_RESCORE_POSE_SCORER_H_
+#define AFFINITY_RESCORE_POSE_SCORER_H_
+
+// The tool's one door to LibTorch: its header stays free of torch so that the rest of the
+// tool compiles quickly and never meets Open Babel and LibTorch in one translation unit.
+
+#include "PoseEnsemble.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace AffinityRescore {
+
+/**
+ * A TorchScript affinity model on one device, scoring the poses of one complex at a time
+ * through AffinityPlugin::AffinityScorer.
+ *
+ * Which elements the model knows: a model may declare the attribute supported_elements (a
+ * list of atomic numbers). Atoms of other elements make a complex unscorable, which
+ * firstUnknownElement finds before the model runs. A model without the attribute is taken to
+ * accept every element; if it raises for an element it cannot handle, energies throws with
+ * the model's message and the ligand is skipped all the same.
+ */
+class PoseScorer {
+public:
+    /**
+     * Load the model.
+     *
+     * @param modelFile    a TorchScript file with forward(positions, atomic_numbers, ligand_mask)
+     * @param device       "cpu", "cuda" or "cuda:i"
+     * @param precision    "auto" (float64 on the CPU, the model's dtype on CUDA), "double" or "single"
+     * @param temperature  T in K, for models that return kT
+     * @param batchSize    poses per model call, 0 to choose from a memory budget
+     * @param threads      LibTorch's intra-op threads, for the CPU
+     * @throws std::runtime_error (an OpenMMException) naming the file or device and the problem
+     */
+    PoseScorer(const std::string& modelFile, const std::string& device, const std::string& precision,
+               double temperature, int batchSize, int threads);
+    ~PoseScorer();
+    PoseScorer(const PoseScorer&) = delete;
+    PoseScorer& operator=(const PoseScorer&) = delete;
+    /** One line about the model: file, energy unit, batching, device and dtype. */
+    std::string description() const;
+    /** The model's supported_elements, ascending; empty when it declares none. */
+    const std::vector<int>& supportedElements() const;
+    /**
+     * The index of the first atom whose element the model does not know (see the class
+     * comment), or -1 when it knows them all.
+     */
+    int firstUnknownElement(const std::vector<int>& atomicNumbers) const;
+    /**
+     * The energy of every pose of a complex in kJ/mol.
+     *
+     * @throws OpenMM::OpenMMException when the model fails on the complex
+     */
+    std::vector<double> energies(const AffinityPlugin::PoseEnsemble& complex);
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl;
+};
+
+} // namespace AffinityRescore
+
+#endif

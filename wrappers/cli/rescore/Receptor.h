@@ -1,0 +1,32 @@
+#ifndef AFFINITY_RESCORE_RECEPTOR_H_
+#define AFFINITY_RESCORE_RECEPTOR_H_
+
+#include <string>
+#include <vector>
+
+namespace AffinityRescore {
+
+/** The atoms of a receptor, held fixed while ligands are rescored. */
+struct Receptor {
+    std::string source;
+    /** The atomic number of each atom, in file order. */
+    std::vector<int> atomicNumbers;
+    /** N×3 coordinates in nm. */
+    std::vector<double> positions;
+
+    int numAtoms() const {
+        return (int)atomicNumbers.size();
+    }
+    /**
+     * Read the first structure of a receptor file (PDB, PDBQT, mmCIF; optionally .gz) with
+     * Open Babel, without perceiving bonds (only elements and coordinates are used).
+     *
+     * @throws std::runtime_error naming the file and the problem: missing, unreadable,
+     *         no atoms, non-finite coordinates
+     */
+    static Receptor read(const std::string& path);
+};
+
+} // namespace AffinityRescore
+
+#endif

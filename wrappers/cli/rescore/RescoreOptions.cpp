@@ -1,0 +1,168 @@
+#include "RescoreOptions.h"
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+namespace po = boost::program_options;
+using namespace AffinityRescore;
+
+#ifndef AFFINITY_DEFAULT_MODEL
+#define AFFINITY_DEFAULT_MODEL ""
+#endif
+
+namespace {
+
+const char* Synopsis =
+    "usage: affinity-rescore [--model M.pt] --receptor R --poses P [P...] --out results.csv\n"
+    "                        [--combination boltzmann|max|mean] [--temperature K] [--max-scale t]\n"
+    "                        [--pocket-cutoff nm] [--device cpu|cuda[:i]] [--threads n] [--batch-size n]\n"
+    "                        [--readout none|pki|pic50] [--out-sdf scored.sdf] [--json results.json]\n"
+    "                        [--top n] [--quiet]\n";
+
+const char* Description = R"(
+Rescores docked poses with a learned affinity model (TorchScript, the contract
+forward(positions, atomic_numbers, ligand_mask)) and combines the poses of each ligand
+into one binding free energy.
+
+Input is read with Open Babel, one ligand at a time, so memory stays bounded however many
+ligands the files hold:
+  receptor  PDB, PDBQT or mmCIF (.cif is read as mmCIF), optionally gzip-compressed (.gz)
+  poses     SDF, PDBQT or MOL2, optionally gzip-compressed; the poses of one ligand are the
+            consecutive records of a file with the same title, so Vina's multi-model PDBQT
+            output and one-file-per-ligand layouts both work as written
+Each ligand is scored as one fixed complex for all its poses: the receptor atoms within
+--pocket-cutoff of any atom of any of its poses (in file order), then the ligand atoms. Atoms
+are taken as the files hold them (PDBQT holds polar hydrogens only). Coordinates are read in
+angstrom and given to the model in nm.
+
+On stdout: the model used, the receptor, a table of the --top best ligands (lowest combined
+dG first) and the totals. On stderr: progress (a bar on a terminal, plain lines every few
+seconds otherwise) and one line per skipped ligand or file.
+
+Output files (each written to a temporary file beside it and renamed when complete, so an
+interrupted run never leaves a truncated file):
+  --out       CSV, one row per pose: ligand, source, pose (1-based record index within the
+              ligand), dG_kcal_mol, weight, combined_dG_kcal_mol, rank (1 = lowest dG),
+              docking_score_kcal_mol (Vina's REMARK VINA RESULT or an SD tag
+              minimizedAffinity, when present) and the readout column when asked
+  --json      a summary: the run's settings, one entry per ligand (scored or skipped, with
+              the reason) and the totals
+  --out-sdf   the poses of each ligand sorted by rank, with SD tags affinity_dG_kcal_mol,
+              affinity_weight, affinity_combined_dG_kcal_mol, affinity_rank, affinity_pose
+              (and affinity_pKi or affinity_pIC50), after the tags the input carried
+
+Combinations (T = --temperature, beta = 1/(k_B T)):
+  boltzmann   w_n = softmax(-beta G)_n, dG = sum_n w_n G_n
+  max         the strongest binding pose, smoothly: beta dG = -(1/t) ln sum_n exp(-t beta G_n),
+              t = --max-scale (larger is closer to the lowest G_n)
+  mean        dG = mean of G_n
+
+Skipped input: an unreadable or malformed file or record, an empty file, a ligand whose
+poses disagree in atom count or element order, an element the model does not know (one
+missing from the model's optional attribute supported_elements, a list of atomic
+numbers; or any element for which the model raises an error), or a complex the model
+fails on: that ligand is reported on stderr and in the JSON summary and skipped, the others
+are scored. A missing or unusable model or receptor, or an output that cannot be written,
+stops the run at once.
+
+Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, output);
+2 the command line is wrong; 3 the run finished but at least one ligand or file was skipped.
+
+Options)";
+
+} // namespace
+
+bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], RescoreOptions& options,
+                                          int& exitStatus) {
+    const std::string defaultModel = AFFINITY_DEFAULT_MODEL;
+    po::options_description described(Description, 100, 50);
+    // clang-format off
+    described.add_options()
+        ("help,h", "print this help and exit")
+        ("model,m", po::value(&options.model)->value_name("M.pt"),
+         ("TorchScript affinity model (default, fixed at build time: " +
+          (defaultModel.empty() ? std::string("none") : defaultModel) + ")").c_str())
+        ("receptor,r", po::value(&options.receptor)->value_name("R"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
+        ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("P..."),
+         "pose files (SDF, PDBQT, MOL2; .gz); may be repeated")
+        ("combination,c", po::value(&options.combination)->default_value(options.combination)->value_name("NAME"),
+         "boltzmann, max or mean")
+        ("temperature,T",
+         po::value(&options.temperature)->default_value(options.temperature, "298.15")->value_name("K"),
+         "temperature in kelvin")
+        ("max-scale", po::value(&options.maxScale)->default_value(options.maxScale)->value_name("t"),
+         "scale t of the max combination")
+        ("pocket-cutoff", po::value(&options.pocketCutoff)->default_value(options.pocketCutoff)->value_name("nm"),
+         "pocket radius around the ligand's poses, in nm")
+        ("device", po::value(&options.device)->default_value(options.device)->value_name("DEV"),
+         "cpu, cuda or cuda:i")
+        ("precision", po::value(&options.precision)->default_value(options.precision)->value_name("P"),
+         "auto (float64 on the CPU, the model's dtype on CUDA), double or single")
+        ("threads", po::value(&options.threads)->default_value(options.threads)->value_name("n"),
+         "LibTorch threads on the CPU (a ligand's complex is small, and one thread per process holds "
+         "up best on a busy machine; run several processes to use more cores)")
+        ("batch-size", po::value(&options.batchSize)->default_value(options.batchSize)->value_name("n"),
+         "poses per model call (0: chosen from a 1 GiB budget)")
+        ("readout", po::value(&options.readout)->default_value(options.readout)->value_name("R"),
+         "also report none, pki (-beta dG / ln 10) or pic50 (pKi - log10(1 + [S]/Km))")
+        ("substrate", po::value(&options.substrateConcentration)->default_value(options.substrateConcentration)
+         ->value_name("S"), "[S] for pic50, in the unit of --km")
+        ("km", po::value(&options.michaelisConstant)->default_value(options.michaelisConstant)->value_name("Km"),
+         "Michaelis constant for pic50")
+        ("out,o", po::value(&options.csvOutput)->value_name("results.csv"), "per-pose CSV (required)")
+        ("out-sdf", po::value(&options.sdfOutput)->value_name("scored.sdf"), "annotated, sorted poses")
+        ("json", po::value(&options.jsonOutput)->value_name("results.json"), "JSON summary")
+        ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
+         "print the n best ligands as a table on stdout (0: none)")
+        ("quiet,q", po::bool_switch(&options.quiet), "no progress on stderr");
+    // clang-format on
+    auto usageError = [&](const std::string& message) {
+        std::cerr << "affinity-rescore: " << message << "\n" << Synopsis << "Try 'affinity-rescore --help'.\n";
+        exitStatus = UsageError;
+        return false;
+    };
+    po::variables_map values;
+    try {
+        po::store(po::parse_command_line(argc, argv, described), values);
+        po::notify(values);
+    } catch (const po::error& e) {
+        return usageError(e.what());
+    }
+    if (values.count("help")) {
+        std::cout << Synopsis << described << std::endl;
+        exitStatus = Success;
+        return false;
+    }
+    if (options.model.empty())
+        options.model = defaultModel;
+    if (options.model.empty())
+        return usageError("no --model given, and this build has no default model");
+    if (options.receptor.empty())
+        return usageError("--receptor is required");
+    if (options.poseFiles.empty())
+        return usageError("--poses needs at least one file");
+    if (options.csvOutput.empty())
+        return usageError("--out is required");
+    if (options.combination != "boltzmann" && options.combination != "max" && options.combination != "mean")
+        return usageError("--combination is '" + options.combination + "'; expected boltzmann, max or mean");
+    if (!(options.temperature > 0.0) || !std::isfinite(options.temperature))
+        return usageError("--temperature must be a positive number of kelvin");
+    if (!(options.maxScale > 0.0) || !std::isfinite(options.maxScale))
+        return usageError("--max-scale must be positive");
+    if (!(options.pocketCutoff > 0.0) || !std::isfinite(options.pocketCutoff))
+        return usageError("--pocket-cutoff must be a positive distance in nm");
+    if (options.top < 0)
+        return usageError("--top must not be negative");
+    if (options.threads < 1)
+        return usageError("--threads must be at least 1");
+    if (options.batchSize < 0)
+        return usageError("--batch-size must be 0 (automatic) or positive");
+    if (options.precision != "auto" && options.precision != "double" && options.precision != "single")
+        return usageError("--precision is '" + options.precision + "'; expected auto, double or single");
+    if (options.readout != "none" && options.readout != "pki" && options.readout != "pic50")
+        return usageError("--readout is '" + options.readout + "'; expected none, pki or pic50");
+    if (!(options.michaelisConstant > 0.0) || options.substrateConcentration < 0.0)
+        return usageError("--km must be positive and --substrate not negative");
+    return true;
+}

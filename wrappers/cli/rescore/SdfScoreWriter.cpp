@@ -1,0 +1,41 @@
+#include "ScoreWriter.h"
+#include <cmath>
+#include <cstdio>
+
+using namespace AffinityRescore;
+
+namespace {
+
+void dataItem(std::ostream& out, const char* name, const std::string& value) {
+    out << ">  <" << name << ">\n" << value << "\n\n";
+}
+
+std::string number(const char* format, double value) {
+    char text[64];
+    std::snprintf(text, sizeof(text), format, value);
+    return text;
+}
+
+} // namespace
+
+SdfScoreWriter::SdfScoreWriter(const std::string& path, const std::string& readout)
+    : ScoreWriter(path), readoutName(readoutColumn(readout)) {}
+
+void SdfScoreWriter::write(const ScoredLigand& scored) {
+    const LigandPoses& ligand = *scored.ligand;
+    std::ostream& out = file.stream();
+    const std::string combined = number("%.6f", scored.combinedDeltaG);
+    // Each block is Open Babel's SDF of the record, with the data items the input carried;
+    // ours follow them, before the "$$$$" that ends the record.
+    for (int n : scored.rankOrder) {
+        out << ligand.poses[n].sdfBlock;
+        dataItem(out, "affinity_dG_kcal_mol", number("%.6f", scored.poseDeltaG[n]));
+        dataItem(out, "affinity_weight", number("%.6g", scored.weights[n]));
+        dataItem(out, "affinity_combined_dG_kcal_mol", combined);
+        dataItem(out, "affinity_rank", std::to_string(scored.ranks[n]));
+        dataItem(out, "affinity_pose", std::to_string(n + 1));
+        if (!readoutName.empty())
+            dataItem(out, ("affinity_" + readoutName).c_str(), number("%.4f", scored.readout));
+        out << "$$$$\n";
+    }
+}

@@ -1,0 +1,107 @@
+#include "TrainOptions.h"
+#include "AffinityUnits.h"
+#include "openmm/OpenMMException.h"
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <iostream>
+
+using OpenMM::OpenMMException;
+namespace po = boost::program_options;
+
+namespace AffinityTrain {
+
+namespace {
+
+const char* const Usage = R"(affinity-train: train a TorchScript affinity model on docked pose groups.
+
+Each ligand's poses are combined into one ΔG (mean, smooth min/max or Boltzmann), and the
+loss (readout(ΔG) - target)^2 is differentiated one pose at a time (combinedGradient), so a
+model over the whole complex trains with one autograd graph alive at a time.
+
+Input:
+  --poses DIR      one multi-model PDBQT file per ligand, DIR/<ligand>.pdbqt (Vina's output)
+  --receptor FILE  the receptor as PDBQT; each complex is its atoms within --pocket-cutoff
+                   of any pose, then the ligand's atoms
+  --targets CSV    a header with columns 'ligand' and 'target', one row per ligand
+
+Usage: affinity-train --model in.pt --poses DIR --receptor rec.pdbqt --targets t.csv --output out.pt [options]
+)";
+
+void require(bool condition, const std::string& message) {
+    if (!condition)
+        throw OpenMMException("affinity-train: " + message);
+}
+
+} // namespace
+
+TrainOptions parseTrainOptions(int argc, char** argv) {
+    TrainOptions o;
+    double pocketCutoffAngstrom = o.pocketCutoff / AffinityPlugin::NmPerAngstrom;
+    po::options_description files("Files");
+    files.add_options()
+        ("model", po::value(&o.model), "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
+        ("poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt")
+        ("receptor", po::value(&o.receptor), "the receptor, PDBQT (without it the model sees each ligand alone)")
+        ("targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")
+        ("output", po::value(&o.output), "where to write the trained TorchScript model")
+        ("log", po::value(&o.log), "a CSV log with one row per epoch")
+        ("predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")
+        ("checkpoint", po::value(&o.checkpoint), "a checkpoint written after every epoch")
+        ("resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)");
+    po::options_description training("Training");
+    training.add_options()
+        ("target-kind", po::value(&o.targetKind)->default_value(o.targetKind), "dg (ΔG in kcal/mol), pic50 or pki")
+        ("substrate", po::value(&o.substrateConcentration)->default_value(0.0), "[S] for pic50 (Cheng–Prusoff)")
+        ("km", po::value(&o.michaelisConstant)->default_value(1.0), "K_m for pic50, same unit as --substrate")
+        ("combination", po::value(&o.combination)->default_value(o.combination), "mean, max (the smooth minimum of ΔG, as the seed) or boltzmann")
+        ("max-scale", po::value(&o.maxScale)->default_value(o.maxScale), "the scale t of max/min")
+        ("temperature", po::value(&o.temperature)->default_value(o.temperature), "T in K")
+        ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
+        ("batch-size", po::value(&o.batchSize)->default_value(0), "poses per model call in two-pass (0: from --memory-budget)")
+        ("memory-budget", po::value(&o.memoryBudgetMiB)->default_value(o.memoryBudgetMiB), "MiB a batch of poses may use")
+        ("pose-weight", po::value(&o.poseWeight)->default_value(0.0), "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")
+        ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (in all, when resuming)")
+        ("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1), "ligands whose mean loss makes one optimizer step")
+        ("optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")
+        ("learning-rate", po::value(&o.optimizer.learningRate)->default_value(o.optimizer.learningRate), "the learning rate")
+        ("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0), "L2 weight decay")
+        ("validation-fraction", po::value(&o.validationFraction)->default_value(o.validationFraction), "share of ligands held out")
+        ("seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")
+        ("pocket-cutoff", po::value(&pocketCutoffAngstrom)->default_value(8.0), "pocket radius in Å")
+        ("device", po::value(&o.device)->default_value(o.device), "cpu or cuda")
+        ("dtype", po::value(&o.dtype)->default_value(o.dtype), "float32 or float64")
+        ("quiet", po::bool_switch(&o.quiet), "print only errors")
+        ("help", "print this help");
+    po::options_description all;
+    all.add(files).add(training);
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, all), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw OpenMMException(std::string("affinity-train: ") + e.what() + " (see --help)");
+    }
+    if (vm.count("help")) {
+        std::cout << Usage << all << std::endl;
+        std::exit(0);
+    }
+    o.pocketCutoff = pocketCutoffAngstrom * AffinityPlugin::NmPerAngstrom;
+    for (const char* name : {"model", "poses", "targets", "output"})
+        require(vm.count(name) > 0, std::string("--") + name + " is required (see --help)");
+    require(o.targetKind == "dg" || o.targetKind == "pic50" || o.targetKind == "pki",
+            "--target-kind is '" + o.targetKind + "'; expected dg, pic50 or pki");
+    require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");
+    require(o.ligandsPerStep >= 1, "--ligands-per-step is " + std::to_string(o.ligandsPerStep) + "; expected at least 1");
+    require(o.batchSize >= 0, "--batch-size is " + std::to_string(o.batchSize) + "; expected 0 or more");
+    require(o.validationFraction >= 0.0 && o.validationFraction < 1.0,
+            "--validation-fraction is " + std::to_string(o.validationFraction) + "; expected 0 <= f < 1");
+    require(o.optimizer.learningRate > 0.0, "--learning-rate must be positive");
+    require(o.poseWeight >= 0.0, "--pose-weight must be 0 or positive");
+    require(o.pocketCutoff > 0.0, "--pocket-cutoff must be positive");
+    require(o.temperature > 0.0, "--temperature must be positive");
+    require(o.device == "cpu" || o.device == "cuda", "--device is '" + o.device + "'; expected cpu or cuda");
+    require(o.dtype == "float32" || o.dtype == "float64", "--dtype is '" + o.dtype + "'; expected float32 or float64");
+    return o;
+}
+
+} // namespace AffinityTrain

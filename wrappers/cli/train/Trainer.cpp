@@ -1,0 +1,195 @@
+#include "Trainer.h"
+#include "AffinityUnits.h"
+#include "openmm/OpenMMException.h"
+#include <torch/cuda.h>
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+
+using namespace AffinityPlugin;
+using OpenMM::OpenMMException;
+
+namespace AffinityTrain {
+
+namespace {
+
+double nan() {
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+double meanOf(double sum, size_t count) {
+    return count > 0 ? sum / (double) count : nan();
+}
+
+} // namespace
+
+Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOptions& o)
+    : model(std::move(m)), ligands(std::move(l)), options(o) {
+    torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
+    if (device.is_cuda() && !torch::cuda::is_available())
+        throw OpenMMException("affinity-train: --device cuda was asked for, but LibTorch finds no CUDA device");
+    torch::ScalarType dtype = options.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+    // Scorers first: each moves the (shared) model to the device and dtype, and the optimizer
+    // must hold the parameters as they are after that.
+    for (const TrainingLigand& ligand : ligands)
+        scorers.emplace_back(model, ligand.poses.getAtomicNumbers(), ligand.poses.getLigandMask(), device, dtype,
+                             options.temperature);
+    auto parameters = model.trainableParameters();
+    if (parameters.empty())
+        throw OpenMMException("affinity-train: the model in " + model.getOrigin() +
+                              " has no trainable parameters (none requires gradients); expected a model to train");
+    combination = Combination::fromName(options.combination, options.maxScale);
+    if (options.targetKind == "pic50")
+        readout = Readout(Readout::PIC50, options.substrateConcentration, options.michaelisConstant);
+    else if (options.targetKind == "pki")
+        readout = Readout(Readout::PKi);
+    if (options.poseWeight > 0.0)
+        for (const TrainingLigand& ligand : ligands)
+            for (size_t p = 0; p < ligand.dockingScores.size(); p++)
+                if (!std::isfinite(ligand.dockingScores[p]))
+                    throw OpenMMException("affinity-train: --pose-weight needs a docking score for every pose, but pose " +
+                                          std::to_string(p + 1) + " of ligand '" + ligand.name +
+                                          "' has no 'REMARK VINA RESULT' line");
+    std::vector<std::string> names;
+    for (const TrainingLigand& ligand : ligands)
+        names.push_back(ligand.name);
+    split = splitLigands(names, options.validationFraction, options.seed);
+    optimizer = std::make_unique<ParameterOptimizer>(parameters, options.optimizer);
+    if (!options.resume.empty()) {
+        TrainingProgress progress = optimizer->loadCheckpoint(options.resume);
+        if (progress.seed != options.seed)
+            throw OpenMMException("affinity-train: the checkpoint " + options.resume + " was written with --seed " +
+                                  std::to_string(progress.seed) + "; this run has --seed " +
+                                  std::to_string(options.seed) + " (the split would differ)");
+        firstEpoch = progress.epoch + 1;
+    }
+}
+
+double Trainer::lossTarget(const TrainingLigand& ligand) const {
+    // ΔG targets are given in kcal/mol, and the loss compares kJ/mol; readouts are unitless.
+    return readout.getKind() == Readout::None ? ligand.target * KJPerKcal : ligand.target;
+}
+
+double Trainer::readoutOf(double deltaG) const {
+    double beta = betaForTemperature(options.temperature);
+    return readout.getKind() == Readout::None ? deltaG / KJPerKcal : readout.apply(deltaG, beta);
+}
+
+AffinityLoss Trainer::lossOf(const TrainingLigand& ligand) const {
+    AffinityLoss loss(lossTarget(ligand), readout);
+    if (options.poseWeight > 0.0) {
+        std::vector<double> poseTargets;
+        for (double score : ligand.dockingScores)
+            poseTargets.push_back(score * KJPerKcal);
+        loss.setPoseTargets(poseTargets, options.poseWeight);
+    }
+    return loss;
+}
+
+LigandPrediction Trainer::evaluate(int index) {
+    const TrainingLigand& ligand = ligands[index];
+    std::vector<double> energies = scorers[index].poseEnergies(ligand.poses, options.batchSize, options.memoryBudgetMiB);
+    CombinationResult combined = combination->combine(energies, options.temperature);
+    LigandPrediction prediction;
+    prediction.ligand = ligand.name;
+    prediction.target = ligand.target;
+    prediction.deltaG = combined.deltaG;
+    prediction.predicted = readoutOf(combined.deltaG);
+    prediction.loss = lossOf(ligand).value(combined.deltaG, energies, betaForTemperature(options.temperature));
+    return prediction;
+}
+
+std::vector<LigandPrediction> Trainer::predict() {
+    std::vector<LigandPrediction> predictions;
+    for (int i = 0; i < (int) ligands.size(); i++)
+        predictions.push_back(evaluate(i));
+    for (int v : split.validation)
+        predictions[v].validation = true;
+    return predictions;
+}
+
+void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsTerminal) {
+    using Clock = std::chrono::steady_clock;
+    CombinedGradientOptions gradientOptions;
+    gradientOptions.strategy = gradientStrategyFromName(options.strategy);
+    gradientOptions.batchSize = options.batchSize;
+    gradientOptions.memoryBudgetMiB = options.memoryBudgetMiB;
+    TrainingLog log(options.log, !options.resume.empty());
+    if (!options.quiet) {
+        int poses = 0;
+        for (const TrainingLigand& ligand : ligands)
+            poses += ligand.poses.getNumPoses();
+        report << "affinity-train: " << ligands.size() << " ligands (" << split.training.size() << " training, "
+               << split.validation.size() << " validation), " << poses << " poses; " << options.combination
+               << " combination, " << options.strategy << " gradients, " << options.optimizer.method << " on "
+               << options.device << "\n";
+        if (firstEpoch > options.epochs)
+            report << "affinity-train: the checkpoint has all " << options.epochs << " epochs; nothing to train\n";
+    }
+    for (int epoch = firstEpoch; epoch <= options.epochs; epoch++) {
+        auto start = Clock::now();
+        std::vector<int> order = epochOrder(split.training, options.seed, epoch);
+        double lossSum = 0.0, squaredErrorSum = 0.0;
+        for (size_t first = 0; first < order.size(); first += options.ligandsPerStep) {
+            size_t count = std::min(order.size() - first, (size_t) options.ligandsPerStep);
+            optimizer->zeroGradients();
+            for (size_t k = first; k < first + count; k++) {
+                int index = order[k];
+                const TrainingLigand& ligand = ligands[index];
+                CombinedGradientResult result = combinedGradient(scorers[index], ligand.poses, *combination,
+                                                                 lossOf(ligand), gradientOptions);
+                lossSum += result.loss;
+                double error = readoutOf(result.combination.deltaG) - ligand.target;
+                squaredErrorSum += error * error;
+                if (progressIsTerminal && !options.quiet) {
+                    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+                    double eta = seconds / (k + 1) * (order.size() - k - 1);
+                    progress << "\r  epoch " << epoch << "/" << options.epochs << "  ligand " << (k + 1) << "/"
+                             << order.size() << "  mean loss " << std::setprecision(4) << lossSum / (k + 1)
+                             << "  " << std::fixed << std::setprecision(0) << eta << " s left in epoch   "
+                             << std::defaultfloat << std::flush;
+                }
+            }
+            optimizer->scaleGradients(1.0 / (double) count);
+            optimizer->step();
+        }
+        EpochRecord record;
+        record.epoch = epoch;
+        record.trainingLoss = meanOf(lossSum, order.size());
+        record.trainingRmse = std::sqrt(meanOf(squaredErrorSum, order.size()));
+        double validationLoss = 0.0, validationSquaredError = 0.0;
+        for (int index : split.validation) {
+            LigandPrediction prediction = evaluate(index);
+            validationLoss += prediction.loss;
+            validationSquaredError += (prediction.predicted - prediction.target) * (prediction.predicted - prediction.target);
+        }
+        record.validationLoss = meanOf(validationLoss, split.validation.size());
+        record.validationRmse = std::sqrt(meanOf(validationSquaredError, split.validation.size()));
+        record.learningRate = options.optimizer.learningRate;
+        record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        log.write(record);
+        if (!options.checkpoint.empty())
+            optimizer->saveCheckpoint(options.checkpoint, TrainingProgress{epoch, options.seed});
+        if (!options.quiet) {
+            if (progressIsTerminal)
+                progress << "\r" << std::string(78, ' ') << "\r" << std::flush;
+            std::string unit = readout.getKind() == Readout::None ? " kcal/mol" : "";
+            report << "epoch " << std::setw(3) << epoch << "/" << options.epochs << "  train loss " << std::setprecision(5)
+                   << record.trainingLoss << " (RMSE " << record.trainingRmse << unit << ")  validation loss "
+                   << record.validationLoss << " (RMSE " << record.validationRmse << unit << ")  " << std::fixed
+                   << std::setprecision(1) << record.seconds << " s" << std::defaultfloat << std::endl;
+        }
+    }
+}
+
+void Trainer::saveModel(const std::string& path) {
+    model.to(torch::kCPU, model.parameterDtype());
+    try {
+        model.getModule().save(path);
+    } catch (const c10::Error& e) {
+        throw OpenMMException("affinity-train: cannot write the model to " + path + ": " + e.what_without_backtrace());
+    }
+}
+
+} // namespace AffinityTrain

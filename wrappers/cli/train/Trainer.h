@@ -1,0 +1,77 @@
+#ifndef AFFINITY_TRAIN_TRAINER_H_
+#define AFFINITY_TRAIN_TRAINER_H_
+
+#include "AffinityLoss.h"
+#include "AffinityModel.h"
+#include "AffinityScorer.h"
+#include "Combination.h"
+#include "GradientExport.h"
+#include "LigandSplit.h"
+#include "ParameterOptimizer.h"
+#include "TrainOptions.h"
+#include "TrainingLigand.h"
+#include "TrainingLog.h"
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace AffinityTrain {
+
+/** A ligand's target and the model's prediction, in the target's unit. */
+struct LigandPrediction {
+    std::string ligand;
+    bool validation = false;
+    double target = 0.0, predicted = 0.0;
+    /** The combined ΔG in kJ/mol. */
+    double deltaG = 0.0;
+    /** The ligand's loss. */
+    double loss = 0.0;
+};
+
+/**
+ * Trains a model on pose groups: each optimizer step takes the mean over a few ligands of
+ * the loss on their combined ΔG, whose gradient combinedGradient() adds one pose (or one
+ * batch of poses) at a time; after each epoch the validation ligands are scored, a row is
+ * logged and a checkpoint written.
+ */
+class Trainer {
+public:
+    /**
+     * @param model    the model; its parameters are trained in place
+     * @param ligands  the pose groups and targets
+     * @param options  the run's options
+     * @throws OpenMMException for a model without trainable parameters, per-pose terms
+     *         without docking scores, or a checkpoint that does not fit
+     */
+    Trainer(AffinityPlugin::AffinityModel model, std::vector<TrainingLigand> ligands, const TrainOptions& options);
+    /** Train the remaining epochs, reporting progress on the streams (unless quiet). */
+    void run(std::ostream& report, std::ostream& progress, bool progressIsTerminal);
+    /** Score every ligand with the current parameters. */
+    std::vector<LigandPrediction> predict();
+    /** Write the model (on the CPU) as TorchScript. */
+    void saveModel(const std::string& path);
+    const LigandSplit& getSplit() const {
+        return split;
+    }
+
+private:
+    double lossTarget(const TrainingLigand& ligand) const;
+    double readoutOf(double deltaG) const;
+    AffinityPlugin::AffinityLoss lossOf(const TrainingLigand& ligand) const;
+    LigandPrediction evaluate(int index);
+
+    AffinityPlugin::AffinityModel model;
+    std::vector<TrainingLigand> ligands;
+    TrainOptions options;
+    std::vector<AffinityPlugin::AffinityScorer> scorers;
+    std::unique_ptr<AffinityPlugin::Combination> combination;
+    AffinityPlugin::Readout readout;
+    std::unique_ptr<ParameterOptimizer> optimizer;
+    LigandSplit split;
+    int firstEpoch = 1;
+};
+
+} // namespace AffinityTrain
+
+#endif

@@ -1,0 +1,67 @@
+"""Write a SchNetAffinity model as a TorchScript file that every part of openmm-affinity loads
+(AffinityModel::fromFile, AffinityForce, affinity-train, the rescoring tool).
+
+    python -m openmmaffinity.models.export model.pt                       # PyG's defaults
+    python -m openmmaffinity.models.export model.pt --hidden-channels 32 --num-interactions 3
+    python -m openmmaffinity.models.export model.pt --weights pyg_schnet_state.pt --strategy delta
+
+The file's module has ``energy_unit`` (str) and ``supports_batch`` (True) attributes, as the
+model contract of DESIGN.md expects.
+"""
+import argparse
+import sys
+
+import torch
+
+from .schnet_affinity import ENERGY_UNITS, STRATEGIES, SchNetAffinity, script_model
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m openmmaffinity.models.export",
+        description="Write a SchNet protein-ligand affinity model as TorchScript (second model contract: "
+        "positions in nm, atomic numbers, ligand mask -> energy). The defaults are those of PyTorch "
+        "Geometric's SchNet (about 456k parameters).")
+    parser.add_argument("output", help="the TorchScript file to write")
+    parser.add_argument("--hidden-channels", type=int, default=128, help="atom embedding size (default 128)")
+    parser.add_argument("--num-filters", type=int, default=128, help="convolution filters (default 128)")
+    parser.add_argument("--num-interactions", type=int, default=6, help="interaction blocks (default 6)")
+    parser.add_argument("--num-gaussians", type=int, default=50, help="Gaussians of the distance expansion (default 50)")
+    parser.add_argument("--cutoff", type=float, default=1.0, help="neighbour cutoff in nm (default 1.0 = 10 Å)")
+    parser.add_argument("--max-num-neighbors", type=int, default=32, help="neighbours per atom at most (default 32)")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="complex",
+                        help="complex: E(complex); delta: E(complex) - E(protein) - E(ligand) (default complex)")
+    parser.add_argument("--energy-unit", choices=ENERGY_UNITS, default="kJ/mol",
+                        help="the unit the model's energies are in (default kJ/mol)")
+    parser.add_argument("--weights", help="a state dict (torch.save) of this model or of a PyTorch Geometric SchNet "
+                        "with the same hyperparameters, to load instead of random weights")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="the parameters' dtype (default float32)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random initial weights (default 0)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    torch.manual_seed(args.seed)
+    model = SchNetAffinity(hidden_channels=args.hidden_channels, num_filters=args.num_filters,
+                           num_interactions=args.num_interactions, num_gaussians=args.num_gaussians,
+                           cutoff=args.cutoff, max_num_neighbors=args.max_num_neighbors, strategy=args.strategy,
+                           energy_unit=args.energy_unit)
+    if args.weights:
+        state = torch.load(args.weights, map_location="cpu", weights_only=True)
+        if not isinstance(state, dict):
+            raise SystemExit(f"export: {args.weights} holds a {type(state).__name__}; expected a state dict")
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as error:
+            raise SystemExit(f"export: the weights in {args.weights} do not fit the model's hyperparameters: {error}")
+    model = model.to(getattr(torch, args.dtype))
+    scripted = script_model(model)
+    scripted.save(args.output)
+    count = sum(p.numel() for p in model.parameters())
+    print(f"export: wrote {args.output} ({count} parameters, strategy {args.strategy}, energies in {args.energy_unit})")
+
+
+if __name__ == "__main__":
+    main()

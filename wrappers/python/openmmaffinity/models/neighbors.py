@@ -1,0 +1,71 @@
+"""Neighbour lists within a cutoff, in plain PyTorch (no torch_cluster), for batches of poses.
+
+The lists are dense: every atom gets exactly K slots (K = min(max_num_neighbors, N - 1)),
+filled with its nearest neighbours in order of distance, and a mask marks the slots that
+hold a real neighbour within the cutoff. A dense [B, N, K] layout keeps every pose of a
+batch independent of the others (a batch gives the same sums as one pose at a time) and
+turns message aggregation into a sum over the last axis instead of a scatter.
+"""
+from typing import Tuple
+
+import torch
+from torch import Tensor
+
+
+def neighbor_lists(positions: Tensor, cutoff: float, max_num_neighbors: int,
+                   part_mask: Tensor, separate_parts: bool) -> Tuple[Tensor, Tensor]:
+    """Return (index, valid), both [B, N, K]: the nearest neighbours of each atom.
+
+    Args:
+        positions: [B, N, 3] coordinates (any length unit, the same as ``cutoff``).
+        cutoff: neighbours are atoms strictly closer than this.
+        max_num_neighbors: at most this many neighbours per atom (the nearest ones).
+        part_mask: bool [N]; with ``separate_parts``, atoms only see atoms of their own part
+            (protein with protein, ligand with ligand), as if each part were alone.
+        separate_parts: whether to cut every edge between the parts.
+
+    ``index`` holds atom indices within the pose; slots that hold no neighbour point at the
+    atom itself and have ``valid`` False.
+    """
+    batch, count = positions.shape[0], positions.shape[1]
+    slots = min(max_num_neighbors, count - 1)
+    device = positions.device
+    self_index = torch.arange(count, device=device).view(1, count, 1)
+    if slots <= 0:
+        empty = torch.zeros(batch, count, 0, dtype=torch.long, device=device)
+        return empty, torch.zeros(batch, count, 0, dtype=torch.bool, device=device)
+    # Which atoms are neighbours is not differentiated: the lengths are, in edge_lengths.
+    # The exact (not matrix-product) distance keeps the choice independent of how many poses
+    # share a call.
+    distance = torch.cdist(positions.detach(), positions.detach(), compute_mode="donot_use_mm_for_euclid_dist")
+    excluded = torch.eye(count, dtype=torch.bool, device=device).unsqueeze(0)
+    if separate_parts:
+        cross = part_mask.view(1, count, 1) != part_mask.view(1, 1, count)
+        excluded = excluded | cross
+    distance = distance.masked_fill(excluded, float("inf"))
+    nearest, index = torch.topk(distance, slots, dim=2, largest=False, sorted=True)
+    valid = nearest < cutoff
+    index = torch.where(valid, index, self_index)
+    return index, valid
+
+
+def edge_lengths(positions: Tensor, index: Tensor, valid: Tensor) -> Tensor:
+    """Return the differentiable lengths [B, N, K] of the edges atom -> index.
+
+    Empty slots get length 0 but no gradient: their difference vector is replaced before the
+    norm is taken, because the gradient of |v| at v = 0 is NaN and would leak through a mask.
+    """
+    neighbor = gather_atoms(positions, index)
+    difference = neighbor - positions.unsqueeze(2)
+    difference = torch.where(valid.unsqueeze(-1), difference, torch.ones_like(difference))
+    length = torch.linalg.vector_norm(difference, dim=-1)
+    return torch.where(valid, length, torch.zeros_like(length))
+
+
+def gather_atoms(values: Tensor, index: Tensor) -> Tensor:
+    """Gather per-atom rows: values [B, N, F], index [B, N, K] -> [B, N, K, F]."""
+    batch, count, width = values.shape[0], values.shape[1], values.shape[2]
+    slots = index.shape[2]
+    offset = (torch.arange(batch, device=index.device) * count).view(batch, 1, 1)
+    flat = (index + offset).reshape(-1)
+    return values.reshape(batch * count, width).index_select(0, flat).view(batch, count, slots, width)

@@ -1,0 +1,135 @@
+#ifndef OPENMM_AFFINITY_PYTHON_POSE_SCORER_H_
+#define OPENMM_AFFINITY_PYTHON_POSE_SCORER_H_
+
+// The LibTorch-free face of AffinityScorer and the gradient export that the Python module is
+// built on: plain C++ types in and out (flat arrays of doubles, names, shapes), so that SWIG
+// never sees a torch type and only PoseScorer.cpp includes LibTorch's headers.
+
+#include "AffinityLoss.h"
+#include "Combination.h"
+#include "ModelBytes.h"
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace AffinityPython {
+
+/** One named tensor (a parameter's value or gradient) as float64, flattened row-major. */
+struct NamedArray {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<double> values;
+};
+
+/** What forEachPoseGradient() hands its callback for one pose. */
+struct PoseGradientArrays {
+    /** The index of the pose. */
+    int pose = 0;
+    /** G_n in kJ/mol. */
+    double energy = 0.0;
+    /** dG_n/dθ for each trainable parameter, in the order of named_parameters(). */
+    std::vector<NamedArray> parameterGradients;
+    /** dG_n/dx, N×3 values in kJ/mol/nm; empty unless asked for. */
+    std::vector<double> positionGradient;
+};
+
+/** What combinedGradient() found. */
+struct CombinedGradientArrays {
+    /** The loss L. */
+    double loss = 0.0;
+    /** ΔG in kJ/mol, the pose weights and c_n = ∂ΔG/∂G_n. */
+    AffinityPlugin::CombinationResult combination;
+    /** G_n in kJ/mol. */
+    std::vector<double> energies;
+    /** g_n = ∂L/∂G_n. */
+    std::vector<double> lossCoefficients;
+    /** dL/dθ for each trainable parameter, in the order of named_parameters(). */
+    std::vector<NamedArray> parameterGradients;
+    /** dΔG/dx_n, P×N×3 values in kJ/mol/nm; empty unless asked for. */
+    std::vector<double> positionGradients;
+};
+
+/**
+ * A TorchScript affinity model bound to one complex topology on one device (an
+ * AffinityScorer), with poses passed as flat arrays of P×N×3 doubles in nm.
+ *
+ * The scorer holds its own copy of the model, loaded from the bytes of a TorchScript file.
+ * A training loop that changes the parameters of its own module copies them in with
+ * setTensorValues() before each call; gradients are returned, never accumulated here.
+ */
+class PoseScorer {
+public:
+    /**
+     * @param modelBytes     the contents of a TorchScript file
+     * @param atomicNumbers  the atomic number of each atom the model sees
+     * @param ligandMask     for each atom, whether it belongs to the ligand
+     * @param device         where the model runs: "cpu", "cuda" or "cuda:N"
+     * @param dtype          "float32", "float64", or "" for the dtype of the model's parameters
+     * @param temperature    T in K, for models that return kT and for β in the combinations
+     * @throws OpenMMException for a model that cannot be loaded, an unknown or absent device
+     *         or an unknown dtype
+     */
+    PoseScorer(const ModelBytes& modelBytes, const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask,
+               const std::string& device, const std::string& dtype, double temperature);
+    ~PoseScorer();
+    PoseScorer(const PoseScorer&) = delete;
+    PoseScorer& operator=(const PoseScorer&) = delete;
+
+    /** The device the model runs on, as LibTorch writes it ("cpu", "cuda:0"). */
+    std::string getDevice() const;
+    /** The dtype of positions and parameters: "float32" or "float64". */
+    std::string getDtype() const;
+    /** The number of atoms in each pose. */
+    int getNumAtoms() const;
+    /** T in K. */
+    double getTemperature() const;
+    /** Set T in K. */
+    void setTemperature(double kelvin);
+    /** The names of the trainable parameters, as named_parameters() gives them. */
+    std::vector<std::string> getParameterNames() const;
+    /** The names of the floating-point parameters and buffers that setTensorValues() accepts. */
+    std::vector<std::string> getStateNames() const;
+    /**
+     * Copy values into a floating-point parameter or buffer of the model, by qualified name
+     * (as state_dict() names it), converting them to the tensor's dtype and device.
+     *
+     * @param name    the qualified name, for example "layer1.weight"
+     * @param values  the values, row-major
+     * @param count   the number of values, which must equal the tensor's
+     */
+    void setTensorValues(const std::string& name, const double* values, size_t count);
+    /**
+     * The energy of every pose in kJ/mol, in batches and without autograd graphs.
+     *
+     * @param positions  P×N×3 values in nm
+     * @param count      the number of values
+     * @param batchSize  poses per model call, 0 to choose from budgetMiB
+     * @param budgetMiB  memory a batch may use
+     */
+    std::vector<double> poseEnergies(const double* positions, size_t count, int batchSize, double budgetMiB);
+    /**
+     * The gradient of a loss on the combined ΔG of the poses, by one of the strategies
+     * "store-all", "two-pass" or "one-pass" (see GradientExport.h).
+     */
+    CombinedGradientArrays combinedGradient(const double* positions, size_t count,
+                                            const AffinityPlugin::Combination& combination,
+                                            const AffinityPlugin::AffinityLoss& loss, const std::string& strategy,
+                                            int batchSize, double budgetMiB, bool positionGradients);
+    /**
+     * Evaluate the poses one at a time with autograd and hand each pose's energy and
+     * gradients to a callback; only one pose's graph is alive at a time.
+     */
+    void forEachPoseGradient(const double* positions, size_t count,
+                             const std::function<void(const PoseGradientArrays&)>& callback, bool positionGradients);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+};
+
+} // namespace AffinityPython
+
+#endif

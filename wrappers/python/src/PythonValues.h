@@ -1,0 +1,194 @@
+#ifndef OPENMM_AFFINITY_PYTHON_VALUES_H_
+#define OPENMM_AFFINITY_PYTHON_VALUES_H_
+
+// Conversions between the Python module's C++ results and Python objects, for the SWIG
+// wrapper alone (the one translation unit that includes Python.h). Arrays of doubles cross
+// as bytearrays of float64, which the package's Python code views with numpy.frombuffer:
+// one copy, and no dependence of the extension on numpy's C API.
+
+#include "PoseScorer.h"
+#include <Python.h>
+#include <string>
+#include <vector>
+
+namespace AffinityPython {
+
+/**
+ * Thrown through C++ code when Python code that it called (a callback) raised: the Python
+ * exception is already set and only has to reach the interpreter. Not a std::exception, so
+ * that no handler on the way turns it into something else.
+ */
+struct PythonErrorRaised {};
+
+/**
+ * Releases the GIL for the life of the object. LibTorch's autograd engine refuses to run
+ * while the calling thread holds the GIL once torch's Python bindings are loaded, and long
+ * C++ work should let other Python threads run anyway.
+ */
+class GilRelease {
+public:
+    GilRelease() : state(PyEval_SaveThread()) {}
+    ~GilRelease() {
+        PyEval_RestoreThread(state);
+    }
+    GilRelease(const GilRelease&) = delete;
+    GilRelease& operator=(const GilRelease&) = delete;
+
+private:
+    PyThreadState* state;
+};
+
+/** Holds the GIL for the life of the object, on a thread that may have released it. */
+class GilHold {
+public:
+    GilHold() : state(PyGILState_Ensure()) {}
+    ~GilHold() {
+        PyGILState_Release(state);
+    }
+    GilHold(const GilHold&) = delete;
+    GilHold& operator=(const GilHold&) = delete;
+
+private:
+    PyGILState_STATE state;
+};
+
+/** Throw PythonErrorRaised if a Python C-API call failed (returned NULL). */
+inline PyObject* checked(PyObject* object) {
+    if (object == nullptr)
+        throw PythonErrorRaised();
+    return object;
+}
+
+/** A new bytearray holding the doubles, as native float64. */
+inline PyObject* doublesToBytearray(const std::vector<double>& values) {
+    return checked(PyByteArray_FromStringAndSize(reinterpret_cast<const char*>(values.data()),
+                                                 static_cast<Py_ssize_t>(values.size() * sizeof(double))));
+}
+
+/** Set d[key] = value and release the reference to value. */
+inline void setItem(PyObject* dict, const char* key, PyObject* value) {
+    const int status = PyDict_SetItemString(dict, key, value);
+    Py_DECREF(value);
+    if (status != 0)
+        throw PythonErrorRaised();
+}
+
+/** A list of (name, shape tuple, bytearray of float64) tuples. */
+inline PyObject* namedArraysToList(const std::vector<NamedArray>& arrays) {
+    PyObject* list = checked(PyList_New(static_cast<Py_ssize_t>(arrays.size())));
+    for (size_t i = 0; i < arrays.size(); i++) {
+        PyObject* shape = checked(PyTuple_New(static_cast<Py_ssize_t>(arrays[i].shape.size())));
+        for (size_t d = 0; d < arrays[i].shape.size(); d++)
+            PyTuple_SET_ITEM(shape, d, checked(PyLong_FromLongLong(arrays[i].shape[d])));
+        PyObject* item =
+            checked(Py_BuildValue("(sNN)", arrays[i].name.c_str(), shape, doublesToBytearray(arrays[i].values)));
+        PyList_SET_ITEM(list, i, item);
+    }
+    return list;
+}
+
+/** A dict of one pose's gradient: pose, energy, gradients, position_gradient (or None). */
+inline PyObject* poseGradientToDict(const PoseGradientArrays& gradient) {
+    PyObject* dict = checked(PyDict_New());
+    setItem(dict, "pose", checked(PyLong_FromLong(gradient.pose)));
+    setItem(dict, "energy", checked(PyFloat_FromDouble(gradient.energy)));
+    setItem(dict, "gradients", namedArraysToList(gradient.parameterGradients));
+    if (gradient.positionGradient.empty()) {
+        Py_INCREF(Py_None);
+        setItem(dict, "position_gradient", Py_None);
+    } else {
+        setItem(dict, "position_gradient", doublesToBytearray(gradient.positionGradient));
+    }
+    return dict;
+}
+
+/** A dict of a combined gradient, with the keys of the Python CombinedGradient's fields. */
+inline PyObject* combinedGradientToDict(const CombinedGradientArrays& result) {
+    PyObject* dict = checked(PyDict_New());
+    setItem(dict, "loss", checked(PyFloat_FromDouble(result.loss)));
+    setItem(dict, "delta_g", checked(PyFloat_FromDouble(result.combination.deltaG)));
+    setItem(dict, "weights", doublesToBytearray(result.combination.weights));
+    setItem(dict, "coefficients", doublesToBytearray(result.combination.coefficients));
+    setItem(dict, "energies", doublesToBytearray(result.energies));
+    setItem(dict, "loss_coefficients", doublesToBytearray(result.lossCoefficients));
+    setItem(dict, "gradients", namedArraysToList(result.parameterGradients));
+    if (result.positionGradients.empty()) {
+        Py_INCREF(Py_None);
+        setItem(dict, "position_gradients", Py_None);
+    } else {
+        setItem(dict, "position_gradients", doublesToBytearray(result.positionGradients));
+    }
+    return dict;
+}
+
+/**
+ * Wrap a Python callable as the callback of PoseScorer::forEachPoseGradient(), which runs
+ * with the GIL released: it takes the GIL and calls the callable with a dict per pose (see
+ * poseGradientToDict()); an exception the callable raises ends the loop and reaches the
+ * caller unchanged.
+ */
+inline std::function<void(const PoseGradientArrays&)> poseGradientCallback(PyObject* callable) {
+    return [callable](const PoseGradientArrays& gradient) {
+        GilHold hold;
+        PyObject* argument = poseGradientToDict(gradient);
+        PyObject* result = PyObject_CallFunctionObjArgs(callable, argument, nullptr);
+        Py_DECREF(argument);
+        Py_XDECREF(checked(result));
+    };
+}
+
+/**
+ * Raise openmm.OpenMMException, the exception of OpenMM's own Python module, so that one
+ * except clause catches errors of OpenMM and of this plugin alike (RuntimeError if openmm
+ * cannot be imported).
+ */
+inline void raiseOpenMMException(const char* message) {
+    PyObject* module = PyImport_ImportModule("openmm");
+    PyObject* type = module != nullptr ? PyObject_GetAttrString(module, "OpenMMException") : nullptr;
+    PyErr_Clear();
+    PyErr_SetString(type != nullptr ? type : PyExc_RuntimeError, message);
+    Py_XDECREF(type);
+    Py_XDECREF(module);
+}
+
+/**
+ * A read-only view of a C-contiguous buffer of float64 values (a numpy array, a bytes
+ * object, an array.array('d')), released when the view goes.
+ */
+class DoubleBufferView {
+public:
+    /** Returns false, with a Python TypeError set, unless the object exposes such a buffer. */
+    bool open(PyObject* object, const char* argument) {
+        if (PyObject_GetBuffer(object, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous float64 array, found %s", argument,
+                         Py_TYPE(object)->tp_name);
+            return false;
+        }
+        opened = true;
+        const std::string format = view.format != nullptr ? view.format : "B";
+        if (view.itemsize != sizeof(double) || (format != "d" && format != "=d" && format != "<d" && format != "@d")) {
+            PyErr_Format(PyExc_TypeError, "%s: expected float64 values, found buffer format '%s' with %zd-byte items",
+                         argument, format.c_str(), view.itemsize);
+            return false;
+        }
+        return true;
+    }
+    const double* data() const {
+        return static_cast<const double*>(view.buf);
+    }
+    size_t count() const {
+        return static_cast<size_t>(view.len / sizeof(double));
+    }
+    ~DoubleBufferView() {
+        if (opened)
+            PyBuffer_Release(&view);
+    }
+
+private:
+    Py_buffer view{};
+    bool opened = false;
+};
+
+} // namespace AffinityPython
+
+#endif

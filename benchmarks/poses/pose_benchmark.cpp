@@ -54,7 +54,7 @@ options:
 )";
 
 std::vector<int> parseList(const std::string& text) {
-    std::vector<int> values;
+    std::vector<int> values; // an empty list skips that part
     std::stringstream s(text);
     std::string item;
     while (std::getline(s, item, ','))
@@ -252,6 +252,7 @@ int main(int argc, char* argv[]) {
                     // The model's call wraps LibTorch's out-of-memory error in its own message.
                     if (std::string(e.what()).find("out of memory") == std::string::npos)
                         throw;
+                    DeviceMemory::releaseCached(device); // leave the device usable for what follows
                     report.row({name, std::to_string(n), "out of memory", "out of memory"});
                 }
             }

@@ -22,6 +22,8 @@ struct OPENMM_EXPORT_AFFINITY DeviceMemory {
     static int64_t peak(const torch::Device& device);
     /** The bytes allocated on the device now, or -1 on the CPU. */
     static int64_t current(const torch::Device& device);
+    /** Return the allocator's cached but unused blocks to the device (after running out of memory). */
+    static void releaseCached(const torch::Device& device);
     /** The bytes that `work` allocated at its peak beyond what was allocated before, or -1 on the CPU. */
     static int64_t peakOf(const torch::Device& device, const std::function<void()>& work);
 };

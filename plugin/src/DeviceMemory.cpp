@@ -31,6 +31,13 @@ void DeviceMemory::resetPeak(const torch::Device& device) {
 #endif
 }
 
+void DeviceMemory::releaseCached(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
 int64_t DeviceMemory::peak(const torch::Device& device) {
 #ifdef AFFINITY_TORCH_HAS_CUDA
     if (device.is_cuda())

@@ -79,13 +79,25 @@ std::string BenchmarkReport::number(double value, int decimals) {
     return buffer;
 }
 
-long long peakRss() {
+namespace {
+
+long long statusField(const std::string& field) {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stoll(line.substr(6)) * 1024;
+        if (line.rfind(field, 0) == 0)
+            return std::stoll(line.substr(field.size())) * 1024;
     return -1;
+}
+
+} // namespace
+
+long long peakRss() {
+    return statusField("VmHWM:");
+}
+
+long long currentRss() {
+    return statusField("VmRSS:");
 }
 
 void resetPeakRss() {

@@ -26,7 +26,9 @@ private:
 
 /** Peak resident memory of this process since the last resetPeakRss(), in bytes. */
 long long peakRss();
-/** Reset the peak resident memory (Linux /proc/self/clear_refs). */
+/** Resident memory of this process now, in bytes. */
+long long currentRss();
+/** Reset the peak resident memory to the current one (Linux /proc/self/clear_refs). */
 void resetPeakRss();
 
 #endif

@@ -88,10 +88,10 @@ double secondsOf(const torch::Device& device, const std::function<void()>& work)
 long long peakMemoryOf(const torch::Device& device, const std::function<void()>& work) {
     if (device.is_cuda())
         return DeviceMemory::peakOf(device, work);
-    const long long before = peakRss();
     resetPeakRss();
+    const long long before = currentRss();
     work();
-    return peakRss() - std::min(before, peakRss());
+    return peakRss() - before;
 }
 
 std::string mib(long long bytes) {

@@ -9,6 +9,8 @@
 
 namespace AffinityPlugin {
 
+class AffinityForce;
+
 /** Which forward signature a model has (see AffinityForce). */
 enum class ModelContract {
     /** forward(positions) -> energy: atom types are baked into the model (OpenMM-Torch). */
@@ -38,6 +40,8 @@ public:
      * @param origin  what the bytes came from, for messages (a file name, "model bytes")
      */
     static AffinityModel fromBytes(const std::string& bytes, const std::string& origin = "model bytes");
+    /** Load the model an AffinityForce holds, naming its file (if any) in messages. */
+    static AffinityModel fromForce(const AffinityForce& force);
     /** Load a model from a TorchScript file. */
     static AffinityModel fromFile(const std::string& file);
     /**

@@ -5,6 +5,7 @@
 #include "AffinityModel.h"
 #include "AffinityUnits.h"
 #include "PoseEnsemble.h"
+#include "openmm/Vec3.h"
 #include <torch/script.h>
 #include <vector>
 
@@ -101,6 +102,10 @@ private:
  */
 OPENMM_EXPORT_AFFINITY torch::Tensor imageAroundLigand(const torch::Tensor& positions, const torch::Tensor& box,
                                                       const torch::Tensor& ligandAtoms);
+
+/** OpenMM's periodic box vectors a, b, c (nm) as the rows of a [3,3] tensor. */
+OPENMM_EXPORT_AFFINITY torch::Tensor boxTensor(const OpenMM::Vec3& a, const OpenMM::Vec3& b, const OpenMM::Vec3& c,
+                                              const torch::TensorOptions& options);
 
 /** The int64 indices of the true entries of a ligand mask, on a device. */
 OPENMM_EXPORT_AFFINITY torch::Tensor ligandAtomIndices(const std::vector<bool>& ligandMask, const torch::Device& device);

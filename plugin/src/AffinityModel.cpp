@@ -1,4 +1,5 @@
 #include "AffinityModel.h"
+#include "AffinityForce.h"
 #include "AffinityUnits.h"
 #include "openmm/OpenMMException.h"
 #include <fstream>
@@ -41,6 +42,11 @@ AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::stri
                               "; expected a TorchScript file written by torch.jit.save: " + e.what());
     }
     return AffinityModel(module, origin);
+}
+
+AffinityModel AffinityModel::fromForce(const AffinityForce& force) {
+    return fromBytes(force.getModelBytes(),
+                     force.getModelFile().empty() ? "model bytes" : "'" + force.getModelFile() + "'");
 }
 
 AffinityModel AffinityModel::fromFile(const std::string& file) {

@@ -170,6 +170,13 @@ torch::Tensor AffinityPlugin::imageAroundLigand(const torch::Tensor& positions, 
     return nearestImages(whole, whole.index_select(0, ligandAtoms).mean(0), box);
 }
 
+torch::Tensor AffinityPlugin::boxTensor(const OpenMM::Vec3& a, const OpenMM::Vec3& b, const OpenMM::Vec3& c,
+                                        const torch::TensorOptions& options) {
+    return torch::tensor({a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]}, torch::kFloat64)
+        .reshape({3, 3})
+        .to(options.device(), options.dtype().toScalarType());
+}
+
 torch::Tensor AffinityPlugin::ligandAtomIndices(const std::vector<bool>& ligandMask, const torch::Device& device) {
     std::vector<int64_t> indices;
     for (size_t i = 0; i < ligandMask.size(); i++)

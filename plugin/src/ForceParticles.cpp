@@ -3,6 +3,15 @@
 
 using namespace AffinityPlugin;
 
+ForceParticles ForceParticles::updatedBy(const AffinityForce& force, const OpenMM::System& system,
+                                         bool needsTopology) const {
+    ForceParticles updated = of(force, system, needsTopology);
+    if (updated.systemIndices != systemIndices)
+        throw OpenMM::OpenMMException("AffinityForce: updateParametersInContext cannot change the number of particles "
+                                      "or their system indices; create a new Context for that");
+    return updated;
+}
+
 ForceParticles ForceParticles::of(const AffinityForce& force, const OpenMM::System& system, bool needsTopology) {
     ForceParticles result;
     if (force.getNumParticles() == 0) {

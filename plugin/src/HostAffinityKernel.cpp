@@ -31,8 +31,7 @@ HostAffinityKernel::~HostAffinityKernel() = default;
 void HostAffinityKernel::initialize(const System& system, const AffinityForce& force) {
     if (numThreads > 0)
         at::set_num_threads(numThreads);
-    const std::string origin = force.getModelFile().empty() ? "model bytes" : "'" + force.getModelFile() + "'";
-    AffinityModel model = AffinityModel::fromBytes(force.getModelBytes(), origin);
+    AffinityModel model = AffinityModel::fromForce(force);
     const torch::ScalarType dtype = alwaysDouble ? torch::kFloat64 : model.parameterDtype();
     ForceParticles particles = ForceParticles::of(
         force, system, model.getContract() == ModelContract::PositionsAtomicNumbersLigandMask);
@@ -64,9 +63,7 @@ double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, boo
     if (state->periodic) {
         Vec3 a, b, c;
         context.getPeriodicBoxVectors(a, b, c);
-        torch::Tensor box = torch::tensor({a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]}, torch::kFloat64)
-                                .reshape({3, 3});
-        x = imageAroundLigand(x, box, state->ligandAtoms);
+        x = imageAroundLigand(x, boxTensor(a, b, c, x.options()), state->ligandAtoms);
     }
     x = x.to(state->scorer.getDtype()).unsqueeze(0);
     if (!includeForces) {
@@ -86,10 +83,7 @@ double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, boo
 void HostAffinityKernel::copyParametersToContext(ContextImpl& context, const AffinityForce& force) {
     const bool needsTopology =
         state->scorer.getModel().getContract() == ModelContract::PositionsAtomicNumbersLigandMask;
-    ForceParticles updated = ForceParticles::of(force, context.getSystem(), needsTopology);
-    if (updated.systemIndices != state->particles.systemIndices)
-        throw OpenMMException("AffinityForce: updateParametersInContext cannot change the number of particles or "
-                              "their system indices; create a new Context for that");
+    ForceParticles updated = state->particles.updatedBy(force, context.getSystem(), needsTopology);
     state->scorer.setTopology(updated.atomicNumbers, updated.ligandMask);
     state->scorer.setTemperature(force.getTemperature());
     state->particles = std::move(updated);

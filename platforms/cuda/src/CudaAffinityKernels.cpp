@@ -46,8 +46,7 @@ void CudaCalcAffinityForceKernel::initialize(const System& system, const Affinit
     PrimaryContextScope scope(primaryContext);
     const torch::Device device(torch::kCUDA, cu.getDeviceIndex());
     c10::cuda::CUDAGuard deviceGuard(device);
-    const std::string origin = force.getModelFile().empty() ? "model bytes" : "'" + force.getModelFile() + "'";
-    AffinityModel model = AffinityModel::fromBytes(force.getModelBytes(), origin);
+    AffinityModel model = AffinityModel::fromForce(force);
     const torch::ScalarType dtype = cu.getUseDoublePrecision() ? torch::kFloat64 : torch::kFloat32;
     ForceParticles particles = ForceParticles::of(
         force, system, model.getContract() == ModelContract::PositionsAtomicNumbersLigandMask);
@@ -71,10 +70,7 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
     if (state->periodic) {
         Vec3 a, b, c;
         cu.getPeriodicBoxVectors(a, b, c);
-        torch::Tensor box = torch::tensor({a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]}, torch::kFloat64)
-                                .reshape({3, 3})
-                                .to(x.device(), x.scalar_type());
-        x = imageAroundLigand(x, box, state->ligandAtoms);
+        x = imageAroundLigand(x, boxTensor(a, b, c, x.options()), state->ligandAtoms);
     }
     torch::Tensor energy, gradient;
     if (!includeForces) {
@@ -117,10 +113,7 @@ void CudaCalcAffinityForceKernel::copyParametersToContext(ContextImpl& context, 
     PrimaryContextScope scope(primaryContext);
     const bool needsTopology =
         state->scorer.getModel().getContract() == ModelContract::PositionsAtomicNumbersLigandMask;
-    ForceParticles updated = ForceParticles::of(force, context.getSystem(), needsTopology);
-    if (updated.systemIndices != state->particles.systemIndices)
-        throw OpenMMException("AffinityForce: updateParametersInContext cannot change the number of particles or "
-                              "their system indices; create a new Context for that");
+    ForceParticles updated = state->particles.updatedBy(force, context.getSystem(), needsTopology);
     state->scorer.setTopology(updated.atomicNumbers, updated.ligandMask);
     state->scorer.setTemperature(force.getTemperature());
     state->ligandAtoms = ligandAtomIndices(updated.ligandMask, state->scorer.getDevice());

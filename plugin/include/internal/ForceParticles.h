@@ -21,6 +21,12 @@ struct OPENMM_EXPORT_AFFINITY ForceParticles {
      * @throws OpenMMException if the model needs a topology and the force has no particles
      */
     static ForceParticles of(const AffinityForce& force, const OpenMM::System& system, bool needsTopology);
+    /**
+     * The particles of a force whose parameters changed in a Context (updateParametersInContext).
+     *
+     * @throws OpenMMException if the number of particles or their system indices differ from these
+     */
+    ForceParticles updatedBy(const AffinityForce& force, const OpenMM::System& system, bool needsTopology) const;
 };
 
 } // namespace AffinityPlugin

@@ -1,28 +1,21 @@
 #include "CudaAffinityKernels.h"
-#include "AffinityProperties.h"
-#include "AffinityScorer.h"
 #include "CudaGraphModelCall.h"
 #include "CudaParticleArrays.h"
 #include "PrimaryContextScope.h"
-#include "internal/ForceParticles.h"
+#include "internal/ForceBinding.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/internal/ContextImpl.h"
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <cmath>
-#include <sstream>
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
 
 struct CudaCalcAffinityForceKernel::State {
-    ForceParticles particles;
-    AffinityProperties properties;
-    bool periodic;
-    AffinityScorer scorer;
+    ForceBinding binding;
     CudaParticleArrays arrays;
-    torch::Tensor ligandAtoms;
     std::unique_ptr<CudaGraphModelCall> graph;
 };
 
@@ -46,16 +39,10 @@ void CudaCalcAffinityForceKernel::initialize(const System& system, const Affinit
     PrimaryContextScope scope(primaryContext);
     const torch::Device device(torch::kCUDA, cu.getDeviceIndex());
     c10::cuda::CUDAGuard deviceGuard(device);
-    AffinityModel model = AffinityModel::fromForce(force);
-    const torch::ScalarType dtype = cu.getUseDoublePrecision() ? torch::kFloat64 : torch::kFloat32;
-    ForceParticles particles = ForceParticles::of(
-        force, system, model.getContract() == ModelContract::PositionsAtomicNumbersLigandMask);
-    AffinityScorer scorer(model, particles.atomicNumbers, particles.ligandMask, device, dtype, force.getTemperature());
-    CudaParticleArrays arrays(particles.systemIndices, device);
-    torch::Tensor ligandAtoms = ligandAtomIndices(particles.ligandMask, device);
-    state.reset(new State{std::move(particles), AffinityProperties::parse(force.getProperties()),
-                          force.usesPeriodicBoundaryConditions(), std::move(scorer), std::move(arrays), ligandAtoms,
-                          nullptr});
+    ForceBinding binding =
+        ForceBinding::of(force, system, device, cu.getUseDoublePrecision() ? torch::kFloat64 : torch::kFloat32);
+    CudaParticleArrays arrays(binding.particles.systemIndices, device);
+    state.reset(new State{std::move(binding), std::move(arrays), nullptr});
 }
 
 double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
@@ -65,25 +52,23 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
         PrimaryContextScope::check(cuStreamSynchronize(cu.getCurrentStream()), "synchronise OpenMM's stream");
     }
     PrimaryContextScope scope(primaryContext);
-    c10::cuda::CUDAGuard deviceGuard(state->scorer.getDevice());
-    torch::Tensor x = state->arrays.gatherPositions(cu, state->scorer.getDtype());
-    if (state->periodic) {
-        Vec3 a, b, c;
-        cu.getPeriodicBoxVectors(a, b, c);
-        x = imageAroundLigand(x, boxTensor(a, b, c, x.options()), state->ligandAtoms);
-    }
+    ForceBinding& binding = state->binding;
+    c10::cuda::CUDAGuard deviceGuard(binding.scorer.getDevice());
+    Vec3 a, b, c;
+    cu.getPeriodicBoxVectors(a, b, c);
+    torch::Tensor x = binding.modelPositions(state->arrays.gatherPositions(cu, binding.scorer.getDtype()), a, b, c);
     torch::Tensor energy, gradient;
     if (!includeForces) {
         torch::NoGradGuard noGrad;
-        energy = state->scorer.energies(x.unsqueeze(0), false);
-    } else if (state->properties.useCUDAGraphs) {
+        energy = binding.scorer.energies(x.unsqueeze(0), false);
+    } else if (binding.properties.useCUDAGraphs) {
         if (!state->graph)
-            state->graph = std::make_unique<CudaGraphModelCall>(state->scorer, (int) x.size(0),
-                                                                state->properties.cudaGraphWarmupSteps);
+            state->graph = std::make_unique<CudaGraphModelCall>(binding.scorer, (int) x.size(0),
+                                                                binding.properties.cudaGraphWarmupSteps);
         std::tie(energy, gradient) = state->graph->run(x);
     } else {
         torch::Tensor leaf = x.unsqueeze(0).detach().requires_grad_(true);
-        energy = state->scorer.energies(leaf, false);
+        energy = binding.scorer.energies(leaf, false);
         gradient = torch::autograd::grad({energy}, {leaf})[0][0];
     }
     // Reading the energy back waits for the model; a non-finite energy stops here, before any
@@ -92,37 +77,27 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
     const double result = energy.item<double>();
     if (!std::isfinite(result)) {
         torch::Tensor bad = (~torch::isfinite(x)).any(1).nonzero();
-        if (bad.numel() > 0) {
-            const int particle = (int) bad[0][0].item<int64_t>();
-            std::stringstream msg;
-            msg << "AffinityForce: particle " << particle << " (system particle "
-                << state->particles.systemIndices[particle] << ") has a non-finite position; expected finite positions in nm";
-            throw OpenMMException(msg.str());
-        }
-        state->scorer.getModel().checkFinite(energy);
+        if (bad.numel() > 0)
+            binding.reportNonFinitePosition((int) bad[0][0].item<int64_t>());
+        binding.scorer.getModel().checkFinite(energy);
     }
     if (includeForces) {
         state->arrays.addForces(cu, gradient);
         // OpenMM's later kernels run in its own context: the forces must be in place first.
-        c10::cuda::getCurrentCUDAStream(state->scorer.getDevice().index()).synchronize();
+        c10::cuda::getCurrentCUDAStream(binding.scorer.getDevice().index()).synchronize();
     }
     return result;
 }
 
 void CudaCalcAffinityForceKernel::copyParametersToContext(ContextImpl& context, const AffinityForce& force) {
     PrimaryContextScope scope(primaryContext);
-    const bool needsTopology =
-        state->scorer.getModel().getContract() == ModelContract::PositionsAtomicNumbersLigandMask;
-    ForceParticles updated = state->particles.updatedBy(force, context.getSystem(), needsTopology);
-    state->scorer.setTopology(updated.atomicNumbers, updated.ligandMask);
-    state->scorer.setTemperature(force.getTemperature());
-    state->ligandAtoms = ligandAtomIndices(updated.ligandMask, state->scorer.getDevice());
-    state->particles = std::move(updated);
+    state->binding.update(force, context.getSystem());
     state->graph.reset(); // the captured graph read the old topology tensors
 }
 
 std::vector<double> CudaCalcAffinityForceKernel::computePoseEnergies(ContextImpl& context, const PoseEnsemble& poses) {
     PrimaryContextScope scope(primaryContext);
-    c10::cuda::CUDAGuard deviceGuard(state->scorer.getDevice());
-    return state->scorer.poseEnergies(poses, state->properties.poseBatchSize, state->properties.poseMemoryBudgetMiB);
+    ForceBinding& binding = state->binding;
+    c10::cuda::CUDAGuard deviceGuard(binding.scorer.getDevice());
+    return binding.scorer.poseEnergies(poses, binding.properties.poseBatchSize, binding.properties.poseMemoryBudgetMiB);
 }

@@ -82,7 +82,7 @@ void requireAgreement(const State& actual, const State& expected, double toleran
 
 TEST_CASE("CUDA energies and forces equal the Reference platform in every precision") {
     Platform& reference = Platform::getPlatformByName("Reference");
-    for (const char* name : {"pair.pt", "mlp_f64.pt"}) {
+    for (const char* name : {"pair.pt", "mlp_f64.pt", "schnet_tab_f64.pt"}) {
         Complex c = makeComplex(model(name));
         const State expected = evaluate(c.system, c.positions, reference);
         for (const std::string precision : {"single", "mixed", "double"}) {
@@ -94,8 +94,11 @@ TEST_CASE("CUDA energies and forces equal the Reference platform in every precis
 }
 
 TEST_CASE("CUDA graphs on and off give the same results") {
-    Complex plain = makeComplex(model("mlp_f32.pt"));
-    Complex graphs = makeComplex(model("mlp_f32.pt"), {{"useCUDAGraphs", "true"}, {"CUDAGraphWarmupSteps", "3"}});
+    // schnet_tab_f32.pt runs the fused filter-convolution kernels inside the captured graph.
+    const std::string name = GENERATE(as<std::string>{}, "mlp_f32.pt", "schnet_tab_f32.pt");
+    INFO(name);
+    Complex plain = makeComplex(model(name));
+    Complex graphs = makeComplex(model(name), {{"useCUDAGraphs", "true"}, {"CUDAGraphWarmupSteps", "3"}});
     VerletIntegrator i1(0.001), i2(0.001);
     Context c1(plain.system, i1, AffinityTest::platform()), c2(graphs.system, i2, AffinityTest::platform());
     std::mt19937 rng(9);
@@ -126,7 +129,9 @@ TEST_CASE("1,000 Langevin steps on CUDA stay finite and agree with Reference spo
 }
 
 TEST_CASE("computePoseEnergies on CUDA equals the per-pose loop") {
-    Complex c = makeComplex(model("mlp_f32.pt"), {{"poseBatchSize", "16"}});
+    const std::string name = GENERATE(as<std::string>{}, "mlp_f32.pt", "schnet_tab_f32.pt");
+    INFO(name);
+    Complex c = makeComplex(model(name), {{"poseBatchSize", "16"}});
     VerletIntegrator integrator(0.001);
     Context context(c.system, integrator, AffinityTest::platform());
     PoseEnsemble poses = PoseEnsemble::forForce(*c.force);
@@ -164,8 +169,12 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
             pose.push_back(Vec3(box(rng), box(rng), box(rng)));
         poses.addPose(pose);
     }
+    // The tabulated SchNet models run the fused kernels' backward (table gradients included)
+    // on the GPU, and the operator's plain formula on the CPU.
     for (auto [file, dtype, tolerance] : {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5),
-                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)})
+                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10),
+                                          std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
+                                          std::make_tuple("schnet_tab_f64.pt", torch::kFloat64, 1e-10)})
         for (GradientStrategy strategy : {GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
             INFO(file << " strategy " << (int) strategy);
             AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);

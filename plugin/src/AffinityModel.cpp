@@ -1,4 +1,5 @@
 #include "AffinityModel.h"
+#include "FilterConvolution.h"
 #include "AffinityForce.h"
 #include "AffinityUnits.h"
 #include "openmm/OpenMMException.h"
@@ -30,6 +31,10 @@ std::optional<c10::IValue> findAttribute(const torch::jit::Module& module, const
 } // namespace
 
 AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::string& origin) {
+    // Reading a model compiles its code, which must find the operators it may call
+    // (affinity::filter_convolution) registered: naming their library here keeps it loaded
+    // with the core library even where the linker drops libraries nothing refers to.
+    (void)filterConvolutionHasCudaKernels();
     std::istringstream in(bytes);
     torch::jit::Module module;
     try {

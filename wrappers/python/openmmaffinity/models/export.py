@@ -4,6 +4,7 @@
     python -m openmmaffinity.models.export model.pt                       # PyG's defaults
     python -m openmmaffinity.models.export model.pt --hidden-channels 32 --num-interactions 3
     python -m openmmaffinity.models.export model.pt --weights pyg_schnet_state.pt --strategy delta
+    python -m openmmaffinity.models.export model.pt --filter-table-size 1024   # fused on CUDA
 
 The file's module has ``energy_unit`` (str) and ``supports_batch`` (True) attributes, as the
 model contract of DESIGN.md expects.
@@ -37,6 +38,10 @@ def parse_arguments(argv):
                         "with the same hyperparameters, to load instead of random weights")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                         help="the parameters' dtype (default float32)")
+    parser.add_argument("--filter-table-size", type=int, default=0,
+                        help="0: filters computed on every edge, as PyG (default); T >= 2: tabulated on T lengths "
+                        "and interpolated by the fused operator affinity::filter_convolution (1024 is a good "
+                        "choice on GPUs; needs the plugin's operator library)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random initial weights (default 0)")
     return parser.parse_args(argv)
 
@@ -47,7 +52,7 @@ def main(argv=None):
     model = SchNetAffinity(hidden_channels=args.hidden_channels, num_filters=args.num_filters,
                            num_interactions=args.num_interactions, num_gaussians=args.num_gaussians,
                            cutoff=args.cutoff, max_num_neighbors=args.max_num_neighbors, strategy=args.strategy,
-                           energy_unit=args.energy_unit)
+                           energy_unit=args.energy_unit, filter_table_size=args.filter_table_size)
     if args.weights:
         state = torch.load(args.weights, map_location="cpu", weights_only=True)
         if not isinstance(state, dict):

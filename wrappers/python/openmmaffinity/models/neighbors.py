@@ -35,16 +35,21 @@ def neighbor_lists(positions: Tensor, cutoff: float, max_num_neighbors: int,
         empty = torch.zeros(batch, count, 0, dtype=torch.long, device=device)
         return empty, torch.zeros(batch, count, 0, dtype=torch.bool, device=device)
     # Which atoms are neighbours is not differentiated: the lengths are, in edge_lengths.
-    # The exact (not matrix-product) distance keeps the choice independent of how many poses
-    # share a call.
-    distance = torch.cdist(positions.detach(), positions.detach(), compute_mode="donot_use_mm_for_euclid_dist")
+    # Squared distances from the coordinate differences, not from matrix products, keep the
+    # choice independent of how many poses share a call; written as three elementwise terms
+    # (not a sum over a [B,N,N,3] tensor), they fuse into one kernel that writes [B,N,N] once.
+    # (torch.cdist's exact mode was the model's slowest kernel on GPUs.)
+    detached = positions.detach()
+    x, y, z = detached[..., 0], detached[..., 1], detached[..., 2]
+    distance = ((x.unsqueeze(2) - x.unsqueeze(1)) ** 2 + (y.unsqueeze(2) - y.unsqueeze(1)) ** 2
+                + (z.unsqueeze(2) - z.unsqueeze(1)) ** 2)
     excluded = torch.eye(count, dtype=torch.bool, device=device).unsqueeze(0)
     if separate_parts:
         cross = part_mask.view(1, count, 1) != part_mask.view(1, 1, count)
         excluded = excluded | cross
     distance = distance.masked_fill(excluded, float("inf"))
     nearest, index = torch.topk(distance, slots, dim=2, largest=False, sorted=True)
-    valid = nearest < cutoff
+    valid = nearest < cutoff * cutoff
     index = torch.where(valid, index, self_index)
     return index, valid
 

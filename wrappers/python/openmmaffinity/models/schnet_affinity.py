@@ -24,7 +24,8 @@ from torch import Tensor
 from torch.nn import Embedding, Linear, ModuleList
 
 from .neighbors import edge_lengths, neighbor_lists
-from .schnet_layers import GaussianSmearing, InteractionBlock, ShiftedSoftplus
+from .operators import load_operators
+from .schnet_layers import GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock
 
 #: Å per nm: the network's internal length unit is PyG's.
 ANGSTROM_PER_NM = 10.0
@@ -49,6 +50,13 @@ class SchNetAffinity(torch.nn.Module):
         strategy: "complex" or "delta" (see the module docstring).
         energy_unit: the unit of the energies this model returns ("kJ/mol", "kcal/mol", "kT");
             a trained model keeps the unit of its training targets.
+        filter_table_size: 0 (default) evaluates the filter network on every edge, exactly as
+            PyG's SchNet does. A size T >= 2 evaluates it on T lengths per call and
+            interpolates (see ``TabulatedInteractionBlock``) in the operator
+            ``affinity::filter_convolution``, one fused kernel on CUDA: much faster and leaner
+            on GPUs, equal to the exact model to about 1e-8 of the filters' scale at T = 1,024.
+            Such a model needs the operator library (``operators.load_operators``) wherever
+            it is scripted or loaded; the plugin and its tools always have it.
 
     With the defaults it has 455,809 parameters (PyG's SchNet with the same hyperparameters
     has the same).
@@ -60,7 +68,7 @@ class SchNetAffinity(torch.nn.Module):
 
     def __init__(self, hidden_channels: int = 128, num_filters: int = 128, num_interactions: int = 6,
                  num_gaussians: int = 50, cutoff: float = 1.0, max_num_neighbors: int = 32,
-                 strategy: str = "complex", energy_unit: str = "kJ/mol"):
+                 strategy: str = "complex", energy_unit: str = "kJ/mol", filter_table_size: int = 0):
         super().__init__()
         if strategy not in STRATEGIES:
             raise ValueError(f"SchNetAffinity: strategy is '{strategy}'; expected one of {', '.join(STRATEGIES)}")
@@ -69,6 +77,11 @@ class SchNetAffinity(torch.nn.Module):
                 f"SchNetAffinity: energy_unit is '{energy_unit}'; expected one of {', '.join(ENERGY_UNITS)}")
         if not cutoff > 0.0:
             raise ValueError(f"SchNetAffinity: cutoff is {cutoff} nm; expected a positive length")
+        if filter_table_size == 1 or filter_table_size < 0:
+            raise ValueError(f"SchNetAffinity: filter_table_size is {filter_table_size}; expected 0 (exact filters) "
+                             "or a table of at least 2 lengths")
+        if filter_table_size > 0:
+            load_operators()
         self.hidden_channels = hidden_channels
         self.num_filters = num_filters
         self.num_interactions = num_interactions
@@ -80,11 +93,18 @@ class SchNetAffinity(torch.nn.Module):
         self.energy_unit = energy_unit
         self.supports_batch = True
         self.angstrom_per_nm = ANGSTROM_PER_NM
+        self.filter_table_size = filter_table_size
 
         self.embedding = Embedding(100, hidden_channels, padding_idx=0)
         self.distance_expansion = GaussianSmearing(0.0, self.cutoff, num_gaussians)
-        self.interactions = ModuleList(
-            [InteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff) for _ in range(num_interactions)])
+        if filter_table_size > 0:
+            blocks = [TabulatedInteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff,
+                                                filter_table_size) for _ in range(num_interactions)]
+        else:
+            blocks = [InteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff)
+                      for _ in range(num_interactions)]
+        self.interactions = ModuleList(blocks)
+        self.filter_spacing = self.cutoff / max(filter_table_size - 1, 1)
         self.lin1 = Linear(hidden_channels, hidden_channels // 2)
         self.act = ShiftedSoftplus()
         self.lin2 = Linear(hidden_channels // 2, 1)
@@ -105,10 +125,11 @@ class SchNetAffinity(torch.nn.Module):
         return dict(hidden_channels=self.hidden_channels, num_filters=self.num_filters,
                     num_interactions=self.num_interactions, num_gaussians=self.num_gaussians,
                     cutoff=self.cutoff_nm, max_num_neighbors=self.max_num_neighbors, strategy=self.strategy,
-                    energy_unit=self.energy_unit)
+                    energy_unit=self.energy_unit, filter_table_size=self.filter_table_size)
 
     @classmethod
-    def from_pyg(cls, schnet: torch.nn.Module, strategy: str = "complex", energy_unit: str = "kJ/mol"):
+    def from_pyg(cls, schnet: torch.nn.Module, strategy: str = "complex", energy_unit: str = "kJ/mol",
+                 filter_table_size: int = 0):
         """Build a model with the hyperparameters and weights of a ``torch_geometric`` SchNet.
 
         The PyG model's ``readout`` must be "add" and it must have no ``dipole``, ``atomref``,
@@ -131,7 +152,7 @@ class SchNetAffinity(torch.nn.Module):
         model = cls(hidden_channels=schnet.hidden_channels, num_filters=schnet.num_filters,
                     num_interactions=schnet.num_interactions, num_gaussians=schnet.num_gaussians,
                     cutoff=schnet.cutoff / ANGSTROM_PER_NM, max_num_neighbors=max_num_neighbors, strategy=strategy,
-                    energy_unit=energy_unit)
+                    energy_unit=energy_unit, filter_table_size=filter_table_size)
         model.load_state_dict(schnet.state_dict())
         return model
 
@@ -154,7 +175,13 @@ class SchNetAffinity(torch.nn.Module):
         ``separate_parts``, of the protein and the ligand each alone (summed)."""
         index, valid = neighbor_lists(positions, self.cutoff, self.max_num_neighbors, ligand_mask, separate_parts)
         length = edge_lengths(positions, index, valid)
-        expansion = self.distance_expansion(length)
+        if self.filter_table_size > 0:
+            # Tabulated blocks take the expansion of the table's lengths (in double precision),
+            # not of every edge.
+            grid = torch.arange(self.filter_table_size, dtype=torch.float64, device=positions.device) * self.filter_spacing
+            expansion = torch.stack([self.distance_expansion(grid), self.distance_expansion.slope(grid)])
+        else:
+            expansion = self.distance_expansion(length)
         h = self.embedding(atomic_numbers)
         h = h.unsqueeze(0).expand(positions.shape[0], h.shape[0], h.shape[1])
         for interaction in self.interactions:
@@ -165,4 +192,6 @@ class SchNetAffinity(torch.nn.Module):
 
 def script_model(model: SchNetAffinity) -> torch.jit.ScriptModule:
     """Script a SchNetAffinity in evaluation mode; the result keeps its attributes."""
+    if model.filter_table_size > 0:
+        load_operators()
     return torch.jit.script(model.eval())

@@ -1,0 +1,115 @@
+"""SchNetAffinity with tabulated filters (filter_table_size > 0, the operator
+affinity::filter_convolution): equal to the exact model within the interpolation error, which
+falls as the fourth power of the table's step; scripting, batching and gradients; the
+operator against the filter network evaluated on each edge."""
+import math
+
+import pytest
+import torch
+
+from openmmaffinity.models import SchNetAffinity, script_model
+from openmmaffinity.models.operators import load_operators
+from test_models_schnet import SMALL, make_complex, random_rotation
+
+
+def twins(table_size, dtype=torch.float64, **hyperparameters):
+    """An exact model and a tabulated one with the same weights."""
+    torch.manual_seed(3)
+    exact = SchNetAffinity(**hyperparameters).to(dtype)
+    tabulated = SchNetAffinity(filter_table_size=table_size, **hyperparameters).to(dtype)
+    tabulated.load_state_dict(exact.state_dict())
+    return exact, tabulated
+
+
+def energy_and_forces(model, positions, z, mask):
+    x = positions.clone().requires_grad_(True)
+    energy = model(x, z, mask)
+    (gradient,) = torch.autograd.grad(energy.sum(), x)
+    return energy.detach(), -gradient
+
+
+def test_tabulated_model_converges_to_the_exact_model_as_the_step_shrinks():
+    positions, z, mask = make_complex(protein_atoms=120, ligand_atoms=12, seed=4)
+    errors = []
+    for size in (257, 513, 1025, 2049):
+        exact, tabulated = twins(size)
+        e0, f0 = energy_and_forces(exact, positions, z, mask)
+        e1, f1 = energy_and_forces(tabulated, positions, z, mask)
+        errors.append(float((f1 - f0).abs().max() / f0.abs().max()))
+        assert abs(float(e1 - e0)) <= 1e-5 * abs(float(e0))
+    # The forces are the interpolant's derivative, whose error falls as the step cubed:
+    # halving the step divides it by about 8.
+    assert all(errors[i] / errors[i + 1] > 6 for i in range(3))
+    assert errors[3] < 1e-6
+
+
+def test_default_size_model_matches_exact_one_in_float64_and_float32():
+    positions, z, mask = make_complex(seed=5)
+    exact, tabulated = twins(2048, **SMALL)
+    e0, f0 = energy_and_forces(exact, positions, z, mask)
+    e1, f1 = energy_and_forces(tabulated, positions, z, mask)
+    assert float((e1 - e0).abs()) <= 1e-8 * max(1.0, float(e0.abs()))
+    assert float((f1 - f0).abs().max()) <= 1e-6 * float(f0.abs().max())
+    # In float32 the table is still made in float64: forces are as accurate as the exact
+    # float32 model's.
+    exact32, tabulated32 = twins(2048, torch.float32, **SMALL)
+    e32, f32 = energy_and_forces(exact32, positions.float(), z, mask)
+    t32, g32 = energy_and_forces(tabulated32, positions.float(), z, mask)
+    scale = float(f0.abs().max())
+    assert float((g32.double() - f0).abs().max()) <= 3 * max(float((f32.double() - f0).abs().max()), 1e-6 * scale)
+
+
+@pytest.mark.parametrize("strategy", ["complex", "delta"])
+def test_scripted_batched_and_rotated_tabulated_model(strategy):
+    positions, z, mask = make_complex(seed=6)
+    _, model = twins(512, strategy=strategy, **SMALL)
+    scripted = script_model(model)
+    batch = torch.stack([positions, positions + 0.05, positions @ random_rotation(2).T])
+    batched = scripted(batch, z, mask)
+    one_by_one = torch.stack([model(p, z, mask) for p in batch])
+    assert torch.allclose(batched, one_by_one, rtol=1e-12, atol=1e-12)
+    assert float((batched[2] - batched[0]).abs()) <= 1e-9 * max(1.0, float(batched[0].abs()))
+
+
+def test_parameter_gradients_flow_through_the_table():
+    # d E / d theta of the tabulated model against central finite differences on one weight of
+    # each filter network (the table is rebuilt from the weights on every call).
+    positions, z, mask = make_complex(seed=7)
+    _, model = twins(256, **SMALL)
+    for block in model.interactions:
+        weight = block.mlp[2].weight
+        (gradient,) = torch.autograd.grad(model(positions, z, mask), weight)
+        step = 1e-6
+        with torch.no_grad():
+            weight[1, 2] += step
+            up = model(positions, z, mask)
+            weight[1, 2] -= 2 * step
+            down = model(positions, z, mask)
+            weight[1, 2] += step
+        numeric = float(up - down) / (2 * step)
+        assert abs(float(gradient[1, 2]) - numeric) <= 1e-6 * max(1.0, abs(numeric))
+
+
+def test_operator_equals_the_filter_network_on_every_edge():
+    # The operator with the model's coefficients against the filter network and cosine
+    # cutoff evaluated at each edge's length, written out here.
+    load_operators()
+    _, model = twins(4097, **SMALL)
+    block = model.interactions[0]
+    cutoff = model.cutoff
+    grid = torch.arange(4097, dtype=torch.float64) * model.filter_spacing
+    coefficients = block.filter_coefficients(model.distance_expansion(grid), model.distance_expansion.slope(grid))
+    generator = torch.Generator().manual_seed(1)
+    lengths = torch.rand(1, 50, 6, generator=generator, dtype=torch.float64) * cutoff * 1.05
+    neighbors = torch.randint(0, 50, (1, 50, 6), generator=generator)
+    features = torch.randn(1, 50, 12, generator=generator, dtype=torch.float64)
+    out = torch.ops.affinity.filter_convolution(features, neighbors, lengths, coefficients, model.filter_spacing)
+    envelope = 0.5 * (torch.cos(lengths * math.pi / cutoff) + 1.0) * (lengths < cutoff)
+    filters = block.mlp(model.distance_expansion(lengths)) * envelope.unsqueeze(-1)
+    expected = (features[0][neighbors[0]] * filters[0]).sum(1)
+    assert torch.allclose(out[0], expected, rtol=0, atol=1e-10 * float(expected.abs().max()))
+
+
+def test_bad_table_size_is_named():
+    with pytest.raises(ValueError, match="filter_table_size"):
+        SchNetAffinity(filter_table_size=1)

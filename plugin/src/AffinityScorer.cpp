@@ -151,10 +151,20 @@ std::vector<double> AffinityScorer::batchedEnergies(const torch::Tensor& positio
     torch::NoGradGuard noGrad;
     // The energies stay on the device until every batch is done, so the GPU is not stalled by
     // a read-back per batch.
+    //
+    // Every call has the same batch shape: a short last batch is instead the last `batch`
+    // poses, overlapping the one before, of which only the new energies are kept. TorchScript
+    // compiles its fused kernels for the first shapes it sees and falls back to slower code
+    // for further ones; on the H100 a third shape cut the benchmark model's throughput by four.
     const int numPoses = (int) positions.size(0);
     std::vector<torch::Tensor> batches;
-    for (int first = 0; first < numPoses; first += batch)
-        batches.push_back(energies(positions.narrow(0, first, std::min(batch, numPoses - first)), false));
+    for (int first = 0; first < numPoses; first += batch) {
+        const int count = std::min(batch, numPoses - first);
+        if (count == batch || numPoses < batch)
+            batches.push_back(energies(positions.narrow(0, first, count), false));
+        else
+            batches.push_back(energies(positions.narrow(0, numPoses - batch, batch), false).narrow(0, batch - count, count));
+    }
     torch::Tensor energy = torch::cat(batches);
     model.checkFinite(energy);
     energy = energy.to(torch::kCPU, torch::kFloat64).contiguous();

@@ -31,18 +31,29 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECU
     -DCatch2_DIR="$carry/catch2/lib/cmake/Catch2" -DTORCH_CUDA_ARCH_LIST=9.0 \
     -DAFFINITY_BUILD_CLI=OFF -DAFFINITY_BUILD_PYTHON=OFF >"$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
 targets="OpenMMAffinityReference OpenMMAffinityCPU OpenMMAffinityCUDA TestAffinityForce TestCudaPlatform TestGradientExport"
-[ "${1:-}" = "--benchmarks" ] && targets="$targets affinity-pose-benchmark"
+targets="$targets TestFilterConvolution"
+mode="${1:-}"
+[ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ] && targets="$targets affinity-pose-benchmark"
 cmake --build "$build" --target $targets >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
-if [ "${1:-}" = "--benchmarks" ]; then
-    # Python reference points first, with OpenMM's own plugins only (before this build is installed).
-    model="${2:?usage: gpu.sh --benchmarks MODEL.pt}"
+if [ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ]; then
+    # Python reference points (--benchmarks) and kernel profiles (--profile) first, with
+    # OpenMM's own plugins only (before this build is installed). A model that calls the
+    # plugin's operators finds them in this build's operator library.
+    model="$(realpath "${2:?usage: gpu.sh --benchmarks|--profile MODEL.pt}")"
+    export AFFINITY_OPS_LIBRARY="$build/libOpenMMAffinityOps.so"
     libs="$("$python" -c 'import openmm.version as v; print(v.openmm_library_path)')"
     rm -f "$libs"/libOpenMMAffinity*.so "$libs"/plugins/libOpenMMAffinity*.so
     for atoms in ${AFFINITY_PYTHON_REFERENCE_SIZES-600 2660}; do
         "$build/benchmarks/poses/affinity-pose-benchmark" --model "$model" --receptor-atoms "$atoms" --ligand-atoms 40 \
             --dump-poses "$out/poses-$atoms.bin" >/dev/null
-        "$python" "$root/benchmarks/poses/python_reference.py" --model "$model" --poses "$out/poses-$atoms.bin" \
-            --device cuda --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 || tail -5 "$out/benchmark.log"
+        if [ "$mode" = "--profile" ]; then
+            (cd "$root/benchmarks/poses" && for batch in ${AFFINITY_PROFILE_BATCHES:-64}; do
+                "$python" profile_model.py --model "$model" --poses "$out/poses-$atoms.bin" --batch "$batch"; done) \
+                >>"$out/profile.log" 2>&1 || tail -5 "$out/profile.log"
+        else
+            "$python" "$root/benchmarks/poses/python_reference.py" --model "$model" --poses "$out/poses-$atoms.bin" \
+                --device cuda --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 || tail -5 "$out/benchmark.log"
+        fi
         rm -f "$out/poses-$atoms.bin"
     done
 fi
@@ -52,7 +63,7 @@ cmake --install "$build" >"$out/install.log" 2>&1 || true
 export OPENMM_PLUGIN_DIR="$("$python" -c 'import openmm.version as v, os; print(os.path.join(v.openmm_library_path, "plugins"))')"
 (cd "$build" && ctest -L cuda --output-on-failure -V >"$out/ctest-cuda.log" 2>&1) || true
 grep -E "tests passed|Failed|Passed|Skipped" "$out/ctest-cuda.log" | tail -8
-if [ "${1:-}" = "--benchmarks" ]; then
+if [ "$mode" = "--benchmarks" ]; then
     # The SchNet-like benchmark model (python -m openmmaffinity.models.export, PyG's defaults).
     bench="$build/benchmarks/poses/affinity-pose-benchmark"
     for atoms in ${AFFINITY_BENCHMARK_SIZES:-600 2660}; do
@@ -61,5 +72,14 @@ if [ "${1:-}" = "--benchmarks" ]; then
         "$bench" --model "$model" --device cuda --receptor-atoms "$atoms" --ligand-atoms 40 --gradient-poses "$poses" \
             --full-autograd-max 1024 --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 || tail -5 "$out/benchmark.log"
     done
+    # The same programs' scoring and MD with a baseline model (e.g. the exact-filter SchNet), in
+    # the same call, so that the two are timed on the same machine.
+    if [ -n "${AFFINITY_BASELINE_MODEL:-}" ]; then
+        for atoms in ${AFFINITY_BENCHMARK_SIZES:-600 2660}; do
+            "$bench" --model "$(realpath "$AFFINITY_BASELINE_MODEL")" --device cuda --receptor-atoms "$atoms" \
+                --ligand-atoms 40 --gradient-poses "" --results "$out/RESULTS-gpu.md" >>"$out/benchmark.log" 2>&1 \
+                || tail -5 "$out/benchmark.log"
+        done
+    fi
     cat "$out/RESULTS-gpu.md"
 fi

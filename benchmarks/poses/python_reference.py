@@ -5,6 +5,10 @@ TorchScript model driven from Python.
       getState(energy), and MD steps with it as the only force;
   (c) a plain PyTorch loop over poses (forward only, and forward + backward of one pose).
 
+A model that calls the plugin's operators (a SchNet exported with --filter-table-size) needs
+their library: give it as $AFFINITY_OPS_LIBRARY (libOpenMMAffinityOps.so), which is loaded
+into this Python before the model.
+
 The poses come from `affinity-pose-benchmark --dump-poses FILE`, so both programs see the same
 complex. Prints a table and appends it to the results file.
 
@@ -56,6 +60,8 @@ def main():
     args = parser.parse_args()
 
     device = torch.device(args.device)
+    if os.environ.get("AFFINITY_OPS_LIBRARY"):
+        torch.ops.load_library(os.environ["AFFINITY_OPS_LIBRARY"])
     model = torch.jit.load(args.model, map_location=device)
     dtype = next(model.parameters()).dtype
     z_np, mask_np, poses = read_poses(args.poses)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main job: set up what is missing and build, dock a handful of ligands into
 # Vina's test receptor (AutoDock Vina from Debian; cached, so only the first run docks), then
-# rescore every docked pose with affinity-rescore and print the ranked ligands.
+# rescore every docked pose with affinity-rescore and its default model (the trained
+# wrappers/python/openmmaffinity/models/default_model.pt; README, "The default model") and
+# print the ranked ligands.
 # Outputs go to $AFFINITY_EXAMPLE_OUT (default: <build>/example-output): results.csv (one row
 # per pose), results.json (summary) and scored.sdf (the poses sorted per ligand, annotated).
 # Extra arguments go to affinity-rescore (e.g. --combination max, --model M.pt).

@@ -1,8 +1,10 @@
 #include "RescoreOptions.h"
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <system_error>
 
 namespace po = boost::program_options;
 using namespace AffinityRescore;
@@ -10,8 +12,31 @@ using namespace AffinityRescore;
 #ifndef AFFINITY_DEFAULT_MODEL
 #define AFFINITY_DEFAULT_MODEL ""
 #endif
+#ifndef AFFINITY_INSTALLED_DEFAULT_MODEL
+#define AFFINITY_INSTALLED_DEFAULT_MODEL ""
+#endif
 
 namespace {
+
+/**
+ * The model used without --model: the installed copy, at AFFINITY_INSTALLED_DEFAULT_MODEL
+ * relative to this program's folder, when it is there (an installed affinity-rescore);
+ * otherwise AFFINITY_DEFAULT_MODEL, fixed at build time (the build-tree program).
+ */
+std::string defaultModelPath() {
+    namespace fs = std::filesystem;
+    const std::string relative = AFFINITY_INSTALLED_DEFAULT_MODEL;
+    if (!relative.empty()) {
+        std::error_code error;
+        const fs::path program = fs::read_symlink("/proc/self/exe", error);
+        if (!error) {
+            const fs::path installed = (program.parent_path() / relative).lexically_normal();
+            if (fs::is_regular_file(installed, error))
+                return installed.string();
+        }
+    }
+    return AFFINITY_DEFAULT_MODEL;
+}
 
 const char* Synopsis =
     "usage: affinity-rescore [--model M.pt] --receptor R --poses P [P...] --out results.csv\n"
@@ -52,6 +77,10 @@ interrupted run never leaves a truncated file):
               affinity_weight, affinity_combined_dG_kcal_mol, affinity_rank, affinity_pose
               (and affinity_pKi or affinity_pIC50), after the tags the input carried
 
+The default model (without --model) is a small SchNet trained to imitate AutoDock Vina's best
+score on 32 ligands docked into one receptor (Vina's Abl kinase test case), with the default
+--pocket-cutoff: a working example of the pipeline, not a predictor of binding free energies.
+
 Combinations (T = --temperature, beta = 1/(k_B T)):
   boltzmann   w_n = softmax(-beta G)_n, dG = sum_n w_n G_n
   max         the strongest binding pose, smoothly: beta dG = -(1/t) ln sum_n exp(-t beta G_n),
@@ -75,14 +104,15 @@ Options)";
 
 bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], RescoreOptions& options,
                                           int& exitStatus) {
-    const std::string defaultModel = AFFINITY_DEFAULT_MODEL;
+    const std::string defaultModel = defaultModelPath();
     po::options_description described(Description, 100, 50);
     // clang-format off
     described.add_options()
         ("help,h", "print this help and exit")
         ("model,m", po::value(&options.model)->value_name("M.pt"),
-         ("TorchScript affinity model (default, fixed at build time: " +
-          (defaultModel.empty() ? std::string("none") : defaultModel) + ")").c_str())
+         ("TorchScript affinity model (default: " +
+          (defaultModel.empty() ? std::string("none in this build") : defaultModel + ", the default model") +
+          ")").c_str())
         ("receptor,r", po::value(&options.receptor)->value_name("R"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
         ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("P..."),
          "pose files (SDF, PDBQT, MOL2; .gz); may be repeated")

@@ -19,9 +19,11 @@ loss (readout(ΔG) - target)^2 is differentiated one pose at a time (combinedGra
 model over the whole complex trains with one autograd graph alive at a time.
 
 Input:
-  --poses DIR      one multi-model PDBQT file per ligand, DIR/<ligand>.pdbqt (Vina's output)
-  --receptor FILE  the receptor as PDBQT; each complex is its atoms within --pocket-cutoff
-                   of any pose, then the ligand's atoms
+  --poses DIR      one pose file per ligand, DIR/<ligand>.pdbqt (Vina's multi-model output),
+                   or <ligand>.sdf or .mol2 (optionally .gz); every record is a pose
+  --receptor FILE  the receptor (PDB, PDBQT or mmCIF); each complex is its atoms within
+                   --pocket-cutoff of any pose, then the ligand's atoms (read as
+                   affinity-rescore reads them, with Open Babel)
   --targets CSV    a header with columns 'ligand' and 'target', one row per ligand
 
 Usage: affinity-train --model in.pt --poses DIR --receptor rec.pdbqt --targets t.csv --output out.pt [options]
@@ -40,8 +42,8 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     po::options_description files("Files");
     files.add_options()
         ("model", po::value(&o.model), "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
-        ("poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt")
-        ("receptor", po::value(&o.receptor), "the receptor, PDBQT (without it the model sees each ligand alone)")
+        ("poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")
+        ("receptor", po::value(&o.receptor), "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")
         ("targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")
         ("output", po::value(&o.output), "where to write the trained TorchScript model")
         ("log", po::value(&o.log), "a CSV log with one row per epoch")

@@ -1,77 +1,70 @@
 #include "TrainingLigand.h"
-#include "PdbqtFile.h"
+#include "LigandPoses.h"
+#include "PocketComplex.h"
+#include "PocketSelector.h"
+#include "PoseReader.h"
+#include "Receptor.h"
 #include "openmm/OpenMMException.h"
 #include <filesystem>
+#include <memory>
 #include <set>
 
 using OpenMM::OpenMMException;
 namespace fs = std::filesystem;
+using namespace AffinityRescore;
 
 namespace AffinityTrain {
 
 namespace {
 
-const char* const PoseExtension = ".pdbqt";
+// The pose file formats, in the order they are looked for (each also gzip-compressed).
+const char* const PoseExtensions[] = {".pdbqt", ".sdf", ".mol2"};
 
-/** Indices of the receptor atoms within cutoff (nm) of any atom of any model. */
-std::vector<int> pocketAtoms(const PdbqtModel& receptor, const std::vector<PdbqtModel>& poses, double cutoff) {
-    std::vector<int> pocket;
-    double cutoff2 = cutoff * cutoff;
-    for (size_t r = 0; r < receptor.atomicNumbers.size(); r++) {
-        const double* x = &receptor.positions[3 * r];
-        bool near = false;
-        for (const PdbqtModel& pose : poses) {
-            for (size_t l = 0; l < pose.atomicNumbers.size() && !near; l++) {
-                const double* y = &pose.positions[3 * l];
-                double d2 = (x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) + (x[2] - y[2]) * (x[2] - y[2]);
-                near = d2 < cutoff2;
-            }
-            if (near)
-                break;
-        }
-        if (near)
-            pocket.push_back((int) r);
-    }
-    return pocket;
+/** The ligand name a pose file stands for ("lig.pdbqt.gz" → "lig"), or "" when it is not a pose file. */
+std::string poseFileLigand(const fs::path& file) {
+    std::string name = file.filename().string();
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+        name.resize(name.size() - 3);
+    for (const std::string extension : PoseExtensions)
+        if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0)
+            return name.substr(0, name.size() - extension.size());
+    return "";
 }
 
-TrainingLigand makeLigand(const LigandTarget& target, const std::vector<PdbqtModel>& poses, const PdbqtModel* receptor,
-                          double pocketCutoff, const std::string& file) {
-    const PdbqtModel& first = poses[0];
-    for (size_t p = 1; p < poses.size(); p++)
-        if (poses[p].atomicNumbers != first.atomicNumbers)
-            throw OpenMMException("affinity-train: pose " + std::to_string(p + 1) + " of " + file + " has " +
-                                  std::to_string(poses[p].atomicNumbers.size()) +
-                                  " atoms or a different element order than pose 1 (" +
-                                  std::to_string(first.atomicNumbers.size()) + " atoms); expected one topology");
-    std::vector<int> pocket;
-    if (receptor) {
-        pocket = pocketAtoms(*receptor, poses, pocketCutoff);
-        if (pocket.empty())
-            throw OpenMMException("affinity-train: no receptor atom lies within " + std::to_string(pocketCutoff * 10) +
-                                  " Å of the poses of " + file + "; expected poses docked into the receptor");
+/** DIRECTORY/<ligand>.{pdbqt,sdf,mol2}[.gz], the first that exists, or "" for none. */
+std::string findPoseFile(const fs::path& directory, const std::string& ligand) {
+    for (const std::string extension : PoseExtensions)
+        for (const char* gz : {"", ".gz"}) {
+            fs::path file = directory / (ligand + extension + gz);
+            if (fs::is_regular_file(file))
+                return file.string();
+        }
+    return "";
+}
+
+/** Every record of a pose file, as the poses of one ligand (whatever the records' titles). */
+LigandPoses readPoses(const std::string& file) {
+    PoseReader reader(file, false);
+    LigandPoses all, group;
+    while (reader.next(group)) {
+        if (!group.problem.empty())
+            throw OpenMMException("affinity-train: " + file +
+                                  (group.firstRecord > 0 ? " (record " + std::to_string(group.firstRecord) + " on)" : "") +
+                                  ": " + group.problem);
+        if (all.poses.empty()) {
+            all.name = group.name;
+            all.source = file;
+            all.firstRecord = 1;
+        }
+        for (PoseRecord& pose : group.poses)
+            all.poses.push_back(std::move(pose));
     }
-    std::vector<int> atomicNumbers;
-    std::vector<bool> ligandMask;
-    for (int r : pocket) {
-        atomicNumbers.push_back(receptor->atomicNumbers[r]);
-        ligandMask.push_back(false);
-    }
-    atomicNumbers.insert(atomicNumbers.end(), first.atomicNumbers.begin(), first.atomicNumbers.end());
-    ligandMask.insert(ligandMask.end(), first.atomicNumbers.size(), true);
-    TrainingLigand ligand{target.ligand, AffinityPlugin::PoseEnsemble(atomicNumbers, ligandMask), target.value, {},
-                          (int) pocket.size()};
-    ligand.poses.reserve((int) poses.size());
-    std::vector<double> complex(3 * atomicNumbers.size());
-    for (int i = 0; i < (int) pocket.size(); i++)
-        for (int k = 0; k < 3; k++)
-            complex[3 * i + k] = receptor->positions[3 * pocket[i] + k];
-    for (const PdbqtModel& pose : poses) {
-        std::copy(pose.positions.begin(), pose.positions.end(), complex.begin() + 3 * pocket.size());
-        ligand.poses.addPoses(complex.data(), 1);
-        ligand.dockingScores.push_back(pose.vinaScore);
-    }
-    return ligand;
+    if (all.poses.empty())
+        throw OpenMMException("affinity-train: " + file + " holds no poses");
+    const std::string mismatch = all.topologyMismatch();
+    if (!mismatch.empty())
+        throw OpenMMException("affinity-train: " + file + ": " + mismatch);
+    return all;
 }
 
 } // namespace
@@ -81,24 +74,48 @@ std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory
                                                 std::ostream& notes) {
     if (!fs::is_directory(poseDirectory))
         throw OpenMMException("affinity-train: the pose directory " + poseDirectory + " does not exist");
-    std::vector<PdbqtModel> receptor;
-    if (!receptorFile.empty())
-        receptor = readPdbqt(receptorFile);
+    // The reading and the pocket complexes of affinity-rescore, so that a model sees the same
+    // complexes in training as in rescoring.
+    Receptor receptor;
+    std::unique_ptr<PocketSelector> pocketSelector;
+    if (!receptorFile.empty()) {
+        try {
+            receptor = Receptor::read(receptorFile);
+        } catch (const std::runtime_error& e) {
+            throw OpenMMException("affinity-train: " + std::string(e.what()));
+        }
+        pocketSelector = std::make_unique<PocketSelector>(receptor, pocketCutoff);
+    }
     std::vector<TrainingLigand> ligands;
     std::set<std::string> named;
     for (const LigandTarget& target : targets) {
-        fs::path file = fs::path(poseDirectory) / (target.ligand + PoseExtension);
-        if (!fs::is_regular_file(file))
+        const std::string file = findPoseFile(poseDirectory, target.ligand);
+        if (file.empty())
             throw OpenMMException("affinity-train: the targets file's line " + std::to_string(target.line) +
                                   " names ligand '" + target.ligand + "', which has no pose file; expected " +
-                                  file.string());
-        ligands.push_back(makeLigand(target, readPdbqt(file.string()), receptor.empty() ? nullptr : &receptor[0],
-                                     pocketCutoff, file.string()));
+                                  (fs::path(poseDirectory) / (target.ligand + ".pdbqt")).string() +
+                                  " (or .sdf, .mol2; optionally .gz)");
+        const LigandPoses poses = readPoses(file);
+        std::vector<int> pocket;
+        if (pocketSelector) {
+            pocket = pocketSelector->select(poses);
+            if (pocket.empty())
+                throw OpenMMException("affinity-train: no receptor atom lies within " +
+                                      std::to_string(pocketCutoff * 10) + " Å of the poses of " + file +
+                                      "; expected poses docked into the receptor");
+        }
+        TrainingLigand ligand{target.ligand, pocketComplexPoses(receptor, pocket, poses), target.value, {},
+                              (int) pocket.size()};
+        for (const PoseRecord& pose : poses.poses)
+            ligand.dockingScores.push_back(pose.dockingScore);
+        ligands.push_back(std::move(ligand));
         named.insert(target.ligand);
     }
-    for (const auto& entry : fs::directory_iterator(poseDirectory))
-        if (entry.path().extension() == PoseExtension && !named.count(entry.path().stem().string()))
+    for (const auto& entry : fs::directory_iterator(poseDirectory)) {
+        const std::string ligand = poseFileLigand(entry.path());
+        if (!ligand.empty() && entry.is_regular_file() && !named.count(ligand))
             notes << "affinity-train: note: " << entry.path().string() << " has no target and is not used\n";
+    }
     return ligands;
 }
 

@@ -50,6 +50,34 @@ def main():
         print(f"## {label}, {batch.shape[0]} poses of {batch.shape[1]} atoms: {wall_ms:.3f} ms per call (wall), "
               f"{gpu_us / 1e3:.3f} ms of GPU kernels in {kernels} kernel launches")
         print(events.table(sort_by="self_device_time_total", row_limit=args.rows, max_name_column_width=60))
+    # The floor of one call without host dispatch: the forward + backward with respect to the
+    # positions, captured once in a CUDA graph and replayed.
+    static = batch.clone().requires_grad_(True)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            torch.autograd.grad(model(static, z, mask).sum(), static)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        torch.autograd.grad(model(static, z, mask).sum(), static)
+    graph.replay()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(50):
+        graph.replay()
+    torch.cuda.synchronize()
+    print(f"## forward + backward (positions only) replayed from a CUDA graph: "
+          f"{(time.perf_counter() - start) / 50 * 1e3:.3f} ms per call")
+    # What one MD step asks of the model: new positions in, a replay, the energy read back.
+    start = time.perf_counter()
+    for step in range(50):
+        static.detach().copy_(batch + 1e-4 * step)
+        graph.replay()
+        torch.cuda.synchronize()
+    print(f"## the same, with new positions copied in and a synchronisation per call (an MD step's model work): "
+          f"{(time.perf_counter() - start) / 50 * 1e3:.3f} ms per call")
 
 
 def run(model, batch, z, mask, backward):

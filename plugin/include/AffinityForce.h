@@ -41,7 +41,7 @@ class PoseEnsemble;
  *  - "useCUDAGraphs" ("true"/"false"): capture the model call in a CUDA graph (CUDA only).
  *  - "CUDAGraphWarmupSteps" (integer ≥ 1): calls run eagerly before capture.
  *  - "poseBatchSize" (integer ≥ 0): poses per model call in computePoseEnergies(); 0 (the
- *    default) chooses it from "poseMemoryBudgetMiB".
+ *    default) chooses it from "poseMemoryBudgetMiB" on CUDA, and 1 on Reference and CPU.
  *  - "poseMemoryBudgetMiB" (number > 0): memory a batch of poses may use, default 1024.
  */
 class OPENMM_EXPORT_AFFINITY AffinityForce : public OpenMM::Force {

@@ -57,8 +57,9 @@ public:
      */
     torch::Tensor uploadPoses(const PoseEnsemble& poses, int first, int count) const;
     /**
-     * The number of poses per model call: the given batch size if > 0, else as many as fit
-     * in a memory budget (one pose for models without batch support).
+     * The number of poses per model call: the given batch size if > 0, else on a GPU as many
+     * as fit in a memory budget (measured on a probe batch), and on the CPU one (batching
+     * does not pay there); one pose for models without batch support.
      *
      * @param requested     a batch size, or 0 to choose one
      * @param budgetMiB     memory a batch may use

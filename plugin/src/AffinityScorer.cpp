@@ -90,14 +90,6 @@ int64_t AffinityScorer::bytesPerPose(bool withGradient) {
     if (cached > 0)
         return cached;
     const int64_t n = getNumAtoms();
-    const int64_t element = torch::elementSize(dtype);
-    if (!device.is_cuda()) {
-        // On the CPU there is no allocator to ask: estimate a few dense [N,N,64] feature
-        // tensors per pose, more when a graph is kept. Callers who know their model set the
-        // batch size instead.
-        cached = std::max<int64_t>(1, n * n * 64 * element * (withGradient ? 4 : 1) + n * 3 * element);
-        return cached;
-    }
     // On a GPU, measure: the peak allocation of a probe batch of random poses, per pose
     // (memory does not depend on where the atoms are).
     const int probe = 4;
@@ -121,6 +113,11 @@ int AffinityScorer::batchSize(int requested, double budgetMiB, bool withGradient
         return 1;
     if (requested > 0)
         return requested;
+    // On the CPU, batching does not pay: the SchNet benchmark model (640 atoms, 2 cores) took
+    // 175 ms per pose one at a time and 290 ms in batches of 16 (benchmarks/RESULTS.md), as
+    // larger tensors leave the caches. A caller who knows better sets the batch size.
+    if (!device.is_cuda())
+        return 1;
     const double budget = budgetMiB * 1024.0 * 1024.0;
     return (int) std::clamp<double>(std::floor(budget / bytesPerPose(withGradient)), 1.0, 4096.0);
 }

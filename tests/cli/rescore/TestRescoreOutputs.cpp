@@ -13,6 +13,7 @@
 #include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 using namespace RescoreTest;
 using Catch::Contains;
@@ -261,4 +262,27 @@ TEST_CASE("The same poses score the same from PDBQT, SDF, MOL2 and gzip; titles 
     }
     for (size_t n = 0; n < gz.size(); n++)
         CHECK(sdfCaffeine[n] == Approx(gz[n]).margin(1e-5));
+}
+
+TEST_CASE("A record without a name is named after its file, also in Open Babel's own PDBQT") {
+    // Open Babel writes "REMARK  Name = " with nothing after it for a molecule without a title.
+    const std::string out = outputFolder("unnamed");
+    std::ifstream in(fixture("caffeine.pdbqt"));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string pdbqt = text.str();
+    const std::string named = "Name = caffeine";
+    int models = 0;
+    for (size_t at = pdbqt.find(named); at != std::string::npos; at = pdbqt.find(named, at), models++)
+        pdbqt.replace(at, named.size(), "Name = ");
+    REQUIRE(models >= 2);
+    std::ofstream(out + "/unnamed_ligand.pdbqt") << pdbqt;
+    const ToolRun run = runRescore("--model '" + modelPath("example") + "' --receptor receptor.pdbqt --poses " + out +
+                                   "/unnamed_ligand.pdbqt --out " + out + "/r.csv");
+    INFO(run.out << run.err);
+    REQUIRE(run.exitStatus == 0);
+    const CsvTable csv = readCsv(out + "/r.csv");
+    REQUIRE(csv.rows.size() == (size_t)models); // one ligand: all its poses, under the file's name
+    for (const auto& row : csv.rows)
+        CHECK(row.at("ligand") == "unnamed_ligand");
 }

@@ -14,6 +14,19 @@ namespace {
 
 constexpr double NmPerAngstrom = 0.1;
 
+/**
+ * A record's title as a ligand name: trimmed, and empty (so that the file's name is used)
+ * where it holds nothing but "=", which is what Open Babel makes of the empty
+ * "REMARK  Name = " line of the PDBQT files it writes itself.
+ */
+std::string ligandTitle(const std::string& title) {
+    const size_t first = title.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return "";
+    const std::string trimmed = title.substr(first, title.find_last_not_of(" \t\r\n") - first + 1);
+    return trimmed == "=" ? "" : trimmed;
+}
+
 /** The docking score a record carries: Vina's "REMARK VINA RESULT" or smina's SD tag. */
 double dockingScoreOf(OpenBabel::OBMol& mol) {
     if (OpenBabel::OBGenericData* remark = mol.GetData("REMARK")) {
@@ -91,7 +104,7 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
         return false;
     }
     recordsRead++;
-    title = mol.GetTitle();
+    title = ligandTitle(mol.GetTitle());
     record = PoseRecord();
     const int numAtoms = (int)mol.NumAtoms();
     if (numAtoms == 0) {

@@ -133,7 +133,8 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
          "LibTorch threads on the CPU (a ligand's complex is small, and one thread per process holds "
          "up best on a busy machine; run several processes to use more cores)")
         ("batch-size", po::value(&options.batchSize)->default_value(options.batchSize)->value_name("n"),
-         "poses per model call (0: chosen from a 1 GiB budget)")
+         "poses per model call (0: one on the CPU, where batches do not pay; on CUDA as many as fit "
+         "in a 1 GiB budget)")
         ("readout", po::value(&options.readout)->default_value(options.readout)->value_name("R"),
          "also report none, pki (-beta dG / ln 10) or pic50 (pKi - log10(1 + [S]/Km))")
         ("substrate", po::value(&options.substrateConcentration)->default_value(options.substrateConcentration)

@@ -59,7 +59,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("max-scale", po::value(&o.maxScale)->default_value(o.maxScale), "the scale t of max/min")
         ("temperature", po::value(&o.temperature)->default_value(o.temperature), "T in K")
         ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
-        ("batch-size", po::value(&o.batchSize)->default_value(0), "poses per model call in two-pass (0: from --memory-budget)")
+        ("batch-size", po::value(&o.batchSize)->default_value(0), "poses per model call in two-pass (0: one on the CPU; on CUDA from --memory-budget)")
         ("memory-budget", po::value(&o.memoryBudgetMiB)->default_value(o.memoryBudgetMiB), "MiB a batch of poses may use")
         ("pose-weight", po::value(&o.poseWeight)->default_value(0.0), "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")
         ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (in all, when resuming)")

@@ -97,13 +97,12 @@ def test_operator_equals_the_filter_network_on_every_edge():
     _, model = twins(4097, **SMALL)
     block = model.interactions[0]
     cutoff = model.cutoff
-    grid = torch.arange(4097, dtype=torch.float64) * model.filter_spacing
-    coefficients = block.filter_coefficients(model.distance_expansion(grid), model.distance_expansion.slope(grid))
+    coefficients = block.filter_coefficients(model.filter_table_basis(torch.device("cpu")))
     generator = torch.Generator().manual_seed(1)
     lengths = torch.rand(1, 50, 6, generator=generator, dtype=torch.float64) * cutoff * 1.05
     neighbors = torch.randint(0, 50, (1, 50, 6), generator=generator)
     features = torch.randn(1, 50, 12, generator=generator, dtype=torch.float64)
-    out = torch.ops.affinity.filter_convolution(features, neighbors, lengths, coefficients, model.filter_spacing)
+    out = torch.ops.affinity.filter_convolution(features, neighbors, lengths, coefficients, block.spacing)
     envelope = 0.5 * (torch.cos(lengths * math.pi / cutoff) + 1.0) * (lengths < cutoff)
     filters = block.mlp(model.distance_expansion(lengths)) * envelope.unsqueeze(-1)
     expected = (features[0][neighbors[0]] * filters[0]).sum(1)

@@ -25,7 +25,8 @@ from torch.nn import Embedding, Linear, ModuleList
 
 from .neighbors import edge_lengths, neighbor_lists
 from .operators import load_operators
-from .schnet_layers import GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock
+from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
+                            cosine_cutoff, cosine_cutoff_slope)
 
 #: Å per nm: the network's internal length unit is PyG's.
 ANGSTROM_PER_NM = 10.0
@@ -104,7 +105,6 @@ class SchNetAffinity(torch.nn.Module):
             blocks = [InteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff)
                       for _ in range(num_interactions)]
         self.interactions = ModuleList(blocks)
-        self.filter_spacing = self.cutoff / max(filter_table_size - 1, 1)
         self.lin1 = Linear(hidden_channels, hidden_channels // 2)
         self.act = ShiftedSoftplus()
         self.lin2 = Linear(hidden_channels // 2, 1)
@@ -169,6 +169,19 @@ class SchNetAffinity(torch.nn.Module):
             energy = energy - self.network_energy(angstrom, atomic_numbers, ligand_mask, True)
         return energy[0] if single else energy
 
+    def filter_table_basis(self, device: torch.device) -> Tensor:
+        """What every tabulated block's table is made from, [2, filter_table_size, G + 1] in
+        float64: at the lengths r * spacing on [0, cutoff], the distance expansion (G columns)
+        and the cosine cutoff (the last column), and below them their derivatives with respect
+        to r. The lengths are made in float64: a grid rounded to float32 would put the table's
+        values off the points the interpolation assumes."""
+        size = self.filter_table_size
+        grid = torch.arange(size, dtype=torch.float64, device=device) * (self.cutoff / (size - 1))
+        values = torch.cat([self.distance_expansion(grid), cosine_cutoff(grid, self.cutoff).unsqueeze(-1)], dim=-1)
+        slopes = torch.cat([self.distance_expansion.slope(grid), cosine_cutoff_slope(grid, self.cutoff).unsqueeze(-1)],
+                           dim=-1)
+        return torch.stack([values, slopes])
+
     def network_energy(self, positions: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor,
                        separate_parts: bool) -> Tensor:
         """The SchNet energy [B] of positions [B, N, 3] in Å, summed over atoms; with
@@ -176,10 +189,9 @@ class SchNetAffinity(torch.nn.Module):
         index, valid = neighbor_lists(positions, self.cutoff, self.max_num_neighbors, ligand_mask, separate_parts)
         length = edge_lengths(positions, index, valid)
         if self.filter_table_size > 0:
-            # Tabulated blocks take the expansion of the table's lengths (in double precision),
-            # not of every edge.
-            grid = torch.arange(self.filter_table_size, dtype=torch.float64, device=positions.device) * self.filter_spacing
-            expansion = torch.stack([self.distance_expansion(grid), self.distance_expansion.slope(grid)])
+            # Tabulated blocks take the basis of the table's lengths, made once for all of them,
+            # not the expansion of every edge.
+            expansion = self.filter_table_basis(positions.device)
         else:
             expansion = self.distance_expansion(length)
         h = self.embedding(atomic_numbers)

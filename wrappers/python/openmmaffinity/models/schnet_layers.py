@@ -45,6 +45,16 @@ class GaussianSmearing(torch.nn.Module):
         return 2.0 * self.coeff * difference * torch.exp(self.coeff * difference ** 2)
 
 
+def cosine_cutoff(length: Tensor, cutoff: float) -> Tensor:
+    """SchNet's envelope C(r) = (cos(pi r / cutoff) + 1) / 2."""
+    return 0.5 * (torch.cos(length * math.pi / cutoff) + 1.0)
+
+
+def cosine_cutoff_slope(length: Tensor, cutoff: float) -> Tensor:
+    """dC/dr of ``cosine_cutoff``."""
+    return -0.5 * math.pi / cutoff * torch.sin(length * math.pi / cutoff)
+
+
 class CFConv(torch.nn.Module):
     """The continuous-filter convolution: x_i' = lin2(sum_j lin1(x)_j * W_ij * C(r_ij)),
     with filters W_ij from the block's filter network and the cosine cutoff
@@ -69,8 +79,7 @@ class CFConv(torch.nn.Module):
         self.lin2.bias.data.fill_(0)
 
     def forward(self, x: Tensor, index: Tensor, valid: Tensor, edge_weight: Tensor, filters: Tensor) -> Tensor:
-        envelope = 0.5 * (torch.cos(edge_weight * math.pi / self.cutoff) + 1.0)
-        envelope = envelope * valid.to(envelope.dtype)
+        envelope = cosine_cutoff(edge_weight, self.cutoff) * valid.to(edge_weight.dtype)
         filters = filters * envelope.unsqueeze(-1)
         x = self.lin1(x)
         x = (gather_atoms(x, index) * filters).sum(2)
@@ -128,38 +137,32 @@ class TabulatedInteractionBlock(InteractionBlock):
         super().__init__(hidden_channels, num_gaussians, num_filters, cutoff)
         if table_size < 2:
             raise ValueError(f"TabulatedInteractionBlock: table_size is {table_size}; expected at least 2")
-        self.table_size = table_size
-        self.cutoff = cutoff
         self.spacing = cutoff / (table_size - 1)
 
     def forward(self, x: Tensor, index: Tensor, valid: Tensor, edge_weight: Tensor, edge_attr: Tensor) -> Tensor:
-        """As InteractionBlock, except that ``edge_attr`` holds the distance expansion of the
-        table's lengths and its derivative, [2, table_size, num_gaussians] in float64, not of
-        the edges."""
-        coefficients = self.filter_coefficients(edge_attr[0], edge_attr[1]).to(x.dtype)
+        """As InteractionBlock, except that ``edge_attr`` holds the basis of the table's
+        lengths (``SchNetAffinity.filter_table_basis``), not the distance expansion of the edges."""
+        coefficients = self.filter_coefficients(edge_attr).to(x.dtype)
         neighbors = torch.where(valid, index, torch.full_like(index, -1))
         h = torch.ops.affinity.filter_convolution(self.conv.lin1(x), neighbors, edge_weight.to(x.dtype),
                                                   coefficients, self.spacing)
         h = self.conv.lin2(h)
         return self.lin(self.act(h))
 
-    def filter_coefficients(self, expansion: Tensor, expansion_slope: Tensor) -> Tensor:
+    def filter_coefficients(self, basis: Tensor) -> Tensor:
         """The cubic of each segment between the table's lengths, [table_size - 1, 4, F], in
-        the dtype of ``expansion``: a + b t + c t^2 + d t^3 with t in [0, 1) across the
-        segment, from the filter's values and derivatives at its two ends (Hermite)."""
+        the dtype of ``basis`` (``SchNetAffinity.filter_table_basis``): a + b t + c t^2 + d t^3 with t in
+        [0, 1) across the segment, from the filter's values and derivatives at its two ends
+        (Hermite)."""
         first, second = self.mlp[0], self.mlp[2]
-        dtype = expansion.dtype
+        dtype = basis.dtype
+        expansion, expansion_slope = basis[0, :, :-1], basis[1, :, :-1]
+        envelope, envelope_slope = basis[0, :, -1:], basis[1, :, -1:]
         hidden = F.linear(expansion, first.weight.to(dtype), first.bias.to(dtype))
         values = F.linear(self.mlp[1](hidden), second.weight.to(dtype), second.bias.to(dtype))
         # d softplus(z)/dz = sigmoid(z); the linear layers' biases do not depend on r.
         hidden_slope = torch.sigmoid(hidden) * torch.matmul(expansion_slope, first.weight.to(dtype).t())
         slopes = torch.matmul(hidden_slope, second.weight.to(dtype).t())
-        # The lengths r * spacing, made in this precision: a grid rounded to float32 would put
-        # the table's values off the points the interpolation assumes.
-        grid = torch.arange(self.table_size, dtype=dtype, device=expansion.device) * self.spacing
-        phase = grid * (math.pi / self.cutoff)
-        envelope = (0.5 * (torch.cos(phase) + 1.0)).unsqueeze(-1)
-        envelope_slope = (-0.5 * math.pi / self.cutoff * torch.sin(phase)).unsqueeze(-1)
         slopes = (slopes * envelope + values * envelope_slope) * self.spacing  # d/dt
         values = values * envelope
         y0, y1, m0, m1 = values[:-1], values[1:], slopes[:-1], slopes[1:]

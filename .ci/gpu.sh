@@ -33,7 +33,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECU
 targets="OpenMMAffinityReference OpenMMAffinityCPU OpenMMAffinityCUDA TestAffinityForce TestCudaPlatform TestGradientExport"
 targets="$targets TestFilterConvolution"
 mode="${1:-}"
-[ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ] && targets="$targets affinity-pose-benchmark"
+[ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ] || [ "$mode" = "--md" ] && targets="$targets affinity-pose-benchmark"
 cmake --build "$build" --target $targets >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
 if [ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ]; then
     # Python reference points (--benchmarks) and kernel profiles (--profile) first, with
@@ -61,6 +61,23 @@ cmake --install "$build" >"$out/install.log" 2>&1 || true
 "$python" -c "import openmm, torch; print('import openmm, torch with the plugin installed: fine')" >>"$out/benchmark.log" 2>&1 \
     || echo "import openmm, torch with the plugin installed: exit $?" >>"$out/benchmark.log"
 export OPENMM_PLUGIN_DIR="$("$python" -c 'import openmm.version as v, os; print(os.path.join(v.openmm_library_path, "plugins"))')"
+if [ "$mode" = "--md" ]; then
+    # MD steps only, with a trace of 20 steps per variant; AFFINITY_MD_VARIANTS lists the variants,
+    # separated by ';', each a list of OpenMM platform properties (NAME=VALUE, space-separated).
+    model="$(realpath "${2:?usage: gpu.sh --md MODEL.pt}")"
+    IFS=';' read -ra variants <<<"${AFFINITY_MD_VARIANTS:-Precision=single}"
+    for i in "${!variants[@]}"; do
+        properties=()
+        for property in ${variants[$i]}; do properties+=(--platform-property "$property"); done
+        echo "## MD variant $i: ${variants[$i]}" >>"$out/md.log"
+        "$build/benchmarks/poses/affinity-pose-benchmark" --model "$model" --device cuda --receptor-atoms 600 \
+            --ligand-atoms 40 --score-poses 0 --loop-poses 0 --gradient-poses "" --md-steps 300 \
+            --md-trace "$out/md-trace-$i.json" "${properties[@]}" --no-record >>"$out/md.log" 2>&1 || tail -5 "$out/md.log"
+        "$python" "$root/benchmarks/poses/summarize_trace.py" "$out/md-trace-$i.json" --steps 20 >>"$out/md.log" 2>&1
+    done
+    cat "$out/md.log"
+    exit 0
+fi
 (cd "$build" && ctest -L cuda --output-on-failure -V >"$out/ctest-cuda.log" 2>&1) || true
 grep -E "tests passed|Failed|Passed|Skipped" "$out/ctest-cuda.log" | tail -8
 if [ "$mode" = "--benchmarks" ]; then

@@ -12,10 +12,13 @@
 #include "openmm/State.h"
 #include "openmm/System.h"
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 #include <torch/cuda.h>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <iostream>
 #include <sstream>
 
@@ -34,20 +37,24 @@ contract and measures:
   2. the combined gradient (Boltzmann, MSE loss) per strategy and number of poses: time per pose
      and peak memory (GPU: allocator peak; CPU: peak RSS), against full autograd over all poses;
   3. MD: ms per step of a LangevinMiddleIntegrator with the AffinityForce alone (CUDA graphs
-     on and off on CUDA).
+     on and off on CUDA), after warm-up steps until the time per step is steady.
 
 options:
   --model FILE            the TorchScript model (required)
   --device cpu|cuda       where LibTorch runs, and which OpenMM platform (CPU or CUDA) (default cpu)
   --receptor-atoms N      pocket atoms (default 600)
   --ligand-atoms N        ligand atoms (default 40)
-  --score-poses N         poses for the scoring figures (default 1024)
-  --loop-poses N          poses for the per-pose Context loop (default 128)
+  --score-poses N         poses for the scoring figures, 0 to skip (default 1024)
+  --loop-poses N          poses for the per-pose Context loop, 0 to skip (default 128)
   --gradient-poses LIST   pose counts for the gradient figures (default 1,8,32,128,512)
   --strategies LIST       of store-all,two-pass,one-pass,full-autograd (default all four)
   --full-autograd-max N   skip full autograd above N poses (default 512)
   --batch-size N          poses per model call (default 0: chosen from the memory budget)
   --md-steps N            MD steps to time, 0 to skip (default 200)
+  --md-trace FILE         also record 20 MD steps (graphs as the last MD row) with LibTorch's
+                          profiler (host calls, and on CUDA every kernel of every context) as a
+                          Chrome trace; summarise it with summarize_trace.py
+  --platform-property N=V a property of the OpenMM platform for the Contexts (repeatable)
   --dump-poses FILE       write the complex and --score-poses poses for python_reference.py, then exit
   --results FILE          where to append the record (default benchmarks/RESULTS.md)
   --no-record             print only; do not append the record
@@ -114,6 +121,37 @@ void fullAutograd(AffinityScorer& scorer, const PoseEnsemble& poses, double targ
     torch::autograd::grad({loss}, params);
 }
 
+// Runs `work` under LibTorch's Kineto profiler and writes its Chrome trace to `file`.
+void recordTrace(const torch::Device& device, const std::string& file, const std::function<void()>& work) {
+    using namespace torch::profiler::impl;
+    const ProfilerConfig config(ProfilerState::KINETO);
+    std::set<ActivityType> activities{ActivityType::CPU};
+    if (device.is_cuda())
+        activities.insert(ActivityType::CUDA);
+    torch::autograd::profiler::prepareProfiler(config, activities);
+    torch::autograd::profiler::enableProfiler(config, activities);
+    work();
+    synchronize(device);
+    torch::autograd::profiler::disableProfiler()->save(file);
+    std::cout << "wrote the trace " << file << std::endl;
+}
+
+// Runs MD steps in blocks until two blocks in a row take the same time to within 3% (at most
+// 30 blocks of 100 steps): the first few hundred steps of a new Context on a GPU run several
+// times slower than later ones, and the figures are meant to be those of a long simulation.
+void warmUpSteps(Integrator& integrator, Context& context) {
+    double previous = 0.0;
+    for (int block = 0; block < 30; block++) {
+        const auto start = Clock::now();
+        integrator.step(100);
+        context.getState(State::Energy);
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (block > 0 && std::abs(seconds - previous) < 0.03 * previous)
+            return;
+        previous = seconds;
+    }
+}
+
 System makeSystem(const SyntheticComplex& complex, const std::string& model, bool graphs) {
     System system;
     AffinityForce* force = new AffinityForce(model, {{"useCUDAGraphs", graphs ? "true" : "false"}});
@@ -133,7 +171,8 @@ int main(int argc, char* argv[]) {
     int mdSteps = 200;
     std::vector<int> gradientPoses = {1, 8, 32, 128, 512};
     bool recordResults = true;
-    std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile;
+    std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile;
+    std::map<std::string, std::string> platformProperties;
     for (int i = 1; i < argc; i++) {
         auto next = [&]() -> std::string {
             if (i + 1 >= argc)
@@ -152,6 +191,14 @@ int main(int argc, char* argv[]) {
         else if (a == "--full-autograd-max") fullMax = std::stoi(next());
         else if (a == "--batch-size") batchSize = std::stoi(next());
         else if (a == "--md-steps") mdSteps = std::stoi(next());
+        else if (a == "--md-trace") traceFile = next();
+        else if (a == "--platform-property") {
+            const std::string item = next();
+            const size_t equals = item.find('=');
+            if (equals == std::string::npos)
+                throw std::runtime_error("--platform-property needs NAME=VALUE, not " + item);
+            platformProperties[item.substr(0, equals)] = item.substr(equals + 1);
+        }
         else if (a == "--results") resultsFile = next();
         else if (a == "--dump-poses") dumpFile = next();
         else if (a == "--no-record") recordResults = false;
@@ -191,7 +238,7 @@ int main(int argc, char* argv[]) {
         // 1. Scoring.
         report.table("Scoring " + std::to_string(scorePoses) + " poses (after one warm-up pass)",
                      {"method", "batch", "poses/s", "ms/pose"});
-        {
+        if (scorePoses > 0) {
             PoseEnsemble poses = complex.poses(scorePoses);
             const int batch = scorer.batchSize(batchSize, 1024.0, false);
             scorer.poseEnergies(poses, batch);
@@ -200,10 +247,11 @@ int main(int argc, char* argv[]) {
                         BenchmarkReport::number(scorePoses / seconds, 1),
                         BenchmarkReport::number(1000.0 * seconds / scorePoses, 3)});
         }
-        {
+        if (loopPoses > 0) {
             System system = makeSystem(complex, modelFile, false);
             LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
-            Context context(system, integrator, Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU"));
+            Context context(system, integrator, Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU"),
+                            platformProperties);
             PoseEnsemble poses = complex.poses(loopPoses);
             auto loop = [&] {
                 for (int p = 0; p < loopPoses; p++) {
@@ -244,7 +292,10 @@ int main(int argc, char* argv[]) {
                     }
                 };
                 try {
-                    work(); // warm-up: TorchScript optimises on its first calls
+                    // Warm-up: TorchScript profiles a new input shape on its first call and
+                    // compiles its optimised code on the second; the figures are steady state.
+                    work();
+                    work();
                     long long memory = 0;
                     const double seconds = secondsOf(device, [&] { memory = peakMemoryOf(device, work); });
                     report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory)});
@@ -266,16 +317,20 @@ int main(int argc, char* argv[]) {
                 System system = makeSystem(complex, modelFile, graphs);
                 LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
                 Platform& platform = Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU");
-                Context context(system, integrator, platform);
+                Context context(system, integrator, platform, platformProperties);
                 context.setPositions(complex.positions);
-                integrator.step(20);
-                context.getState(State::Energy);
+                warmUpSteps(integrator, context);
                 const auto start = Clock::now();
                 integrator.step(mdSteps);
                 context.getState(State::Energy);
                 const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
                 report.row({platform.getName(), graphs ? "on" : "off",
                             BenchmarkReport::number(1000.0 * seconds / mdSteps, 3)});
+                if (!traceFile.empty() && graphs == device.is_cuda())
+                    recordTrace(device, traceFile, [&] {
+                        integrator.step(20);
+                        context.getState(State::Energy);
+                    });
             }
         }
         if (recordResults)

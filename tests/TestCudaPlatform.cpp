@@ -20,6 +20,7 @@
 using namespace AffinityPlugin;
 using namespace OpenMM;
 using AffinityTest::model;
+using Catch::Contains;
 
 namespace {
 
@@ -126,6 +127,47 @@ TEST_CASE("1,000 Langevin steps on CUDA stay finite and agree with Reference spo
         REQUIRE(std::isfinite(state.getPotentialEnergy()));
         requireAgreement(state, evaluate(c.system, state.getPositions(), Platform::getPlatformByName("Reference")), 1e-5);
     }
+}
+
+TEST_CASE("MD steps on CUDA follow the Reference trajectory, CUDA graphs on and off") {
+    // The force's work runs on LibTorch's stream and is ordered with OpenMM's on the device
+    // alone: a force added late or positions read early would show here as a different path.
+    const std::string graphs = GENERATE(as<std::string>{}, "false", "true");
+    INFO("useCUDAGraphs " << graphs);
+    Complex c = makeComplex(model("mlp_f64.pt"), {{"useCUDAGraphs", graphs}, {"CUDAGraphWarmupSteps", "2"}});
+    VerletIntegrator onCuda(0.0005), onReference(0.0005);
+    Context cuda(c.system, onCuda, AffinityTest::platform(), {{"Precision", "double"}});
+    Context reference(c.system, onReference, Platform::getPlatformByName("Reference"));
+    for (Context* context : {&cuda, &reference}) {
+        context->setPositions(c.positions);
+        context->setVelocitiesToTemperature(300.0, 11);
+    }
+    for (int block = 0; block < 4; block++) {
+        onCuda.step(10);
+        onReference.step(10);
+        const std::vector<Vec3> actual = cuda.getState(State::Positions).getPositions();
+        const std::vector<Vec3> expected = reference.getState(State::Positions).getPositions();
+        double moved = 0.0;
+        for (size_t i = 0; i < actual.size(); i++) {
+            const Vec3 d = actual[i] - expected[i];
+            REQUIRE(std::sqrt(d.dot(d)) < 1e-9);
+            const Vec3 m = expected[i] - c.positions[i];
+            moved = std::max(moved, std::sqrt(m.dot(m)));
+        }
+        REQUIRE(moved > 1e-4); // the ligand moves, so the comparison means something
+    }
+}
+
+TEST_CASE("A non-finite energy in MD steps whose energy is not read is reported at a later step") {
+    const std::string graphs = GENERATE(as<std::string>{}, "false", "true");
+    INFO("useCUDAGraphs " << graphs);
+    Complex c = makeComplex(model("nan.pt"), {{"useCUDAGraphs", graphs}, {"CUDAGraphWarmupSteps", "1"}});
+    VerletIntegrator integrator(0.0005);
+    Context context(c.system, integrator, AffinityTest::platform());
+    context.setPositions(c.positions);
+    integrator.step(1);                  // queued; the host does not wait for its energy
+    context.getState(State::Positions);  // waits for the device, and so for the energy's copy
+    REQUIRE_THROWS_WITH(integrator.step(1), Contains("non-finite energy") || Contains("NaN"));
 }
 
 TEST_CASE("computePoseEnergies on CUDA equals the per-pose loop") {

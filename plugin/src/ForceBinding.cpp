@@ -42,5 +42,9 @@ torch::Tensor ForceBinding::modelPositions(const torch::Tensor& positions, const
                                            const OpenMM::Vec3& b, const OpenMM::Vec3& c) const {
     if (!periodic)
         return positions;
-    return imageAroundLigand(positions, boxTensor(a, b, c, positions.options()), ligandAtoms);
+    return modelPositions(positions, boxTensor(a, b, c, positions.options()));
+}
+
+torch::Tensor ForceBinding::modelPositions(const torch::Tensor& positions, const torch::Tensor& box) const {
+    return periodic ? imageAroundLigand(positions, box, ligandAtoms) : positions;
 }

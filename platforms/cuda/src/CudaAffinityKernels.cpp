@@ -1,13 +1,13 @@
 #include "CudaAffinityKernels.h"
-#include "CudaGraphModelCall.h"
+#include "ContextHandoff.h"
+#include "CudaForceStep.h"
 #include "CudaParticleArrays.h"
+#include "DeferredEnergyCheck.h"
 #include "PrimaryContextScope.h"
 #include "internal/ForceBinding.h"
-#include "openmm/common/ContextSelector.h"
 #include "openmm/internal/ContextImpl.h"
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
-#include <torch/csrc/autograd/autograd.h>
 #include <cmath>
 
 using namespace AffinityPlugin;
@@ -16,7 +16,11 @@ using namespace OpenMM;
 struct CudaCalcAffinityForceKernel::State {
     ForceBinding binding;
     CudaParticleArrays arrays;
-    std::unique_ptr<CudaGraphModelCall> graph;
+    /** LibTorch's work for this force runs here, ordered with OpenMM's stream by `handoff`. */
+    c10::cuda::CUDAStream stream;
+    std::unique_ptr<ContextHandoff> handoff;
+    std::unique_ptr<CudaForceStep> step;
+    DeferredEnergyCheck energyCheck;
 };
 
 CudaCalcAffinityForceKernel::CudaCalcAffinityForceKernel(const std::string& name, const Platform& platform,
@@ -30,6 +34,7 @@ CudaCalcAffinityForceKernel::~CudaCalcAffinityForceKernel() {
     if (state) {
         // LibTorch's tensors belong to the primary context: free them while it is current.
         PrimaryContextScope scope(primaryContext);
+        state->stream.synchronize(); // the device may still run a step that reads these tensors
         state.reset();
     }
     cuDevicePrimaryCtxRelease(cu.getDevice());
@@ -42,57 +47,60 @@ void CudaCalcAffinityForceKernel::initialize(const System& system, const Affinit
     ForceBinding binding =
         ForceBinding::of(force, system, device, cu.getUseDoublePrecision() ? torch::kFloat64 : torch::kFloat32);
     CudaParticleArrays arrays(binding.particles.systemIndices, device);
-    state.reset(new State{std::move(binding), std::move(arrays), nullptr});
+    state.reset(new State{std::move(binding), std::move(arrays), c10::cuda::getStreamFromPool(false, device.index()),
+                          std::make_unique<ContextHandoff>(cu, primaryContext), nullptr, {}});
 }
 
 double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
-    {
-        // OpenMM's kernels that update the positions run in OpenMM's context: let them finish.
-        ContextSelector selector(cu);
-        PrimaryContextScope::check(cuStreamSynchronize(cu.getCurrentStream()), "synchronise OpenMM's stream");
-    }
-    PrimaryContextScope scope(primaryContext);
     ForceBinding& binding = state->binding;
-    c10::cuda::CUDAGuard deviceGuard(binding.scorer.getDevice());
     Vec3 a, b, c;
     cu.getPeriodicBoxVectors(a, b, c);
-    torch::Tensor x = binding.modelPositions(state->arrays.gatherPositions(cu, binding.scorer.getDtype()), a, b, c);
-    torch::Tensor energy, gradient;
-    if (!includeForces) {
-        torch::NoGradGuard noGrad;
-        energy = binding.scorer.energies(x.unsqueeze(0), false);
-    } else if (binding.properties.useCUDAGraphs) {
-        if (!state->graph)
-            state->graph = std::make_unique<CudaGraphModelCall>(binding.scorer, (int) x.size(0),
-                                                                binding.properties.cudaGraphWarmupSteps);
-        std::tie(energy, gradient) = state->graph->run(x);
-    } else {
-        torch::Tensor leaf = x.unsqueeze(0).detach().requires_grad_(true);
-        energy = binding.scorer.energies(leaf, false);
-        gradient = torch::autograd::grad({energy}, {leaf})[0][0];
+    // LibTorch's stream waits on the device for OpenMM's kernels that wrote the positions, and
+    // OpenMM's stream for the forces; the host only waits when OpenMM asks for the energy.
+    state->handoff->torchAfterOpenMM(state->stream.stream());
+    PrimaryContextScope scope(primaryContext);
+    c10::cuda::CUDAStreamGuard streamGuard(state->stream);
+    {
+        // A non-finite energy of an earlier step whose energy was not asked for.
+        torch::Tensor earlier = state->energyCheck.arrived();
+        if (earlier.defined())
+            binding.scorer.getModel().checkFinite(earlier.flatten());
     }
-    // Reading the energy back waits for the model; a non-finite energy stops here, before any
-    // force reaches OpenMM. Only then are the positions searched for the cause, so a healthy
-    // step pays for no extra read-back.
+    torch::Tensor energy, positions;
+    if (includeForces) {
+        if (!state->step)
+            state->step = std::make_unique<CudaForceStep>(binding, state->arrays, cu, binding.properties.useCUDAGraphs,
+                                                          binding.properties.cudaGraphWarmupSteps);
+        state->step->enqueue(a, b, c);
+        energy = state->step->energy();
+        positions = state->step->positions();
+    } else {
+        torch::NoGradGuard noGrad;
+        positions = binding.modelPositions(state->arrays.gatherPositions(cu, binding.scorer.getDtype()), a, b, c);
+        energy = binding.scorer.energies(positions.unsqueeze(0), false);
+    }
+    if (!includeEnergy)
+        state->energyCheck.watch(energy); // before the hand-off, so OpenMM's stream waits for it too
+    state->handoff->openmmAfterTorch(state->stream.stream());
+    if (!includeEnergy)
+        return 0.0;
+    // Reading the energy back waits for the model. Only a non-finite energy makes the positions
+    // be searched for the cause, so a healthy step pays for no extra read-back.
     const double result = energy.item<double>();
     if (!std::isfinite(result)) {
-        torch::Tensor bad = (~torch::isfinite(x)).any(1).nonzero();
+        torch::Tensor bad = (~torch::isfinite(positions)).any(1).nonzero();
         if (bad.numel() > 0)
             binding.reportNonFinitePosition((int) bad[0][0].item<int64_t>());
-        binding.scorer.getModel().checkFinite(energy);
-    }
-    if (includeForces) {
-        state->arrays.addForces(cu, gradient);
-        // OpenMM's later kernels run in its own context: the forces must be in place first.
-        c10::cuda::getCurrentCUDAStream(binding.scorer.getDevice().index()).synchronize();
+        binding.scorer.getModel().checkFinite(energy.flatten());
     }
     return result;
 }
 
 void CudaCalcAffinityForceKernel::copyParametersToContext(ContextImpl& context, const AffinityForce& force) {
     PrimaryContextScope scope(primaryContext);
+    state->stream.synchronize(); // the device may still run a step that reads the old tensors
     state->binding.update(force, context.getSystem());
-    state->graph.reset(); // the captured graph read the old topology tensors
+    state->step.reset(); // a captured graph read the old topology tensors
 }
 
 std::vector<double> CudaCalcAffinityForceKernel::computePoseEnergies(ContextImpl& context, const PoseEnsemble& poses) {

@@ -12,8 +12,9 @@ namespace AffinityPlugin {
  * The CUDA platform's AffinityForce kernel. LibTorch runs the model on the Context's device,
  * in float32 for single and mixed precision and float64 for double precision. Positions are
  * gathered from OpenMM's device arrays and forces added to its fixed-point force buffer by
- * device operations, with no copy through the host; the model call can be captured in a CUDA
- * graph (property useCUDAGraphs).
+ * device operations, with no copy through the host; the whole evaluation can be captured in a
+ * CUDA graph (property useCUDAGraphs). LibTorch's work is ordered with OpenMM's on the device,
+ * so the host waits only when OpenMM asks for the energy.
  */
 class CudaCalcAffinityForceKernel : public CalcAffinityForceKernel {
 public:

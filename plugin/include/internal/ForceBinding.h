@@ -37,6 +37,8 @@ struct OPENMM_EXPORT_AFFINITY ForceBinding {
     /** The positions [N,3] as the model sees them: imaged around the ligand when periodic. */
     torch::Tensor modelPositions(const torch::Tensor& positions, const OpenMM::Vec3& a, const OpenMM::Vec3& b,
                                  const OpenMM::Vec3& c) const;
+    /** The same, with the box vectors as rows of a [3,3] tensor on the positions' device. */
+    torch::Tensor modelPositions(const torch::Tensor& positions, const torch::Tensor& box) const;
 };
 
 } // namespace AffinityPlugin

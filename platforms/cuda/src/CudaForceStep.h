@@ -1,0 +1,62 @@
+#ifndef OPENMM_AFFINITY_CUDA_FORCE_STEP_H_
+#define OPENMM_AFFINITY_CUDA_FORCE_STEP_H_
+
+#include "CudaParticleArrays.h"
+#include "internal/ForceBinding.h"
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAStream.h>
+#include <memory>
+
+namespace AffinityPlugin {
+
+/**
+ * The AffinityForce's part of an MD step, queued on the current (LibTorch) stream: the
+ * positions gathered from OpenMM's device arrays and imaged when periodic, the model's energy
+ * and its gradient, and the forces added into OpenMM's force buffer. Nothing is read back.
+ *
+ * With CUDA graphs, the whole of it is captured after a number of eager warm-up calls
+ * (TorchScript profiles and optimises the model during its first calls) and replayed with one
+ * launch from then on: a single pose is otherwise bound by the host's cost of launching the
+ * model's few hundred small kernels. The graph reads OpenMM's arrays at their fixed device
+ * addresses, and the periodic box from a tensor of its own that is refreshed before a replay
+ * when the box has changed.
+ */
+class CudaForceStep {
+public:
+    /**
+     * @param binding      the force's model and particles; it must outlive this object
+     * @param arrays       where the particles sit in OpenMM's arrays; it must outlive this object
+     * @param useGraph     capture and replay a CUDA graph after the warm-up calls
+     * @param warmupCalls  eager calls before the capture, ≥ 1
+     */
+    CudaForceStep(ForceBinding& binding, CudaParticleArrays& arrays, OpenMM::CudaContext& cu, bool useGraph,
+                  int warmupCalls);
+    /** Queue one evaluation for the box vectors a, b, c on the current CUDA stream. */
+    void enqueue(const OpenMM::Vec3& a, const OpenMM::Vec3& b, const OpenMM::Vec3& c);
+    /** The energy [1,1] (kJ/mol) of the last evaluation, on the device; overwritten by the next. */
+    const torch::Tensor& energy() const {
+        return energyTensor;
+    }
+    /** The positions [N,3] the model saw in the last evaluation, on the device. */
+    const torch::Tensor& positions() const {
+        return positionsTensor;
+    }
+
+private:
+    void evaluate();
+    void setBox(const OpenMM::Vec3& a, const OpenMM::Vec3& b, const OpenMM::Vec3& c);
+    ForceBinding& binding;
+    CudaParticleArrays& arrays;
+    OpenMM::CudaContext& cu;
+    bool useGraph;
+    int warmupCalls;
+    int calls = 0;
+    std::unique_ptr<at::cuda::CUDAGraph> graph;
+    torch::Tensor box; // [3,3] on the device, rows a, b, c; only used when periodic
+    OpenMM::Vec3 boxVectors[3];
+    torch::Tensor positionsTensor, energyTensor;
+};
+
+} // namespace AffinityPlugin
+
+#endif

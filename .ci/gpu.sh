@@ -78,7 +78,8 @@ if [ "$mode" = "--md" ]; then
     cat "$out/md.log"
     exit 0
 fi
-(cd "$build" && ctest -L cuda --output-on-failure -V >"$out/ctest-cuda.log" 2>&1) || true
+(cd "$build" && ctest -L "cuda|symbols" --output-on-failure -V >"$out/ctest-cuda.log" 2>&1) || true
+grep "import openmm, torch" "$out/benchmark.log" | tail -1
 grep -E "tests passed|Failed|Passed|Skipped" "$out/ctest-cuda.log" | tail -8
 if [ "$mode" = "--benchmarks" ]; then
     # The SchNet-like benchmark model (python -m openmmaffinity.models.export, PyG's defaults).

@@ -31,8 +31,9 @@ void CudaForceStep::evaluate() {
         positionsTensor = binding.modelPositions(arrays.gatherPositions(cu, binding.scorer.getDtype()), box);
     }
     torch::Tensor leaf = positionsTensor.unsqueeze(0).detach().requires_grad_(true);
-    energyTensor = binding.scorer.energies(leaf, /*checkFinite=*/false);
-    arrays.addForces(cu, torch::autograd::grad({energyTensor}, {leaf})[0][0]);
+    torch::Tensor energy = binding.scorer.energies(leaf, /*checkFinite=*/false);
+    arrays.addForces(cu, torch::autograd::grad({energy}, {leaf})[0][0]);
+    energyTensor = energy.detach(); // the graph's tensors that the gradient did not need go now
 }
 
 void CudaForceStep::enqueue(const Vec3& a, const Vec3& b, const Vec3& c) {

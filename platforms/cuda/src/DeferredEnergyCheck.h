@@ -19,7 +19,9 @@ public:
     void watch(const torch::Tensor& energy) {
         if (!host.defined())
             host = torch::empty(energy.sizes(), energy.options().device(torch::kCPU).pinned_memory(true));
-        host.copy_(energy, /*non_blocking=*/true);
+        // Detached: a copy from the model's output would record it in autograd and chain every
+        // step's graph to the last through `host`, keeping all their saved tensors alive.
+        host.copy_(energy.detach(), /*non_blocking=*/true);
         copied.record();
         pending = true;
     }

@@ -1,8 +1,8 @@
 # Fails if one of LIBRARIES ('|'-separated) exports a definition of the C++ or C allocator
 # (operator new/delete, malloc, free). OpenMM loads plugins with RTLD_GLOBAL, so such a
 # definition, taken from a static archive at link time, would be bound by every library loaded
-# after it: `import openmm` then `import torch` aborted so on a machine whose compiler links
-# libstdc++ statically. Run as: cmake -DNM=nm -DLIBRARIES="a.so|b.so" -P CheckExportedSymbols.cmake
+# after it: `import openmm` then `import torch` aborted so on a machine where the operator
+# library exported operator new and delete (apparently from a static libstdc++). Run as: cmake -DNM=nm -DLIBRARIES="a.so|b.so" -P CheckExportedSymbols.cmake
 string(REPLACE "|" ";" libraries "${LIBRARIES}")
 set(failures "")
 foreach(library IN LISTS libraries)

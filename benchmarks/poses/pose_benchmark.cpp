@@ -18,8 +18,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 using namespace AffinityPlugin;
@@ -136,16 +136,21 @@ void recordTrace(const torch::Device& device, const std::string& file, const std
     std::cout << "wrote the trace " << file << std::endl;
 }
 
+// Seconds that `steps` MD steps take, up to the energy of the last one (which waits for the device).
+double secondsOfSteps(Integrator& integrator, Context& context, int steps) {
+    const auto start = Clock::now();
+    integrator.step(steps);
+    context.getState(State::Energy);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 // Runs MD steps in blocks until two blocks in a row take the same time to within 3% (at most
 // 30 blocks of 100 steps): the first few hundred steps of a new Context on a GPU run several
 // times slower than later ones, and the figures are meant to be those of a long simulation.
 void warmUpSteps(Integrator& integrator, Context& context) {
     double previous = 0.0;
     for (int block = 0; block < 30; block++) {
-        const auto start = Clock::now();
-        integrator.step(100);
-        context.getState(State::Energy);
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        const double seconds = secondsOfSteps(integrator, context, 100);
         if (block > 0 && std::abs(seconds - previous) < 0.03 * previous)
             return;
         previous = seconds;
@@ -320,17 +325,11 @@ int main(int argc, char* argv[]) {
                 Context context(system, integrator, platform, platformProperties);
                 context.setPositions(complex.positions);
                 warmUpSteps(integrator, context);
-                const auto start = Clock::now();
-                integrator.step(mdSteps);
-                context.getState(State::Energy);
-                const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+                const double seconds = secondsOfSteps(integrator, context, mdSteps);
                 report.row({platform.getName(), graphs ? "on" : "off",
                             BenchmarkReport::number(1000.0 * seconds / mdSteps, 3)});
                 if (!traceFile.empty() && graphs == device.is_cuda())
-                    recordTrace(device, traceFile, [&] {
-                        integrator.step(20);
-                        context.getState(State::Energy);
-                    });
+                    recordTrace(device, traceFile, [&] { secondsOfSteps(integrator, context, 20); });
             }
         }
         if (recordResults)

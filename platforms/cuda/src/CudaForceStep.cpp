@@ -8,7 +8,7 @@ using OpenMM::Vec3;
 
 CudaForceStep::CudaForceStep(ForceBinding& binding, CudaParticleArrays& arrays, OpenMM::CudaContext& cu, bool useGraph,
                              int warmupCalls)
-    : binding(binding), arrays(arrays), cu(cu), useGraph(useGraph), warmupCalls(warmupCalls) {
+    : binding(binding), arrays(arrays), cu(cu), call(binding.scorer.getDevice(), warmupCalls, useGraph) {
     if (binding.periodic)
         box = torch::zeros({3, 3}, torch::TensorOptions()
                                        .dtype(binding.scorer.getDtype())
@@ -16,12 +16,13 @@ CudaForceStep::CudaForceStep(ForceBinding& binding, CudaParticleArrays& arrays, 
 }
 
 void CudaForceStep::setBox(const Vec3& a, const Vec3& b, const Vec3& c) {
-    if (!binding.periodic || (calls > 0 && a == boxVectors[0] && b == boxVectors[1] && c == boxVectors[2]))
+    if (!binding.periodic || (boxSet && a == boxVectors[0] && b == boxVectors[1] && c == boxVectors[2]))
         return;
     box.copy_(boxTensor(a, b, c, box.options()));
     boxVectors[0] = a;
     boxVectors[1] = b;
     boxVectors[2] = c;
+    boxSet = true;
 }
 
 void CudaForceStep::evaluate() {
@@ -38,27 +39,7 @@ void CudaForceStep::evaluate() {
 
 void CudaForceStep::enqueue(const Vec3& a, const Vec3& b, const Vec3& c) {
     setBox(a, b, c);
-    if (!useGraph || calls < warmupCalls)
-        evaluate();
-    else {
-        if (!graph) {
-            graph = std::make_unique<at::cuda::CUDAGraph>();
-            graph->capture_begin();
-            try {
-                evaluate();
-            } catch (const std::exception& e) {
-                try {
-                    graph->capture_end(); // leave the stream out of capture mode
-                } catch (const std::exception&) {
-                }
-                graph.reset();
-                throw OpenMMException(std::string("AffinityForce: the model could not be captured in a CUDA graph "
-                                                  "(set useCUDAGraphs to false for this model): ") +
-                                      e.what());
-            }
-            graph->capture_end(); // capture records the work without running it
-        }
-        graph->replay();
-    }
-    calls++;
+    if (!call.run([this] { evaluate(); }))
+        throw OpenMMException("AffinityForce: the model could not be captured in a CUDA graph (set useCUDAGraphs to "
+                              "false for this model): " + call.failure());
 }

@@ -3,9 +3,7 @@
 
 #include "CudaParticleArrays.h"
 #include "internal/ForceBinding.h"
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAStream.h>
-#include <memory>
+#include "internal/CapturedCall.h"
 
 namespace AffinityPlugin {
 
@@ -48,12 +46,10 @@ private:
     ForceBinding& binding;
     CudaParticleArrays& arrays;
     OpenMM::CudaContext& cu;
-    bool useGraph;
-    int warmupCalls;
-    int calls = 0;
-    std::unique_ptr<at::cuda::CUDAGraph> graph;
+    CapturedCall call;
     torch::Tensor box; // [3,3] on the device, rows a, b, c; only used when periodic
     OpenMM::Vec3 boxVectors[3];
+    bool boxSet = false;
     torch::Tensor positionsTensor, energyTensor;
 };
 

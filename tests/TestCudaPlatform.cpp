@@ -259,3 +259,77 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
             }
         }
 }
+
+TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and the CPU") {
+    // 23 poses in batches of 8: the last batch overlaps the one before (poses 15 to 22, of
+    // which pose 15 must not count twice). In the first call each pass runs its two eager
+    // warm-up batches and captures its graph on the third; later calls replay. The second call
+    // scores in batches of 5, so a new energy graph is captured into the memory pool that the
+    // gradient graph shares, and the third call captures one for batches of 8 again.
+    std::vector<int> z;
+    std::vector<bool> mask;
+    for (int i = 0; i < 20; i++) {
+        z.push_back(i % 3 == 0 ? 8 : 6);
+        mask.push_back(i >= 14);
+    }
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<double> box(0.0, 1.2);
+    PoseEnsemble poses(z, mask);
+    for (int p = 0; p < 23; p++) {
+        std::vector<Vec3> pose;
+        for (int i = 0; i < 20; i++)
+            pose.push_back(Vec3(box(rng), box(rng), box(rng)));
+        poses.addPose(pose);
+    }
+    // Each call's gradients are taken from the parameters and the parameters' .grad cleared.
+    auto takeGradients = [](AffinityScorer& scorer) {
+        std::vector<torch::Tensor> result;
+        for (auto& [name, p] : scorer.getModel().trainableParameters()) {
+            result.push_back(p.grad().cpu().to(torch::kFloat64));
+            p.mutable_grad() = torch::Tensor();
+        }
+        return result;
+    };
+    for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
+                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
+        INFO(file);
+        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
+        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        eager.setUseCUDAGraphs(false);
+        CombinedGradientOptions options;
+        options.batchSize = 8;
+        options.positionGradients = true;
+        AffinityLoss loss(-20.0);
+        const CombinedGradientResult expected = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
+        const std::vector<torch::Tensor> expectedGradients = takeGradients(cpu);
+        const std::vector<double> expectedEnergies = cpu.poseEnergies(poses, 8);
+        for (int call = 1; call <= 3; call++) {
+            INFO("call " << call);
+            for (AffinityScorer* scorer : {&graphs, &eager}) {
+                INFO((scorer == &graphs ? "CUDA graphs" : "eager"));
+                const CombinedGradientResult actual =
+                    combinedGradient(*scorer, poses, BoltzmannCombination(), loss, options);
+                const std::vector<torch::Tensor> gradients = takeGradients(*scorer);
+                const std::vector<double> energies = scorer->poseEnergies(poses, call == 2 ? 5 : 8);
+                REQUIRE(std::abs(actual.loss - expected.loss) <= tolerance * std::max(1.0, expected.loss));
+                for (size_t i = 0; i < gradients.size(); i++) {
+                    const double scale = std::max(1e-3, expectedGradients[i].abs().max().item<double>());
+                    REQUIRE((gradients[i] - expectedGradients[i]).abs().max().item<double>() <= tolerance * scale);
+                }
+                const double positionScale = std::max(1e-3, expected.positionGradients.abs().max().item<double>());
+                REQUIRE((actual.positionGradients - expected.positionGradients).abs().max().item<double>() <=
+                        tolerance * positionScale);
+                for (int p = 0; p < 23; p++)
+                    REQUIRE(std::abs(energies[p] - expectedEnergies[p]) <=
+                            tolerance * std::max(1.0, std::abs(expectedEnergies[p])));
+            }
+        }
+        INFO("capture failure: " << graphs.getCUDAGraphFailure());
+        REQUIRE(graphs.getNumCapturedGraphs() == 2);
+        REQUIRE(eager.getNumCapturedGraphs() == 0);
+        // A changed temperature is baked into a graph (kT models): the graphs go.
+        graphs.setTemperature(310.0);
+        REQUIRE(graphs.getNumCapturedGraphs() == 0);
+    }
+}

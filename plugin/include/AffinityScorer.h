@@ -7,9 +7,22 @@
 #include "PoseEnsemble.h"
 #include "openmm/Vec3.h"
 #include <torch/script.h>
+#include <memory>
 #include <vector>
 
 namespace AffinityPlugin {
+
+class EnergyBatchPass;
+class GradientBatchPass;
+struct GraphMemoryPool;
+
+/** Weighted sums of per-pose gradients, from AffinityScorer::weightedGradients(). */
+struct OPENMM_EXPORT_AFFINITY WeightedGradients {
+    /** Σ_n w_n dE_n/dθ, float64 on the scorer's device, one per trainable parameter (model order). */
+    std::vector<torch::Tensor> parameters;
+    /** u_n dE_n/dx_n, [P,N,3] on the scorer's device; undefined unless asked for. */
+    torch::Tensor positions;
+};
 
 /**
  * An affinity model bound to one complex topology on one device: what every platform
@@ -28,6 +41,9 @@ public:
      */
     AffinityScorer(AffinityModel model, const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask,
                    const torch::Device& device, torch::ScalarType dtype, double temperature = DefaultTemperature);
+    ~AffinityScorer();
+    AffinityScorer(AffinityScorer&&) noexcept;
+    AffinityScorer& operator=(AffinityScorer&&) noexcept;
     AffinityModel& getModel() {
         return model;
     }
@@ -46,6 +62,28 @@ public:
     void setTemperature(double kelvin);
     /** Replace the atomic numbers and ligand flags (same number of atoms). */
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
+    /**
+     * Whether batched evaluations (batchedEnergies, weightedGradients) on a CUDA device capture
+     * the model call for a batch shape in a CUDA graph after two eager calls of that shape and
+     * replay it from then on (default: on). The results are the same; a small batch is then no
+     * longer bound by the host's cost of launching the model's kernels. The graphs hold the
+     * device memory of one batch between calls (the energy graph and the gradient graph of the
+     * latest batch shapes share it; releaseCUDAGraphs() frees it). A model that cannot be
+     * captured is run eagerly.
+     */
+    void setUseCUDAGraphs(bool use);
+    bool getUseCUDAGraphs() const {
+        return useCUDAGraphs;
+    }
+    /**
+     * How many of the kept batch evaluations (energies, gradients) replay a captured CUDA
+     * graph: 0, 1 or 2. For checking that a model is captured.
+     */
+    int getNumCapturedGraphs() const;
+    /** Why the model could not be captured in the latest batch evaluations, or empty. */
+    std::string getCUDAGraphFailure() const;
+    /** Drop the kept batch evaluations and the device memory their graphs hold. */
+    void releaseCUDAGraphs();
     /**
      * Energies in kJ/mol, [B], of positions [B,N,3] in nm on this scorer's device and dtype;
      * differentiable. See AffinityModel::energies for checkFinite.
@@ -79,17 +117,35 @@ public:
      * evaluated in batches of `batch` poses without autograd graphs.
      */
     std::vector<double> batchedEnergies(const torch::Tensor& positions, int batch);
+    /**
+     * Σ_n w_n dE_n/dθ for every trainable parameter θ, and u_n dE_n/dx_n per pose when
+     * positionWeights is defined, over positions [P,N,3] already on this scorer's device,
+     * evaluated with autograd in batches of `batch` poses. Only one batch's autograd graph is
+     * alive at a time.
+     *
+     * @param weights          w, [P] on this scorer's device and dtype
+     * @param positionWeights  u, [P] likewise, or undefined for no position gradients
+     */
+    WeightedGradients weightedGradients(const torch::Tensor& positions, const torch::Tensor& weights,
+                                        const torch::Tensor& positionWeights, int batch);
     /** Throw an OpenMMException unless the poses have this scorer's topology, are finite and not empty. */
     void checkPoses(const PoseEnsemble& poses, const std::string& who) const;
 
 private:
     int64_t bytesPerPose(bool withGradient);
+    GraphMemoryPool batchGraphPool();
     AffinityModel model;
     torch::Device device;
     torch::ScalarType dtype;
     double temperature;
     torch::Tensor atomicNumbers, ligandMask;
+    std::vector<int> hostAtomicNumbers;
+    std::vector<bool> hostLigandMask;
     int64_t measuredBytesPerPose[2] = {0, 0};
+    bool useCUDAGraphs = true;
+    std::unique_ptr<EnergyBatchPass> energyPass;
+    std::unique_ptr<GradientBatchPass> gradientPass;
+    std::unique_ptr<GraphMemoryPool> graphPool;
 };
 
 /**

@@ -1,5 +1,6 @@
 #include "AffinityScorer.h"
 #include "DeviceMemory.h"
+#include "internal/BatchPasses.h"
 #include "openmm/OpenMMException.h"
 #include <torch/csrc/autograd/autograd.h>
 #include <algorithm>
@@ -34,20 +35,65 @@ AffinityScorer::AffinityScorer(AffinityModel m, const std::vector<int>& numbers,
     model.to(this->device, dtype);
     atomicNumbers = topologyTensor(numbers, this->device);
     ligandMask = maskTensor(mask, this->device);
+    hostAtomicNumbers = numbers;
+    hostLigandMask = mask;
     setTemperature(temperature);
 }
+
+AffinityScorer::~AffinityScorer() = default;
+AffinityScorer::AffinityScorer(AffinityScorer&&) noexcept = default;
+AffinityScorer& AffinityScorer::operator=(AffinityScorer&&) noexcept = default;
 
 void AffinityScorer::setTemperature(double kelvin) {
     if (!(kelvin > 0.0) || !std::isfinite(kelvin))
         throw OpenMMException("AffinityScorer: temperature must be a positive number of kelvin");
+    if (kelvin != temperature)
+        releaseCUDAGraphs(); // a graph holds the temperature it was captured with (kT models)
     temperature = kelvin;
+}
+
+void AffinityScorer::setUseCUDAGraphs(bool use) {
+    if (use != useCUDAGraphs)
+        releaseCUDAGraphs();
+    useCUDAGraphs = use;
+}
+
+int AffinityScorer::getNumCapturedGraphs() const {
+    return (energyPass && energyPass->capturedCall().isCaptured() ? 1 : 0) +
+           (gradientPass && gradientPass->capturedCall().isCaptured() ? 1 : 0);
+}
+
+std::string AffinityScorer::getCUDAGraphFailure() const {
+    for (const CapturedCall* call : {energyPass ? &energyPass->capturedCall() : nullptr,
+                                     gradientPass ? &gradientPass->capturedCall() : nullptr})
+        if (call && !call->failure().empty())
+            return call->failure();
+    return "";
+}
+
+void AffinityScorer::releaseCUDAGraphs() {
+    energyPass.reset();
+    gradientPass.reset();
+    graphPool.reset();
+}
+
+GraphMemoryPool AffinityScorer::batchGraphPool() {
+    // One pool (and stream) for the energy and the gradient graph: they run one after the other
+    // and their outputs are copied out at once, so they can hold one batch's working memory
+    // between them.
+    if (!graphPool && device.is_cuda())
+        graphPool = std::make_unique<GraphMemoryPool>(GraphMemoryPool::create(device));
+    return graphPool ? *graphPool : GraphMemoryPool{};
 }
 
 void AffinityScorer::setTopology(const std::vector<int>& numbers, const std::vector<bool>& mask) {
     if ((int64_t) numbers.size() != atomicNumbers.size(0) || mask.size() != numbers.size())
         throw OpenMMException("AffinityScorer: the number of atoms cannot change");
+    releaseCUDAGraphs(); // the graphs read the old tensors
     atomicNumbers = topologyTensor(numbers, device);
     ligandMask = maskTensor(mask, device);
+    hostAtomicNumbers = numbers;
+    hostLigandMask = mask;
 }
 
 torch::Tensor AffinityScorer::energies(const torch::Tensor& positions, bool checkFinite) {
@@ -62,15 +108,14 @@ void AffinityScorer::checkPoses(const PoseEnsemble& poses, const std::string& wh
         throw OpenMMException(msg.str());
     }
     if (model.getContract() == ModelContract::PositionsAtomicNumbersLigandMask) {
-        auto numbers = atomicNumbers.cpu();
-        auto mask = ligandMask.cpu();
+        // Compared on the host copies: reading the device tensors element by element cost
+        // milliseconds per call, more than a small batch's evaluation.
         for (int i = 0; i < getNumAtoms(); i++)
-            if (numbers[i].item<int64_t>() != poses.getAtomicNumbers()[i] ||
-                mask[i].item<bool>() != (bool) poses.getLigandMask()[i]) {
+            if (hostAtomicNumbers[i] != poses.getAtomicNumbers()[i] || hostLigandMask[i] != poses.getLigandMask()[i]) {
                 std::stringstream msg;
                 msg << who << ": atom " << i << " of the poses has atomic number " << poses.getAtomicNumbers()[i]
-                    << (poses.getLigandMask()[i] ? " (ligand)" : " (receptor)") << "; expected "
-                    << numbers[i].item<int64_t>() << (mask[i].item<bool>() ? " (ligand)" : " (receptor)");
+                    << (poses.getLigandMask()[i] ? " (ligand)" : " (receptor)") << "; expected " << hostAtomicNumbers[i]
+                    << (hostLigandMask[i] ? " (ligand)" : " (receptor)");
                 throw OpenMMException(msg.str());
             }
     }
@@ -144,28 +189,74 @@ torch::Tensor nearestImages(const torch::Tensor& positions, const torch::Tensor&
 
 } // namespace
 
-std::vector<double> AffinityScorer::batchedEnergies(const torch::Tensor& positions, int batch) {
-    torch::NoGradGuard noGrad;
-    // The energies stay on the device until every batch is done, so the GPU is not stalled by
-    // a read-back per batch.
-    //
-    // Every call has the same batch shape: a short last batch is instead the last `batch`
-    // poses, overlapping the one before, of which only the new energies are kept. TorchScript
-    // compiles its fused kernels for the first shapes it sees and falls back to slower code
-    // for further ones; on the H100 a third shape cut the benchmark model's throughput by four.
-    const int numPoses = (int) positions.size(0);
-    std::vector<torch::Tensor> batches;
+namespace {
+
+// Batches of exactly `batch` poses covering [0, numPoses): a short last batch is instead the
+// last `batch` poses, overlapping the one before, of which only the new poses count. Every call
+// then has the same shape: TorchScript compiles its fused kernels for the first shapes it sees
+// and falls back to slower code for further ones (on the H100 a third shape cut the benchmark
+// model's throughput by four), and a CUDA graph replays one shape.
+struct Batch {
+    int start;   // the first pose evaluated
+    int skipped; // poses at its start that an earlier batch already covered
+};
+
+std::vector<Batch> batchesOf(int numPoses, int batch) {
+    std::vector<Batch> result;
     for (int first = 0; first < numPoses; first += batch) {
         const int count = std::min(batch, numPoses - first);
-        if (count == batch || numPoses < batch)
-            batches.push_back(energies(positions.narrow(0, first, count), false));
-        else
-            batches.push_back(energies(positions.narrow(0, numPoses - batch, batch), false).narrow(0, batch - count, count));
+        result.push_back({first + count - batch, batch - count});
     }
-    torch::Tensor energy = torch::cat(batches);
+    return result;
+}
+
+} // namespace
+
+std::vector<double> AffinityScorer::batchedEnergies(const torch::Tensor& positions, int batch) {
+    torch::NoGradGuard noGrad;
+    const int numPoses = (int) positions.size(0);
+    batch = std::min(batch, numPoses);
+    if (!energyPass || energyPass->batchSize() != batch)
+        energyPass = std::make_unique<EnergyBatchPass>(*this, batch, useCUDAGraphs, batchGraphPool());
+    // The energies stay on the device until every batch is done, so the GPU is not stalled by
+    // a read-back per batch.
+    torch::Tensor energy = torch::empty({numPoses}, positions.options());
+    for (const Batch& b : batchesOf(numPoses, batch)) {
+        const torch::Tensor& out = energyPass->run(*this, positions.narrow(0, b.start, batch));
+        energy.narrow(0, b.start + b.skipped, batch - b.skipped).copy_(out.narrow(0, b.skipped, batch - b.skipped));
+    }
     model.checkFinite(energy);
     energy = energy.to(torch::kCPU, torch::kFloat64).contiguous();
     return std::vector<double>(energy.data_ptr<double>(), energy.data_ptr<double>() + numPoses);
+}
+
+WeightedGradients AffinityScorer::weightedGradients(const torch::Tensor& positions, const torch::Tensor& weights,
+                                                    const torch::Tensor& positionWeights, int batch) {
+    const int numPoses = (int) positions.size(0);
+    const bool withPositions = positionWeights.defined();
+    batch = std::min(batch, numPoses);
+    if (!gradientPass || gradientPass->batchSize() != batch || gradientPass->hasPositionGradients() != withPositions)
+        gradientPass = std::make_unique<GradientBatchPass>(*this, batch, withPositions, useCUDAGraphs, batchGraphPool());
+    gradientPass->clear();
+    WeightedGradients result;
+    if (withPositions)
+        result.positions = torch::empty_like(positions);
+    for (const Batch& b : batchesOf(numPoses, batch)) {
+        torch::Tensor w = weights.narrow(0, b.start, batch);
+        if (b.skipped > 0) { // poses that an earlier batch covered add nothing again
+            w = w.clone();
+            w.narrow(0, 0, b.skipped).zero_();
+        }
+        gradientPass->run(*this, positions.narrow(0, b.start, batch), w,
+                          withPositions ? positionWeights.narrow(0, b.start, batch) : torch::Tensor());
+        if (withPositions)
+            result.positions.narrow(0, b.start + b.skipped, batch - b.skipped)
+                .copy_(gradientPass->positionGradients().narrow(0, b.skipped, batch - b.skipped));
+    }
+    // Copies: the pass's sums are cleared by its next call.
+    for (const torch::Tensor& sum : gradientPass->parameterGradients())
+        result.parameters.push_back(sum.clone());
+    return result;
 }
 
 torch::Tensor AffinityPlugin::imageAroundLigand(const torch::Tensor& positions, const torch::Tensor& box,

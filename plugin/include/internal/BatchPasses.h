@@ -1,0 +1,98 @@
+#ifndef OPENMM_AFFINITY_BATCH_PASSES_H_
+#define OPENMM_AFFINITY_BATCH_PASSES_H_
+
+#include "internal/CapturedCall.h"
+#include <torch/types.h>
+#include <vector>
+
+namespace AffinityPlugin {
+
+class AffinityScorer;
+
+/**
+ * The model's energies for batches of one shape [B,N,3], without autograd graphs. Each batch is
+ * copied into an input tensor of this pass, so that on a GPU the call can be captured in a CUDA
+ * graph after its warm-up calls and replayed for every later batch of the shape.
+ */
+class EnergyBatchPass {
+public:
+    /**
+     * @param batch    poses per call
+     * @param capture  whether to capture a CUDA graph (on a CUDA device)
+     * @param pool     the memory of the graph (its output is copied out before run() returns)
+     */
+    EnergyBatchPass(const AffinityScorer& scorer, int batch, bool capture, GraphMemoryPool pool = {});
+    int batchSize() const {
+        return (int) input.size(0);
+    }
+    const CapturedCall& capturedCall() const {
+        return call;
+    }
+    /**
+     * The energies [B] of positions [B,N,3]; the tensor is overwritten by the next call (and may
+     * be by another graph of the pool).
+     */
+    const torch::Tensor& run(AffinityScorer& scorer, const torch::Tensor& positions);
+
+private:
+    CapturedCall call;
+    torch::Tensor input, output;
+};
+
+/**
+ * Weighted sums of the model's gradients over batches of one shape [B,N,3]: Σ_b w_b dE_b/dθ for
+ * each trainable parameter θ, accumulated across calls, and u_b dE_b/dx_b for each pose. The
+ * inputs are copied into tensors of this pass and the sums kept in it, so that on a GPU the
+ * whole pass (forward, backward, accumulation) can be captured in a CUDA graph after its warm-up
+ * calls and replayed for every later batch.
+ */
+class GradientBatchPass {
+public:
+    /**
+     * @param batch              poses per call
+     * @param positionGradients  whether to compute u_b dE_b/dx_b as well
+     * @param capture            whether to capture a CUDA graph (on a CUDA device)
+     * @param pool               the memory of the graph (read positionGradients() before
+     *                           another graph of the pool runs)
+     */
+    GradientBatchPass(AffinityScorer& scorer, int batch, bool positionGradients, bool capture,
+                      GraphMemoryPool pool = {});
+    int batchSize() const {
+        return (int) input.size(0);
+    }
+    bool hasPositionGradients() const {
+        return positionWeights.defined();
+    }
+    const CapturedCall& capturedCall() const {
+        return call;
+    }
+    /** Set the parameter sums to zero. */
+    void clear();
+    /**
+     * Add the batch's Σ_b w_b dE_b/dθ to the sums.
+     *
+     * @param positions        [B,N,3] on the scorer's device and dtype
+     * @param weights          w, [B]
+     * @param positionWeights  u, [B]; ignored without position gradients
+     */
+    void run(AffinityScorer& scorer, const torch::Tensor& positions, const torch::Tensor& weights,
+             const torch::Tensor& positionWeights);
+    /** The sums since clear(), float64, one per trainable parameter (in the model's order). */
+    const std::vector<torch::Tensor>& parameterGradients() const {
+        return sums;
+    }
+    /** u_b dE_b/dx_b, [B,N,3], of the last call; overwritten by the next. */
+    const torch::Tensor& positionGradients() const {
+        return positionGradient;
+    }
+
+private:
+    void evaluate(AffinityScorer& scorer);
+    CapturedCall call;
+    std::vector<torch::Tensor> parameters, sums;
+    torch::Tensor input, weights, positionWeights, positionGradient;
+};
+
+} // namespace AffinityPlugin
+
+#endif

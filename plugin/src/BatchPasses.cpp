@@ -1,0 +1,73 @@
+#include "internal/BatchPasses.h"
+#include "AffinityScorer.h"
+#include <torch/csrc/autograd/autograd.h>
+
+using namespace AffinityPlugin;
+
+namespace {
+
+// TorchScript profiles a new shape on its first call and runs its optimised code from the
+// second on, which the third call captures.
+constexpr int EagerCallsBeforeCapture = 2;
+
+torch::Tensor batchInput(const AffinityScorer& scorer, int batch) {
+    return torch::zeros({batch, scorer.getNumAtoms(), 3},
+                        torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice()));
+}
+
+} // namespace
+
+EnergyBatchPass::EnergyBatchPass(const AffinityScorer& scorer, int batch, bool capture, GraphMemoryPool pool)
+    : call(scorer.getDevice(), EagerCallsBeforeCapture, capture, pool), input(batchInput(scorer, batch)) {}
+
+const torch::Tensor& EnergyBatchPass::run(AffinityScorer& scorer, const torch::Tensor& positions) {
+    torch::NoGradGuard noGrad;
+    input.copy_(positions);
+    auto body = [&] { output = scorer.energies(input, /*checkFinite=*/false); };
+    if (!call.run(body))
+        body(); // the model could not be captured: it stays eager
+    return output;
+}
+
+GradientBatchPass::GradientBatchPass(AffinityScorer& scorer, int batch, bool positionGradients, bool capture,
+                                     GraphMemoryPool pool)
+    : call(scorer.getDevice(), EagerCallsBeforeCapture, capture, pool), input(batchInput(scorer, batch)) {
+    for (auto& [name, tensor] : scorer.getModel().trainableParameters()) {
+        parameters.push_back(tensor);
+        sums.push_back(torch::zeros(tensor.sizes(), tensor.options().dtype(torch::kFloat64)));
+    }
+    weights = torch::zeros({batch}, input.options());
+    if (positionGradients)
+        positionWeights = torch::zeros({batch}, input.options());
+}
+
+void GradientBatchPass::clear() {
+    for (auto& s : sums)
+        s.zero_();
+}
+
+void GradientBatchPass::evaluate(AffinityScorer& scorer) {
+    torch::AutoGradMode gradMode(true);
+    torch::Tensor x = hasPositionGradients() ? input.detach().requires_grad_(true) : input;
+    torch::Tensor energy = scorer.energies(x, /*checkFinite=*/false);
+    if (!parameters.empty()) {
+        auto grads = torch::autograd::grad({energy}, parameters, {weights}, /*retain_graph=*/hasPositionGradients(),
+                                           false, /*allow_unused=*/true);
+        for (size_t i = 0; i < grads.size(); i++)
+            if (grads[i].defined()) // a parameter that does not take part keeps a zero sum
+                sums[i].add_(grads[i]);
+    }
+    if (hasPositionGradients())
+        positionGradient = torch::autograd::grad({energy}, {x}, {positionWeights})[0];
+}
+
+void GradientBatchPass::run(AffinityScorer& scorer, const torch::Tensor& positions, const torch::Tensor& w,
+                            const torch::Tensor& u) {
+    input.copy_(positions);
+    weights.copy_(w);
+    if (hasPositionGradients())
+        positionWeights.copy_(u);
+    auto body = [&] { evaluate(scorer); };
+    if (!call.run(body))
+        body(); // the model could not be captured: it stays eager
+}

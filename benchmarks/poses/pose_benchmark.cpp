@@ -50,6 +50,7 @@ options:
   --strategies LIST       of store-all,two-pass,one-pass,full-autograd (default all four)
   --full-autograd-max N   skip full autograd above N poses (default 512)
   --batch-size N          poses per model call (default 0: chosen from the memory budget)
+  --batch-graphs on|off   whether the scorer's batched passes replay CUDA graphs (default on)
   --md-steps N            MD steps to time, 0 to skip (default 200)
   --md-trace FILE         also record 20 MD steps (graphs as the last MD row) with LibTorch's
                           profiler (host calls, and on CUDA every kernel of every context) as a
@@ -175,7 +176,7 @@ int main(int argc, char* argv[]) {
     int receptorAtoms = 600, ligandAtoms = 40, scorePoses = 1024, loopPoses = 128, fullMax = 512, batchSize = 0;
     int mdSteps = 200;
     std::vector<int> gradientPoses = {1, 8, 32, 128, 512};
-    bool recordResults = true;
+    bool recordResults = true, batchGraphs = true;
     std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile;
     std::map<std::string, std::string> platformProperties;
     for (int i = 1; i < argc; i++) {
@@ -195,6 +196,7 @@ int main(int argc, char* argv[]) {
         else if (a == "--strategies") strategiesText = next();
         else if (a == "--full-autograd-max") fullMax = std::stoi(next());
         else if (a == "--batch-size") batchSize = std::stoi(next());
+        else if (a == "--batch-graphs") batchGraphs = next() != "off";
         else if (a == "--md-steps") mdSteps = std::stoi(next());
         else if (a == "--md-trace") traceFile = next();
         else if (a == "--platform-property") {
@@ -229,6 +231,7 @@ int main(int argc, char* argv[]) {
         AffinityModel model = AffinityModel::fromFile(modelFile);
         const torch::ScalarType dtype = model.parameterDtype();
         AffinityScorer scorer(model, complex.atomicNumbers, complex.ligandMask, device, dtype);
+        scorer.setUseCUDAGraphs(batchGraphs);
         std::stringstream title;
         title << "Pose benchmark: " << (receptorAtoms + ligandAtoms) << " atoms on " << deviceName << ", "
               << torch::toString(dtype) << " model, " << model.trainableParameters().size() << " parameter tensors";
@@ -277,13 +280,13 @@ int main(int argc, char* argv[]) {
 
         // 2. The combined gradient.
         report.table("Combined gradient (Boltzmann, MSE loss): time per pose and peak memory above the start",
-                     {"strategy", "poses", "ms/pose", "peak MiB"});
+                     {"strategy", "poses", "ms/pose", "peak MiB", "graphs MiB"});
         const std::vector<std::string> strategies = parseNames(strategiesText);
         for (int n : gradientPoses) {
             PoseEnsemble poses = complex.poses(n, 100 + n);
             for (const std::string& name : strategies) {
                 if (name == "full-autograd" && n > fullMax) {
-                    report.row({name, std::to_string(n), "skipped", "skipped"});
+                    report.row({name, std::to_string(n), "skipped", "skipped", "skipped"});
                     continue;
                 }
                 auto work = [&] {
@@ -297,19 +300,31 @@ int main(int argc, char* argv[]) {
                     }
                 };
                 try {
-                    // Warm-up: TorchScript profiles a new input shape on its first call and
-                    // compiles its optimised code on the second; the figures are steady state.
-                    work();
-                    work();
+                    // Warm-up: TorchScript profiles a new input shape on its first call and runs
+                    // optimised code from the second; on a GPU the scorer's batched passes
+                    // capture CUDA graphs on the third. The figures are steady state, and the
+                    // peak memory counts what the graphs hold since before the warm-up.
+                    scorer.releaseCUDAGraphs();
+                    DeviceMemory::releaseCached(device);
+                    const long long start = DeviceMemory::current(device), reserved = DeviceMemory::reserved(device);
+                    for (int call = 0; call < 3; call++)
+                        work();
+                    const long long held = device.is_cuda() ? DeviceMemory::current(device) - start : 0;
                     long long memory = 0;
-                    const double seconds = secondsOf(device, [&] { memory = peakMemoryOf(device, work); });
-                    report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory)});
+                    const double seconds = secondsOf(device, [&] { memory = peakMemoryOf(device, work) + held; });
+                    // What the graphs keep between calls: their memory pools are not "allocated"
+                    // outside a replay, but stay reserved when the allocator's cache is emptied.
+                    DeviceMemory::releaseCached(device);
+                    const long long graphs =
+                        device.is_cuda() ? DeviceMemory::reserved(device) - reserved - (DeviceMemory::current(device) - start) : -1;
+                    report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory),
+                                mib(graphs)});
                 } catch (const std::exception& e) {
                     // The model's call wraps LibTorch's out-of-memory error in its own message.
                     if (std::string(e.what()).find("out of memory") == std::string::npos)
                         throw;
                     DeviceMemory::releaseCached(device); // leave the device usable for what follows
-                    report.row({name, std::to_string(n), "out of memory", "out of memory"});
+                    report.row({name, std::to_string(n), "out of memory", "out of memory", "out of memory"});
                 }
             }
         }

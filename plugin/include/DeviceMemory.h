@@ -22,6 +22,12 @@ struct OPENMM_EXPORT_AFFINITY DeviceMemory {
     static int64_t peak(const torch::Device& device);
     /** The bytes allocated on the device now, or -1 on the CPU. */
     static int64_t current(const torch::Device& device);
+    /**
+     * The bytes the allocator holds from the device now (allocated, cached, and kept for CUDA
+     * graphs), or -1 on the CPU. After releaseCached(), what remains beyond current() is what
+     * captured CUDA graphs keep for their replays.
+     */
+    static int64_t reserved(const torch::Device& device);
     /** Return the allocator's cached but unused blocks to the device (after running out of memory). */
     static void releaseCached(const torch::Device& device);
     /** The bytes that `work` allocated at its peak beyond what was allocated before, or -1 on the CPU. */

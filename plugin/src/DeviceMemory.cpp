@@ -8,10 +8,14 @@ using namespace AffinityPlugin;
 
 #ifdef AFFINITY_TORCH_HAS_CUDA
 namespace {
-const c10::CachingAllocator::Stat& allocatedBytes(const torch::Device& device) {
-    static thread_local c10::CachingDeviceAllocator::DeviceStats stats;
-    stats = c10::cuda::CUDACachingAllocator::getDeviceStats(DeviceMemory::resolve(device).index());
-    return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)];
+c10::CachingDeviceAllocator::DeviceStats statsOf(const torch::Device& device) {
+    return c10::cuda::CUDACachingAllocator::getDeviceStats(DeviceMemory::resolve(device).index());
+}
+
+constexpr size_t Aggregate = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+
+c10::CachingAllocator::Stat allocatedBytes(const torch::Device& device) {
+    return statsOf(device).allocated_bytes[Aggregate];
 }
 } // namespace
 #endif
@@ -29,6 +33,14 @@ void DeviceMemory::resetPeak(const torch::Device& device) {
     if (device.is_cuda())
         c10::cuda::CUDACachingAllocator::resetPeakStats(resolve(device).index());
 #endif
+}
+
+int64_t DeviceMemory::reserved(const torch::Device& device) {
+#ifdef AFFINITY_TORCH_HAS_CUDA
+    if (device.is_cuda())
+        return statsOf(device).reserved_bytes[Aggregate].current;
+#endif
+    return -1;
 }
 
 void DeviceMemory::releaseCached(const torch::Device& device) {

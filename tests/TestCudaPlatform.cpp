@@ -56,6 +56,26 @@ Complex makeComplex(const std::string& modelFile, const std::map<std::string, st
     return c;
 }
 
+// Poses of 20 atoms (the last 6 the ligand) placed at random in a 1.2 nm cube.
+PoseEnsemble randomPoses(int count, unsigned seed) {
+    std::vector<int> z;
+    std::vector<bool> mask;
+    for (int i = 0; i < 20; i++) {
+        z.push_back(i % 3 == 0 ? 8 : 6);
+        mask.push_back(i >= 14);
+    }
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> box(0.0, 1.2);
+    PoseEnsemble poses(z, mask);
+    for (int p = 0; p < count; p++) {
+        std::vector<Vec3> pose;
+        for (int i = 0; i < 20; i++)
+            pose.push_back(Vec3(box(rng), box(rng), box(rng)));
+        poses.addPose(pose);
+    }
+    return poses;
+}
+
 State evaluate(const System& system, const std::vector<Vec3>& positions, Platform& platform,
                const std::map<std::string, std::string>& properties = {}) {
     VerletIntegrator integrator(0.001);
@@ -218,21 +238,9 @@ TEST_CASE("computePoseEnergies on CUDA equals the per-pose loop") {
 }
 
 TEST_CASE("The combined gradient on CUDA equals the CPU one") {
-    std::vector<int> z;
-    std::vector<bool> mask;
-    for (int i = 0; i < 20; i++) {
-        z.push_back(i % 3 == 0 ? 8 : 6);
-        mask.push_back(i >= 14);
-    }
-    std::mt19937 rng(8);
-    std::uniform_real_distribution<double> box(0.0, 1.2);
-    PoseEnsemble poses(z, mask);
-    for (int p = 0; p < 32; p++) {
-        std::vector<Vec3> pose;
-        for (int i = 0; i < 20; i++)
-            pose.push_back(Vec3(box(rng), box(rng), box(rng)));
-        poses.addPose(pose);
-    }
+    const PoseEnsemble poses = randomPoses(32, 8);
+    const std::vector<int>& z = poses.getAtomicNumbers();
+    const std::vector<bool>& mask = poses.getLigandMask();
     // The tabulated SchNet models run the fused kernels' backward (table gradients included)
     // on the GPU, and the operator's plain formula on the CPU.
     for (auto [file, dtype, tolerance] : {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5),
@@ -266,21 +274,9 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
     // warm-up batches and captures its graph on the third; later calls replay. The second call
     // scores in batches of 5, so a new energy graph is captured into the memory pool that the
     // gradient graph shares, and the third call captures one for batches of 8 again.
-    std::vector<int> z;
-    std::vector<bool> mask;
-    for (int i = 0; i < 20; i++) {
-        z.push_back(i % 3 == 0 ? 8 : 6);
-        mask.push_back(i >= 14);
-    }
-    std::mt19937 rng(9);
-    std::uniform_real_distribution<double> box(0.0, 1.2);
-    PoseEnsemble poses(z, mask);
-    for (int p = 0; p < 23; p++) {
-        std::vector<Vec3> pose;
-        for (int i = 0; i < 20; i++)
-            pose.push_back(Vec3(box(rng), box(rng), box(rng)));
-        poses.addPose(pose);
-    }
+    const PoseEnsemble poses = randomPoses(23, 9);
+    const std::vector<int>& z = poses.getAtomicNumbers();
+    const std::vector<bool>& mask = poses.getLigandMask();
     // Each call's gradients are taken from the parameters and the parameters' .grad cleared.
     auto takeGradients = [](AffinityScorer& scorer) {
         std::vector<torch::Tensor> result;

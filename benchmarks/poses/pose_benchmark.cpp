@@ -55,6 +55,8 @@ options:
   --md-trace FILE         also record 20 MD steps (graphs as the last MD row) with LibTorch's
                           profiler (host calls, and on CUDA every kernel of every context) as a
                           Chrome trace; summarise it with summarize_trace.py
+  --gradient-trace FILE   also record 20 two-pass calls at the first of --gradient-poses (after
+                          the timed call) as such a trace
   --platform-property N=V a property of the OpenMM platform for the Contexts (repeatable)
   --dump-poses FILE       write the complex and --score-poses poses for python_reference.py, then exit
   --results FILE          where to append the record (default benchmarks/RESULTS.md)
@@ -177,7 +179,7 @@ int main(int argc, char* argv[]) {
     int mdSteps = 200;
     std::vector<int> gradientPoses = {1, 8, 32, 128, 512};
     bool recordResults = true, batchGraphs = true;
-    std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile;
+    std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile, gradientTraceFile;
     std::map<std::string, std::string> platformProperties;
     for (int i = 1; i < argc; i++) {
         auto next = [&]() -> std::string {
@@ -199,6 +201,7 @@ int main(int argc, char* argv[]) {
         else if (a == "--batch-graphs") batchGraphs = next() != "off";
         else if (a == "--md-steps") mdSteps = std::stoi(next());
         else if (a == "--md-trace") traceFile = next();
+        else if (a == "--gradient-trace") gradientTraceFile = next();
         else if (a == "--platform-property") {
             const std::string item = next();
             const size_t equals = item.find('=');
@@ -319,6 +322,11 @@ int main(int argc, char* argv[]) {
                         device.is_cuda() ? DeviceMemory::reserved(device) - reserved - (DeviceMemory::current(device) - start) : -1;
                     report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory),
                                 mib(graphs)});
+                    if (!gradientTraceFile.empty() && name == "two-pass" && n == gradientPoses.front())
+                        recordTrace(device, gradientTraceFile, [&] {
+                            for (int call = 0; call < 20; call++)
+                                work();
+                        });
                 } catch (const std::exception& e) {
                     // The model's call wraps LibTorch's out-of-memory error in its own message.
                     if (std::string(e.what()).find("out of memory") == std::string::npos)

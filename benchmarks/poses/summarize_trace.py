@@ -1,4 +1,5 @@
-"""Summarise a Chrome trace of MD steps written by `affinity-pose-benchmark --md-trace`.
+"""Summarise a Chrome trace of MD steps written by `affinity-pose-benchmark --md-trace` (or of
+combined-gradient calls, `--gradient-trace`: each call counts as a step).
 
 Prints, per step: the host time in each CUDA runtime/driver call, the GPU time per stream
 (kernels, copies, sets), how long the GPU sat idle, and the longest host calls of one step in

@@ -254,6 +254,12 @@ TEST_CASE("Bad input gives a clear OpenMMException and leaves the parameters' gr
                                 Contains("non-finite energy"));
             unchanged();
         }
+        SECTION("finite energies with a non-finite parameter gradient") {
+            // torch.where's backward multiplies the NaN branch's derivative by zero: NaN.
+            REQUIRE_THROWS_WITH(combinedGradient(scorer, makePoses(4), MeanCombination(), loss, options),
+                                Contains("the gradient of parameter 'weight' is not finite; no gradient was written"));
+            unchanged();
+        }
         SECTION("a NaN loss target") {
             PoseEnsemble poses = makePoses(3);
             REQUIRE_THROWS_WITH(combinedGradient(scorer, poses, MeanCombination(), AffinityLoss(NAN), options),

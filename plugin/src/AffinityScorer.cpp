@@ -253,9 +253,8 @@ WeightedGradients AffinityScorer::weightedGradients(const torch::Tensor& positio
             result.positions.narrow(0, b.start + b.skipped, batch - b.skipped)
                 .copy_(gradientPass->positionGradients().narrow(0, b.skipped, batch - b.skipped));
     }
-    // Copies: the pass's sums are cleared by its next call.
-    for (const torch::Tensor& sum : gradientPass->parameterGradients())
-        result.parameters.push_back(sum.clone());
+    // A copy: the pass's sums are cleared by its next call.
+    result.parameters = viewsOf(gradientPass->flatParameterGradients().clone(), gradientPass->trainableParameters());
     return result;
 }
 

@@ -32,18 +32,31 @@ const torch::Tensor& EnergyBatchPass::run(AffinityScorer& scorer, const torch::T
 GradientBatchPass::GradientBatchPass(AffinityScorer& scorer, int batch, bool positionGradients, bool capture,
                                      GraphMemoryPool pool)
     : call(scorer.getDevice(), EagerCallsBeforeCapture, capture, pool), input(batchInput(scorer, batch)) {
+    int64_t size = 0;
     for (auto& [name, tensor] : scorer.getModel().trainableParameters()) {
         parameters.push_back(tensor);
-        sums.push_back(torch::zeros(tensor.sizes(), tensor.options().dtype(torch::kFloat64)));
+        size += tensor.numel();
     }
+    // One buffer for all sums: clearing and copying them out are one operation each.
+    sumBuffer = torch::zeros({size}, input.options().dtype(torch::kFloat64));
+    sums = viewsOf(sumBuffer, parameters);
     weights = torch::zeros({batch}, input.options());
     if (positionGradients)
         positionWeights = torch::zeros({batch}, input.options());
 }
 
 void GradientBatchPass::clear() {
-    for (auto& s : sums)
-        s.zero_();
+    sumBuffer.zero_();
+}
+
+std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat, const std::vector<torch::Tensor>& shapes) {
+    std::vector<torch::Tensor> views;
+    int64_t offset = 0;
+    for (const auto& t : shapes) {
+        views.push_back(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+        offset += t.numel();
+    }
+    return views;
 }
 
 void GradientBatchPass::evaluate(AffinityScorer& scorer) {

@@ -81,6 +81,14 @@ public:
     const std::vector<torch::Tensor>& parameterGradients() const {
         return sums;
     }
+    /** The same sums, concatenated (flattened) in one tensor. */
+    const torch::Tensor& flatParameterGradients() const {
+        return sumBuffer;
+    }
+    /** The trainable parameters, in the model's order. */
+    const std::vector<torch::Tensor>& trainableParameters() const {
+        return parameters;
+    }
     /** u_b dE_b/dx_b, [B,N,3], of the last call; overwritten by the next. */
     const torch::Tensor& positionGradients() const {
         return positionGradient;
@@ -90,8 +98,11 @@ private:
     void evaluate(AffinityScorer& scorer);
     CapturedCall call;
     std::vector<torch::Tensor> parameters, sums;
-    torch::Tensor input, weights, positionWeights, positionGradient;
+    torch::Tensor sumBuffer, input, weights, positionWeights, positionGradient;
 };
+
+/** Views of a flat tensor shaped like each of `shapes`, one after another. */
+std::vector<torch::Tensor> viewsOf(const torch::Tensor& flat, const std::vector<torch::Tensor>& shapes);
 
 } // namespace AffinityPlugin
 

@@ -187,10 +187,6 @@ torch::Tensor nearestImages(const torch::Tensor& positions, const torch::Tensor&
     return center + delta;
 }
 
-} // namespace
-
-namespace {
-
 // Batches of exactly `batch` poses covering [0, numPoses): a short last batch is instead the
 // last `batch` poses, overlapping the one before, of which only the new poses count. Every call
 // then has the same shape: TorchScript compiles its fused kernels for the first shapes it sees

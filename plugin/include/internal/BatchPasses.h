@@ -77,15 +77,14 @@ public:
      */
     void run(AffinityScorer& scorer, const torch::Tensor& positions, const torch::Tensor& weights,
              const torch::Tensor& positionWeights);
-    /** The sums since clear(), float64, one per trainable parameter (in the model's order). */
-    const std::vector<torch::Tensor>& parameterGradients() const {
-        return sums;
-    }
-    /** The same sums, concatenated (flattened) in one tensor. */
+    /**
+     * The sums since clear(), float64, of every trainable parameter (in the model's order),
+     * flattened and concatenated in one tensor.
+     */
     const torch::Tensor& flatParameterGradients() const {
         return sumBuffer;
     }
-    /** The trainable parameters, in the model's order. */
+    /** The trainable parameters, in the model's order (viewsOf() splits the sums by them). */
     const std::vector<torch::Tensor>& trainableParameters() const {
         return parameters;
     }

@@ -58,14 +58,10 @@ GraphMemoryPool GraphMemoryPool::create(const torch::Device& device) {
 }
 
 CapturedCall::CapturedCall(const torch::Device& device, int eagerCalls, bool capture, GraphMemoryPool pool)
-    : device(DeviceMemory::resolve(device)), eagerCalls(std::max(1, eagerCalls)), captureAllowed(capture),
+    : device(DeviceMemory::resolve(device)), eagerCalls(std::max(1, eagerCalls)), captureAllowed(false),
       pool(pool) {
-#ifndef AFFINITY_TORCH_HAS_CUDA
-    captureAllowed = false;
-#endif
-    if (!this->device.is_cuda())
-        captureAllowed = false;
 #ifdef AFFINITY_TORCH_HAS_CUDA
+    captureAllowed = capture && this->device.is_cuda();
     if (captureAllowed) {
         const c10::DeviceIndex index = this->device.index();
         c10::cuda::CUDAStream own = pool.deviceIndex == index
@@ -73,6 +69,8 @@ CapturedCall::CapturedCall(const torch::Device& device, int eagerCalls, bool cap
                                         : c10::cuda::getStreamFromPool(false, index);
         state.reset(new Graph{own, nullptr});
     }
+#else
+    (void) capture; // LibTorch without CUDA: every call is eager
 #endif
 }
 

@@ -379,6 +379,10 @@ def main():
     pose_mismatch = [p for p in predictions if p["poses_scored"] is not None and p["num_poses"] is not None
                      and p["poses_scored"] != p["num_poses"]]
     flagged = [p for p in predictions if p["flags"]]
+    flag_counts = {}
+    for p in flagged:
+        for flag in filter(None, (f.strip() for f in p["flags"].replace(",", ";").split(";"))):
+            flag_counts[flag] = flag_counts.get(flag, 0) + 1
     total_poses = sum(r["poses_scored"] for r in runs)
     total_wall = sum(r["wall_s"] for r in runs)
     total_cpu = sum(r["cpu_s"] for r in runs)
@@ -436,12 +440,14 @@ def main():
                     " " + args.extra_args if args.extra_args else ""))
     lines.append("")
     lines.append("Ligands in the split: %d in %d series; %d without a model value (%s); %d without a target; "
-                 "%d without a Vina score; %d flagged by the tool; %d whose scored pose count differs from "
+                 "%d without a Vina score; %d flagged by the tool as outside the model's domain%s; %d whose scored pose count differs from "
                  "the manifest's num_poses; %d scored ligands of the pose files not in the split (ignored)."
                  % (len(predictions), len({p["series"] for p in predictions}), len(missing),
                     ", ".join("%d %s" % (sum(1 for p in missing if p["status"] == s), s)
                               for s in sorted({p["status"] for p in missing})) or "none",
-                    len(no_target), len(no_vina), len(flagged), len(pose_mismatch), extra))
+                    len(no_target), len(no_vina), len(flagged),
+                    " (%s; kept in the figures)" % ", ".join("%s %d" % kv for kv in sorted(flag_counts.items()))
+                    if flagged else "", len(pose_mismatch), extra))
     if args.common_ligands:
         lines.append("Every predictor is evaluated on the same ligands (--common-ligands): %d with both a model "
                      "value and a Vina score." % len(evaluated))

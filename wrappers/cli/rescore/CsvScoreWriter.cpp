@@ -40,7 +40,7 @@ std::string AffinityRescore::readoutColumn(const std::string& readout) {
 CsvScoreWriter::CsvScoreWriter(const std::string& path, const std::string& readout)
     : ScoreWriter(path), readoutName(readoutColumn(readout)) {
     file.stream() << "ligand,source,pose,dG_kcal_mol,weight,combined_dG_kcal_mol,rank,docking_score_kcal_mol"
-                  << (readoutName.empty() ? "" : "," + readoutName) << "\n";
+                  << (readoutName.empty() ? "" : "," + readoutName) << ",flags\n";
 }
 
 void CsvScoreWriter::write(const ScoredLigand& scored) {
@@ -51,5 +51,5 @@ void CsvScoreWriter::write(const ScoredLigand& scored) {
     for (size_t n = 0; n < ligand.poses.size(); n++)
         file.stream() << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
                       << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
-                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "\n";
+                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n] << "\n";
 }

@@ -60,7 +60,8 @@ JsonSummaryWriter::JsonSummaryWriter(const std::string& path, const RunSettings&
                   << ",\n    \"max_scale\": " << jsonNumber(settings.maxScale, "%.6g")
                   << ",\n    \"pocket_cutoff_nm\": " << jsonNumber(settings.pocketCutoff, "%.6g")
                   << ",\n    \"device\": " << jsonString(settings.device)
-                  << ",\n    \"readout\": " << jsonString(settings.readout) << "\n  },\n  \"ligands\": [";
+                  << ",\n    \"readout\": " << jsonString(settings.readout)
+                  << ",\n    \"atom_convention\": " << jsonString(settings.atomConvention) << "\n  },\n  \"ligands\": [";
 }
 
 void JsonSummaryWriter::beginEntry() {
@@ -87,6 +88,9 @@ void JsonSummaryWriter::write(const ScoredLigand& scored) {
     out << "], \"weights\": [";
     for (size_t n = 0; n < scored.weights.size(); n++)
         out << (n ? ", " : "") << jsonNumber(scored.weights[n], "%.6g");
+    out << "], \"flags\": " << jsonString(scored.domain.ligand) << ", \"pose_flags\": [";
+    for (size_t n = 0; n < scored.domain.pose.size(); n++)
+        out << (n ? ", " : "") << jsonString(scored.domain.pose[n]);
     out << "]}";
 }
 
@@ -100,6 +104,7 @@ void JsonSummaryWriter::skip(const LigandPoses& ligand) {
 void JsonSummaryWriter::finish(const RunTotals& totals) {
     file.stream() << (firstEntry ? "],\n" : "\n  ],\n") << "  \"totals\": {\"ligands_scored\": " << totals.ligandsScored
                   << ", \"poses_scored\": " << totals.posesScored << ", \"ligands_skipped\": " << totals.ligandsSkipped
+                  << ", \"ligands_flagged\": " << totals.ligandsFlagged
                   << "}\n}\n";
     file.commit();
 }

@@ -49,7 +49,7 @@ double dockingScoreOf(OpenBabel::OBMol& mol) {
 
 class PoseReader::Impl {
 public:
-    Impl(const std::string& path, bool keepSdfBlocks);
+    Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention);
     bool next(LigandPoses& ligand);
     uint64_t bytesRead() const;
 
@@ -61,6 +61,7 @@ private:
 
     std::string path;
     bool keepSdfBlocks;
+    AtomConvention convention;
     std::ifstream file;
     OpenBabel::OBConversion input, sdfOutput;
     OpenBabelMessages messages;
@@ -74,8 +75,8 @@ private:
     std::string pendingTitle;
 };
 
-PoseReader::Impl::Impl(const std::string& path, bool keepSdfBlocks)
-    : path(path), keepSdfBlocks(keepSdfBlocks), format(MoleculeFileFormat::forFile(path)) {
+PoseReader::Impl::Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention)
+    : path(path), keepSdfBlocks(keepSdfBlocks), convention(convention), format(MoleculeFileFormat::forFile(path)) {
     if (keepSdfBlocks)
         sdfOutput.SetOutFormat("sdf");
 }
@@ -126,9 +127,18 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
             problem = msg.str();
             return false;
         }
+        if (!keepsAtom(convention, (int)atom->GetAtomicNum()))
+            continue;
         record.atomicNumbers.push_back((int)atom->GetAtomicNum());
         for (double x : xyz)
             record.positions.push_back(x * NmPerAngstrom);
+    }
+    if (record.atomicNumbers.empty()) {
+        std::stringstream msg;
+        msg << "record " << recordsRead << " holds only hydrogens; expected a molecule with heavy atoms (the "
+            << atomConventionName(convention) << " atom convention drops hydrogens); the rest of the file is skipped";
+        problem = msg.str();
+        return false;
     }
     record.dockingScore = dockingScoreOf(mol);
     if (keepSdfBlocks) {
@@ -212,7 +222,8 @@ uint64_t PoseReader::Impl::bytesRead() const {
     return at < 0 ? 0 : (uint64_t)at;
 }
 
-PoseReader::PoseReader(const std::string& path, bool keepSdfBlocks) : impl(new Impl(path, keepSdfBlocks)) {}
+PoseReader::PoseReader(const std::string& path, bool keepSdfBlocks, AtomConvention convention)
+    : impl(new Impl(path, keepSdfBlocks, convention)) {}
 
 PoseReader::~PoseReader() = default;
 

@@ -1,6 +1,7 @@
 #ifndef AFFINITY_RESCORE_POSE_READER_H_
 #define AFFINITY_RESCORE_POSE_READER_H_
 
+#include "AtomConvention.h"
 #include "LigandPoses.h"
 #include <cstdint>
 #include <memory>
@@ -19,14 +20,19 @@ namespace AffinityRescore {
  * atoms or with non-finite coordinates; a record that fails to parse in the middle of a file
  * (the ligand it belongs to, and the rest of the file, are then skipped: after a parse error
  * the next record boundary cannot be trusted).
+ *
+ * Each record's atoms are those the atom convention keeps (AtomConvention.h): by default every
+ * atom but hydrogen, so that a pose gives the same atoms whatever hydrogens its file spells.
+ * The SDF blocks kept for annotated output are the records as the file holds them.
  */
 class PoseReader {
 public:
     /**
      * @param path           the pose file
      * @param keepSdfBlocks  whether to keep each record as an SDF block, for annotated output
+     * @param convention     which of the file's atoms each pose keeps
      */
-    PoseReader(const std::string& path, bool keepSdfBlocks);
+    PoseReader(const std::string& path, bool keepSdfBlocks, AtomConvention convention);
     ~PoseReader();
     PoseReader(const PoseReader&) = delete;
     PoseReader& operator=(const PoseReader&) = delete;

@@ -1,6 +1,7 @@
 #include "PoseScorer.h"
 #include "AffinityModel.h"
 #include "AffinityScorer.h"
+#include "ModelAttributes.h"
 #include "openmm/OpenMMException.h"
 #include <ATen/Parallel.h>
 #include <algorithm>
@@ -70,7 +71,7 @@ public:
         // on a shared 2-core machine: 4x slower with 2 threads than with 1).
         if (device.is_cpu())
             at::set_num_threads(threads);
-        readSupportedElements();
+        readDeclarations();
     }
 
     static AffinityModel load(const std::string& file) {
@@ -80,17 +81,16 @@ public:
         return AffinityModel::fromFile(file);
     }
 
-    void readSupportedElements() {
+    void readDeclarations() {
         torch::jit::Module& module = model.getModule();
-        if (!module.hasattr("supported_elements"))
-            return;
-        const c10::IValue value = module.attr("supported_elements");
-        if (!value.isIntList())
-            throw OpenMMException("affinity-rescore: the model " + file + " has supported_elements of type " +
-                                  value.type()->str() + "; expected a list of atomic numbers (List[int])");
-        for (int64_t z : value.toIntList())
-            supported.push_back((int)z);
-        std::sort(supported.begin(), supported.end());
+        try {
+            supported = intListAttribute(module, "supported_elements", file);
+            training = AffinityRescore::declaredTrainingElements(module, file);
+            convention = AffinityRescore::declaredAtomConvention(module, file);
+            pocketCutoff = AffinityRescore::declaredPocketCutoff(module, file);
+        } catch (const OpenMMException& e) {
+            throw OpenMMException("affinity-rescore: " + std::string(e.what()));
+        }
     }
 
     std::string description() const {
@@ -130,7 +130,9 @@ public:
     torch::ScalarType dtype = torch::kFloat64;
     double temperature;
     int batchSize;
-    std::vector<int> supported;
+    std::vector<int> supported, training;
+    std::string convention;
+    double pocketCutoff = 0.0;
 };
 
 PoseScorer::PoseScorer(const std::string& modelFile, const std::string& device, const std::string& precision,
@@ -141,6 +143,18 @@ PoseScorer::~PoseScorer() = default;
 
 std::string PoseScorer::description() const {
     return impl->description();
+}
+
+const std::string& PoseScorer::declaredAtomConvention() const {
+    return impl->convention;
+}
+
+double PoseScorer::declaredPocketCutoff() const {
+    return impl->pocketCutoff;
+}
+
+const std::vector<int>& PoseScorer::trainingElements() const {
+    return impl->training;
 }
 
 const std::vector<int>& PoseScorer::supportedElements() const {

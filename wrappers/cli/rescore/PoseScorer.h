@@ -20,6 +20,9 @@ namespace AffinityRescore {
  * firstUnknownElement finds before the model runs. A model without the attribute is taken to
  * accept every element; if it raises for an element it cannot handle, energies throws with
  * the model's message and the ligand is skipped all the same.
+ *
+ * What the model was trained on: the attributes atom_convention (how its training complexes
+ * were built from the files) and training_elements (ModelAttributes.h), when it declares them.
  */
 class PoseScorer {
 public:
@@ -41,6 +44,12 @@ public:
     PoseScorer& operator=(const PoseScorer&) = delete;
     /** One line about the model: file, energy unit, batching, device and dtype. */
     std::string description() const;
+    /** The model's atom_convention attribute (AtomConvention.h), "" when it declares none. */
+    const std::string& declaredAtomConvention() const;
+    /** The model's pocket_cutoff_nm attribute (its training complexes' pocket radius, nm), 0 when none. */
+    double declaredPocketCutoff() const;
+    /** The model's training_elements attribute, ascending; empty when it declares none. */
+    const std::vector<int>& trainingElements() const;
     /** The model's supported_elements, ascending; empty when it declares none. */
     const std::vector<int>& supportedElements() const;
     /**

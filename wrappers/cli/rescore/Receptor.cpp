@@ -10,7 +10,7 @@
 
 using namespace AffinityRescore;
 
-Receptor Receptor::read(const std::string& path) {
+Receptor Receptor::read(const std::string& path, AtomConvention convention) {
     auto fail = [&](const std::string& message) { return std::runtime_error("receptor " + path + ": " + message); };
     std::ifstream file(path, std::ios::binary);
     if (!file)
@@ -44,9 +44,13 @@ Receptor Receptor::read(const std::string& path) {
         if (atom->GetAtomicNum() == 0)
             throw fail("atom " + std::to_string(i) +
                        " has no element Open Babel recognises; expected atomic numbers 1-118");
+        if (!keepsAtom(convention, (int)atom->GetAtomicNum()))
+            continue;
         receptor.atomicNumbers.push_back((int)atom->GetAtomicNum());
         for (double x : xyz)
             receptor.positions.push_back(0.1 * x); // Å to nm
     }
+    if (receptor.atomicNumbers.empty())
+        throw fail("it holds only hydrogens; expected a structure with heavy atoms");
     return receptor;
 }

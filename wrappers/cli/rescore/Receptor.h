@@ -1,6 +1,7 @@
 #ifndef AFFINITY_RESCORE_RECEPTOR_H_
 #define AFFINITY_RESCORE_RECEPTOR_H_
 
+#include "AtomConvention.h"
 #include <string>
 #include <vector>
 
@@ -19,12 +20,13 @@ struct Receptor {
     }
     /**
      * Read the first structure of a receptor file (PDB, PDBQT, mmCIF; optionally .gz) with
-     * Open Babel, without perceiving bonds (only elements and coordinates are used).
+     * Open Babel, without perceiving bonds (only elements and coordinates are used), keeping
+     * the atoms the convention keeps (by default every atom but hydrogen).
      *
      * @throws std::runtime_error naming the file and the problem: missing, unreadable,
      *         no atoms, non-finite coordinates
      */
-    static Receptor read(const std::string& path);
+    static Receptor read(const std::string& path, AtomConvention convention);
 };
 
 } // namespace AffinityRescore

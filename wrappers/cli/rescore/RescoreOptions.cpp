@@ -41,7 +41,9 @@ std::string defaultModelPath() {
 const char* Synopsis =
     "usage: affinity-rescore [--model M.pt] --receptor R --poses P [P...] --out results.csv\n"
     "                        [--combination boltzmann|max|mean] [--temperature K] [--max-scale t]\n"
-    "                        [--pocket-cutoff nm] [--device cpu|cuda[:i]] [--threads n] [--batch-size n]\n"
+    "                        [--pocket-cutoff nm] [--atom-convention heavy-atoms|as-read]\n"
+    "                        [--device cpu|cuda[:i]] [--precision auto|double|single] [--threads n]\n"
+    "                        [--batch-size n] [--substrate S] [--km Km]\n"
     "                        [--readout none|pki|pic50] [--out-sdf scored.sdf] [--json results.json]\n"
     "                        [--top n] [--quiet]\n";
 
@@ -57,9 +59,15 @@ ligands the files hold:
             consecutive records of a file with the same title, so Vina's multi-model PDBQT
             output and one-file-per-ligand layouts both work as written
 Each ligand is scored as one fixed complex for all its poses: the receptor atoms within
---pocket-cutoff of any atom of any of its poses (in file order), then the ligand atoms. Atoms
-are taken as the files hold them (PDBQT holds polar hydrogens only). Coordinates are read in
-angstrom and given to the model in nm.
+--pocket-cutoff of any atom of any of its poses (in file order), then the ligand atoms.
+Coordinates are read in angstrom and given to the model in nm.
+
+Hydrogens: files spell them differently (PDBQT holds polar hydrogens only, a prepared SDF all
+of them, a crystal PDB none), so by default (--atom-convention heavy-atoms) every hydrogen of
+the receptor and the ligands is dropped and the model sees heavy atoms only: every spelling of
+a pose gives the same complex and the same score. as-read keeps the atoms as the files hold
+them. A model declares the convention it was trained with (its attribute atom_convention);
+that convention is used, and asking for another one is an error.
 
 On stdout: the model used, the receptor, a table of the --top best ligands (lowest combined
 dG first) and the totals. On stderr: progress (a bar on a terminal, plain lines every few
@@ -70,12 +78,19 @@ interrupted run never leaves a truncated file):
   --out       CSV, one row per pose: ligand, source, pose (1-based record index within the
               ligand), dG_kcal_mol, weight, combined_dG_kcal_mol, rank (1 = lowest dG),
               docking_score_kcal_mol (Vina's REMARK VINA RESULT or an SD tag
-              minimizedAffinity, when present) and the readout column when asked
+              minimizedAffinity, when present), the readout column when asked, and flags
+              (below)
   --json      a summary: the run's settings, one entry per ligand (scored or skipped, with
               the reason) and the totals
   --out-sdf   the poses of each ligand sorted by rank, with SD tags affinity_dG_kcal_mol,
               affinity_weight, affinity_combined_dG_kcal_mol, affinity_rank, affinity_pose
-              (and affinity_pKi or affinity_pIC50), after the tags the input carried
+              (and affinity_pKi or affinity_pIC50, and affinity_flags when there are
+              any), after the tags the input carried
+
+Flags, per pose (CSV, SDF) and per ligand (JSON; with one warning line on stderr), mark
+scores not to trust: no-contact (no receptor atom within 4.5 A of the ligand: it is not in
+the pocket), unseen-element (an element no training complex held, for models that declare
+training_elements) and positive-dG (a score above zero, which a docked pose should not get).
 
 The default model (without --model) is a small SchNet trained to imitate AutoDock Vina's best
 score on 32 ligands docked into one receptor (Vina's Abl kinase test case), with the default
@@ -124,7 +139,10 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         ("max-scale", po::value(&options.maxScale)->default_value(options.maxScale)->value_name("t"),
          "scale t of the max combination")
         ("pocket-cutoff", po::value(&options.pocketCutoff)->default_value(options.pocketCutoff)->value_name("nm"),
-         "pocket radius around the ligand's poses, in nm")
+         "pocket radius around the ligand's poses, in nm (default: the model's pocket_cutoff_nm, else 1.0)")
+        ("atom-convention", po::value(&options.atomConvention)->value_name("C"),
+         "heavy-atoms (drop every hydrogen) or as-read (default: the model's atom_convention, else "
+         "heavy-atoms)")
         ("device", po::value(&options.device)->default_value(options.device)->value_name("DEV"),
          "cpu, cuda or cuda:i")
         ("precision", po::value(&options.precision)->default_value(options.precision)->value_name("P"),
@@ -165,6 +183,7 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         exitStatus = Success;
         return false;
     }
+    options.pocketCutoffGiven = values.count("pocket-cutoff") && !values["pocket-cutoff"].defaulted();
     if (options.model.empty())
         options.model = defaultModel;
     if (options.model.empty())
@@ -191,6 +210,9 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--batch-size must be 0 (automatic) or positive");
     if (options.precision != "auto" && options.precision != "double" && options.precision != "single")
         return usageError("--precision is '" + options.precision + "'; expected auto, double or single");
+    if (!options.atomConvention.empty() && options.atomConvention != "heavy-atoms" &&
+        options.atomConvention != "as-read")
+        return usageError("--atom-convention is '" + options.atomConvention + "'; expected heavy-atoms or as-read");
     if (options.readout != "none" && options.readout != "pki" && options.readout != "pic50")
         return usageError("--readout is '" + options.readout + "'; expected none, pki or pic50");
     if (!(options.michaelisConstant > 0.0) || options.substrateConcentration < 0.0)

@@ -17,8 +17,14 @@ struct RescoreOptions {
     double temperature = 298.15;
     /** t of the smooth maximum; larger is closer to the best single pose. */
     double maxScale = 1000.0;
-    /** Receptor atoms within this distance (nm) of any ligand atom of any pose form the pocket. */
+    /**
+     * Receptor atoms within this distance (nm) of any ligand atom of any pose form the pocket:
+     * the one given, else the model's pocket_cutoff_nm, else 1.0 (resolvePocketCutoff).
+     */
     double pocketCutoff = 1.0;
+    bool pocketCutoffGiven = false;
+    /** "heavy-atoms", "as-read", or "" for the model's own (AtomConvention.h). */
+    std::string atomConvention;
     /** "cpu", "cuda" or "cuda:i". */
     std::string device = "cpu";
     /** "auto" (float64 on the CPU, the model's own dtype on CUDA), "double" or "single". */
@@ -39,6 +45,11 @@ struct RescoreOptions {
     /** Whether progress goes to stderr. */
     bool quiet = false;
 };
+
+/** The pocket cutoff of a run: --pocket-cutoff when given, else the model's declared one, else the default. */
+inline double resolvePocketCutoff(const RescoreOptions& options, double declared) {
+    return options.pocketCutoffGiven || !(declared > 0.0) ? options.pocketCutoff : declared;
+}
 
 /** Exit statuses, documented in --help. */
 enum ExitStatus { Success = 0, Failure = 1, UsageError = 2, SomethingSkipped = 3 };

@@ -10,13 +10,13 @@ namespace AffinityRescore {
 
 /** The settings of a run, as the outputs record them. */
 struct RunSettings {
-    std::string model, modelDescription, receptor, combination, device, readout;
+    std::string model, modelDescription, receptor, combination, device, readout, atomConvention;
     double temperature = 0.0, maxScale = 0.0, pocketCutoff = 0.0;
 };
 
 /** The totals of a run, known at its end. */
 struct RunTotals {
-    long long ligandsScored = 0, posesScored = 0, ligandsSkipped = 0;
+    long long ligandsScored = 0, posesScored = 0, ligandsSkipped = 0, ligandsFlagged = 0;
 };
 
 /**

@@ -4,6 +4,7 @@
 #include "AffinityLoss.h"
 #include "Combination.h"
 #include "LigandPoses.h"
+#include "TrainingDomain.h"
 #include <vector>
 
 namespace AffinityRescore {
@@ -23,6 +24,8 @@ struct ScoredLigand {
     std::vector<int> rankOrder;
     /** The readout of the combined ΔG (pK_i or pIC50); NaN without one. */
     double readout = 0.0;
+    /** Where the score should not be trusted (TrainingDomain), per pose and for the ligand. */
+    DomainFlags domain;
 
     /**
      * Combine per-pose energies.

@@ -36,6 +36,8 @@ void SdfScoreWriter::write(const ScoredLigand& scored) {
         dataItem(out, "affinity_pose", std::to_string(n + 1));
         if (!readoutName.empty())
             dataItem(out, ("affinity_" + readoutName).c_str(), number("%.4f", scored.readout));
+        if (!scored.domain.pose[n].empty())
+            dataItem(out, "affinity_flags", scored.domain.pose[n]);
         out << "$$$$\n";
     }
 }

@@ -3,6 +3,7 @@
 // pocket complex with AffinityScorer, combines them, and writes CSV, SDF and JSON outputs
 // (see --help, and RescoreOptions.cpp for the full description).
 #include "AffinityLoss.h"
+#include "AtomConvention.h"
 #include "Combination.h"
 #include "ElementSymbol.h"
 #include "LigandRanking.h"
@@ -14,6 +15,7 @@
 #include "Receptor.h"
 #include "RescoreOptions.h"
 #include "ScoreWriter.h"
+#include "TrainingDomain.h"
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -64,7 +66,10 @@ public:
     explicit RescoreRun(const RescoreOptions& options)
         : options(options), scorer(options.model, options.device, options.precision, options.temperature,
                                    options.batchSize, options.threads),
-          receptor(Receptor::read(options.receptor)), pocketSelector(receptor, options.pocketCutoff),
+          convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
+          pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
+          receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
+          domain(scorer.trainingElements()),
           combination(makeCombination(options)),
           readout(AffinityPlugin::Readout::fromName(options.readout, options.substrateConcentration,
                                                     options.michaelisConstant)),
@@ -78,7 +83,8 @@ public:
         settings.readout = options.readout;
         settings.temperature = options.temperature;
         settings.maxScale = options.maxScale;
-        settings.pocketCutoff = options.pocketCutoff;
+        settings.pocketCutoff = pocketCutoff;
+        settings.atomConvention = atomConventionName(convention);
         writers.push_back(std::make_unique<CsvScoreWriter>(options.csvOutput, options.readout));
         if (!options.sdfOutput.empty())
             writers.push_back(std::make_unique<SdfScoreWriter>(options.sdfOutput, options.readout));
@@ -88,9 +94,10 @@ public:
 
     void printHeader() const {
         std::printf(
-            "model:    %s\nreceptor: %s (%d atoms)\nscoring:  %s combination, T = %.2f K, pocket cutoff %.3g nm\n",
+            "model:    %s\nreceptor: %s (%d atoms)\nscoring:  %s combination, T = %.2f K, pocket cutoff %.3g nm, "
+            "atoms: %s\n",
             scorer.description().c_str(), receptor.source.c_str(), receptor.numAtoms(), options.combination.c_str(),
-            options.temperature, options.pocketCutoff);
+            options.temperature, pocketCutoff, atomConventionName(convention).c_str());
         std::fflush(stdout);
     }
 
@@ -100,11 +107,11 @@ public:
             totalBytes += fileSize(file);
         ProgressReport progress(totalBytes, !options.quiet);
         for (const std::string& file : options.poseFiles) {
-            PoseReader reader(file, !options.sdfOutput.empty());
+            PoseReader reader(file, !options.sdfOutput.empty(), convention);
             LigandPoses ligand;
             while (reader.next(ligand)) {
                 if (ligand.problem.empty())
-                    score(ligand);
+                    score(ligand, progress);
                 if (!ligand.problem.empty()) {
                     totals.ligandsSkipped++;
                     std::stringstream msg;
@@ -129,8 +136,8 @@ public:
     void printSummary() const {
         std::printf("\n");
         ranking.print(stdout);
-        std::printf("\n%lld ligands (%lld poses) scored, %lld skipped; wrote", totals.ligandsScored, totals.posesScored,
-                    totals.ligandsSkipped);
+        std::printf("\n%lld ligands (%lld poses) scored, %lld skipped, %lld flagged; wrote", totals.ligandsScored,
+                    totals.posesScored, totals.ligandsSkipped, totals.ligandsFlagged);
         for (const auto& writer : writers)
             std::printf(" %s", writer->path().c_str());
         std::printf("\n");
@@ -142,7 +149,7 @@ public:
 
 private:
     /** Score one ligand, or set its problem when it cannot be scored. */
-    void score(LigandPoses& ligand) {
+    void score(LigandPoses& ligand, ProgressReport& progress) {
         const std::vector<int>& supported = scorer.supportedElements();
         const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
         if (unknownLigandAtom >= 0) {
@@ -169,8 +176,14 @@ private:
                              " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
             return;
         }
-        const ScoredLigand scored =
+        ScoredLigand scored =
             ScoredLigand::combine(ligand, (int)pocket.size(), energies, *combination, options.temperature, readout);
+        scored.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
+        if (!scored.domain.warning.empty()) {
+            totals.ligandsFlagged++;
+            progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source + ", record " +
+                             std::to_string(ligand.firstRecord) + "): " + scored.domain.warning);
+        }
         for (auto& writer : writers)
             writer->write(scored);
         ranking.add(scored);
@@ -180,8 +193,11 @@ private:
 
     const RescoreOptions& options;
     PoseScorer scorer;
+    AtomConvention convention;
+    double pocketCutoff;
     Receptor receptor;
     PocketSelector pocketSelector;
+    TrainingDomain domain;
     std::unique_ptr<AffinityPlugin::Combination> combination;
     AffinityPlugin::Readout readout;
     LigandRanking ranking;

@@ -1,5 +1,7 @@
 #include "LigandSplit.h"
 #include <algorithm>
+#include <map>
+#include <set>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -44,6 +46,57 @@ std::vector<int> epochOrder(const std::vector<int>& training, int64_t seed, int 
     std::vector<int> order = training;
     shuffle(order, (uint64_t) seed * 1000003u + (uint64_t) epoch);
     return order;
+}
+
+LigandSplit splitGroups(const std::vector<std::string>& groups, double validationFraction, int64_t seed) {
+    const std::set<std::string> distinct(groups.begin(), groups.end());
+    std::vector<std::string> names(distinct.begin(), distinct.end());
+    std::vector<int> order(names.size());
+    std::iota(order.begin(), order.end(), 0);
+    shuffle(order, (uint64_t) seed);
+    std::map<std::string, int> sizes;
+    for (const std::string& g : groups)
+        sizes[g]++;
+    const long wanted = std::lround(validationFraction * (double) groups.size());
+    std::set<std::string> held;
+    long heldLigands = 0;
+    for (int g : order) {
+        if (held.size() + 1 >= names.size() || validationFraction <= 0.0)
+            break;
+        if (heldLigands >= wanted && !held.empty())
+            break;
+        held.insert(names[g]);
+        heldLigands += sizes[names[g]];
+    }
+    LigandSplit split;
+    for (int i = 0; i < (int) groups.size(); i++)
+        (held.count(groups[i]) ? split.validation : split.training).push_back(i);
+    return split;
+}
+
+std::vector<std::vector<int>> epochSteps(const std::vector<int>& training, const std::vector<std::string>& groups,
+                                         int perStep, int64_t seed, int epoch) {
+    const std::vector<int> order = epochOrder(training, seed, epoch);
+    std::vector<std::vector<int>> steps;
+    if (groups.empty()) {
+        for (size_t first = 0; first < order.size(); first += perStep)
+            steps.emplace_back(order.begin() + first, order.begin() + std::min(order.size(), first + perStep));
+        return steps;
+    }
+    // The shuffled order, taken group by group, keeps each group's ligands in shuffled order.
+    std::map<std::string, std::vector<int>> members;
+    for (int i : order)
+        members[groups[i]].push_back(i);
+    for (const auto& [name, ligands] : members)
+        for (size_t first = 0; first < ligands.size(); first += perStep)
+            steps.emplace_back(ligands.begin() + first, ligands.begin() + std::min(ligands.size(), first + perStep));
+    std::vector<int> stepOrder(steps.size());
+    std::iota(stepOrder.begin(), stepOrder.end(), 0);
+    shuffle(stepOrder, (uint64_t) seed * 2000003u + (uint64_t) epoch);
+    std::vector<std::vector<int>> shuffled;
+    for (int s : stepOrder)
+        shuffled.push_back(std::move(steps[s]));
+    return shuffled;
 }
 
 } // namespace AffinityTrain

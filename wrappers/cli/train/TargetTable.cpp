@@ -1,101 +1,108 @@
 #include "TargetTable.h"
+#include "CsvTable.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cctype>
-#include <cmath>
-#include <fstream>
+#include <filesystem>
 #include <set>
-#include <sstream>
 
 using OpenMM::OpenMMException;
+namespace fs = std::filesystem;
 
 namespace AffinityTrain {
 
 namespace {
 
-std::string trim(const std::string& text) {
-    size_t first = text.find_first_not_of(" \t\r");
-    if (first == std::string::npos)
-        return "";
-    size_t last = text.find_last_not_of(" \t\r");
-    return text.substr(first, last - first + 1);
+bool sameName(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
 }
 
-std::vector<std::string> splitFields(const std::string& line) {
-    std::vector<std::string> fields;
-    std::stringstream stream(line);
-    std::string field;
-    while (std::getline(stream, field, ','))
-        fields.push_back(trim(field));
-    if (!line.empty() && line.back() == ',')
-        fields.push_back("");
-    return fields;
-}
-
-int findColumn(const std::vector<std::string>& header, const std::string& name) {
-    for (size_t i = 0; i < header.size(); i++) {
-        std::string lower = header[i];
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return (char) std::tolower(c); });
-        if (lower == name)
-            return (int) i;
-    }
-    return -1;
+/** The row as a LigandTarget: its ligand, target and columns. */
+LigandTarget rowTarget(const CsvTable& table, const CsvTable::Row& row, int ligandColumn, int targetColumn) {
+    LigandTarget target;
+    target.line = row.line;
+    target.ligand = CsvTable::field(row, ligandColumn);
+    if (target.ligand.empty())
+        throw OpenMMException(table.where(row) + ": the ligand name is empty");
+    target.value = table.number(row, targetColumn);
+    for (size_t c = 0; c < table.header().size(); c++)
+        target.columns.emplace_back(table.header()[c], CsvTable::field(row, (int)c));
+    return target;
 }
 
 } // namespace
 
+bool LigandTarget::hasColumn(const std::string& name) const {
+    for (const auto& entry : columns)
+        if (sameName(entry.first, name))
+            return true;
+    return false;
+}
+
+std::string LigandTarget::column(const std::string& name) const {
+    for (const auto& [key, value] : columns)
+        if (sameName(key, name))
+            return value;
+    return "";
+}
+
+std::string LigandTarget::displayName() const {
+    const std::string series = column("series");
+    return series.empty() ? ligand : series + "/" + ligand;
+}
+
 std::vector<LigandTarget> readTargetTable(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw OpenMMException("affinity-train: cannot open the targets file " + path);
+    const CsvTable table = CsvTable::read(path, "the targets file");
+    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn("target");
     std::vector<LigandTarget> targets;
     std::set<std::string> seen;
-    std::vector<std::string> header;
-    int ligandColumn = -1, targetColumn = -1;
-    std::string line;
-    int lineNumber = 0;
-    while (std::getline(in, line)) {
-        lineNumber++;
-        std::string content = trim(line);
-        if (content.empty() || content[0] == '#')
-            continue;
-        std::vector<std::string> fields = splitFields(content);
-        std::string where = path + " line " + std::to_string(lineNumber);
-        if (header.empty()) {
-            header = fields;
-            ligandColumn = findColumn(header, "ligand");
-            targetColumn = findColumn(header, "target");
-            if (ligandColumn < 0 || targetColumn < 0)
-                throw OpenMMException(where + ": the header is '" + content +
-                                      "'; expected the columns 'ligand' and 'target'");
-            continue;
-        }
-        if ((int) fields.size() <= std::max(ligandColumn, targetColumn))
-            throw OpenMMException(where + ": '" + content + "' has " + std::to_string(fields.size()) +
-                                  " columns; expected " + std::to_string(header.size()) + " as in the header");
-        LigandTarget target;
-        target.ligand = fields[ligandColumn];
-        target.line = lineNumber;
-        if (target.ligand.empty())
-            throw OpenMMException(where + ": the ligand name is empty");
-        const std::string& text = fields[targetColumn];
-        size_t used = 0;
-        bool parsed = false;
-        try {
-            target.value = std::stod(text, &used);
-            parsed = used == text.size();
-        } catch (const std::exception&) {
-        }
-        if (!parsed || !std::isfinite(target.value))
-            throw OpenMMException(where + ": the target of ligand '" + target.ligand + "' is '" + text +
-                                  "'; expected a finite number");
+    for (const CsvTable::Row& row : table.rows()) {
+        LigandTarget target = rowTarget(table, row, ligandColumn, targetColumn);
         if (!seen.insert(target.ligand).second)
-            throw OpenMMException(where + ": ligand '" + target.ligand + "' appears a second time");
-        targets.push_back(target);
+            throw OpenMMException(table.where(row) + ": ligand '" + target.ligand + "' appears a second time");
+        targets.push_back(std::move(target));
     }
     if (targets.empty())
         throw OpenMMException("affinity-train: the targets file " + path +
                               " holds no rows; expected a header 'ligand,target' and one row per ligand");
+    return targets;
+}
+
+std::vector<LigandTarget> readManifest(const std::string& path, const std::string& subset) {
+    const CsvTable table = CsvTable::read(path, "the manifest");
+    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn("target");
+    const int receptorColumn = table.requireColumn("receptor"), posesColumn = table.requireColumn("poses");
+    const int splitColumn = subset.empty() ? -1 : table.requireColumn("split");
+    const fs::path folder = fs::path(path).parent_path();
+    auto resolve = [&](const CsvTable::Row& row, int column) {
+        const std::string& text = CsvTable::field(row, column);
+        if (text.empty())
+            throw OpenMMException(table.where(row) + ": the " + table.header()[column] + " is empty; expected a file");
+        const fs::path file = fs::path(text).is_absolute() ? fs::path(text) : folder / text;
+        if (!fs::is_regular_file(file))
+            throw OpenMMException(table.where(row) + ": the " + table.header()[column] + " file " + file.string() +
+                                  " does not exist");
+        return file.lexically_normal().string();
+    };
+    std::vector<LigandTarget> targets;
+    std::set<std::string> seen;
+    for (const CsvTable::Row& row : table.rows()) {
+        if (splitColumn >= 0 && CsvTable::field(row, splitColumn) != subset)
+            continue;
+        LigandTarget target = rowTarget(table, row, ligandColumn, targetColumn);
+        target.receptor = resolve(row, receptorColumn);
+        target.poses = resolve(row, posesColumn);
+        if (!seen.insert(target.poses + "\n" + target.displayName()).second)
+            throw OpenMMException(table.where(row) + ": ligand '" + target.displayName() + "' of " + target.poses +
+                                  " appears a second time");
+        targets.push_back(std::move(target));
+    }
+    if (targets.empty())
+        throw OpenMMException("affinity-train: the manifest " + path + " holds no rows" +
+                              (subset.empty() ? std::string() : " whose split is '" + subset + "'") +
+                              "; expected one row per ligand with ligand,receptor,poses,target");
     return targets;
 }
 

@@ -18,15 +18,26 @@ Each ligand's poses are combined into one ΔG (mean, smooth min/max or Boltzmann
 loss (readout(ΔG) - target)^2 is differentiated one pose at a time (combinedGradient), so a
 model over the whole complex trains with one autograd graph alive at a time.
 
-Input:
+Input, one receptor:
   --poses DIR      one pose file per ligand, DIR/<ligand>.pdbqt (Vina's multi-model output),
                    or <ligand>.sdf or .mol2 (optionally .gz); every record is a pose
   --receptor FILE  the receptor (PDB, PDBQT or mmCIF); each complex is its atoms within
                    --pocket-cutoff of any pose, then the ligand's atoms (read as
                    affinity-rescore reads them, with Open Babel)
   --targets CSV    a header with columns 'ligand' and 'target', one row per ligand
+Input, many receptors:
+  --manifest CSV   one row per ligand with the columns ligand (the title of its records in
+                   the pose file), receptor, poses (files relative to the manifest; a pose
+                   file may hold many ligands) and target, and optionally series, split and
+                   others (for --subset, --group-by, --validation-by). Each receptor and each
+                   pose file is read once; --cache DIR keeps the built complexes for later runs.
+Atoms: as in affinity-rescore, every hydrogen is dropped by default (--atom-convention
+heavy-atoms), so the files' spelling of hydrogens does not matter. The trained model records
+the convention, the pocket cutoff and the elements it saw (its attributes atom_convention,
+pocket_cutoff_nm, training_elements), and affinity-rescore builds its complexes the same way.
 
 Usage: affinity-train --model in.pt --poses DIR --receptor rec.pdbqt --targets t.csv --output out.pt [options]
+       affinity-train --model in.pt --manifest m.csv [--subset train] --output out.pt [options]
 )";
 
 void require(bool condition, const std::string& message) {
@@ -45,6 +56,9 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")
         ("receptor", po::value(&o.receptor), "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")
         ("targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")
+        ("manifest", po::value(&o.manifest), "a CSV of ligand,receptor,poses,target[,series,split,...] rows (instead of --poses, --receptor, --targets)")
+        ("subset", po::value(&o.subset), "use only the manifest rows whose split column has this value (e.g. train)")
+        ("cache", po::value(&o.cache), "a folder for the built complexes, reused by later runs over the same files")
         ("output", po::value(&o.output), "where to write the trained TorchScript model")
         ("log", po::value(&o.log), "a CSV log with one row per epoch")
         ("predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")
@@ -68,6 +82,9 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("learning-rate", po::value(&o.optimizer.learningRate)->default_value(o.optimizer.learningRate), "the learning rate")
         ("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0), "L2 weight decay")
         ("validation-fraction", po::value(&o.validationFraction)->default_value(o.validationFraction), "share of ligands held out")
+        ("validation-by", po::value(&o.validationBy), "hold out whole groups of this column (e.g. protein) rather than single ligands")
+        ("group-by", po::value(&o.groupBy), "draw each step's ligands from one group of this column (e.g. series)")
+        ("atom-convention", po::value(&o.atomConvention), "heavy-atoms (drop every hydrogen) or as-read (default: the model's, else heavy-atoms)")
         ("seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")
         ("pocket-cutoff", po::value(&pocketCutoffAngstrom)->default_value(8.0), "pocket radius in Å")
         ("device", po::value(&o.device)->default_value(o.device), "cpu or cuda")
@@ -88,8 +105,17 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         std::exit(0);
     }
     o.pocketCutoff = pocketCutoffAngstrom * AffinityPlugin::NmPerAngstrom;
-    for (const char* name : {"model", "poses", "targets", "output"})
+    const std::vector<const char*> inputs =
+        o.manifest.empty() ? std::vector<const char*>{"model", "poses", "targets", "output"}
+                           : std::vector<const char*>{"model", "output"};
+    for (const char* name : inputs)
         require(vm.count(name) > 0, std::string("--") + name + " is required (see --help)");
+    if (!o.manifest.empty())
+        for (const char* name : {"poses", "targets", "receptor"})
+            require(vm.count(name) == 0, std::string("--") + name + " cannot be combined with --manifest, which names the files");
+    require(o.subset.empty() || !o.manifest.empty(), "--subset selects rows of a --manifest; none was given");
+    require(o.atomConvention.empty() || o.atomConvention == "heavy-atoms" || o.atomConvention == "as-read",
+            "--atom-convention is '" + o.atomConvention + "'; expected heavy-atoms or as-read");
     require(o.targetKind == "dg" || o.targetKind == "pic50" || o.targetKind == "pki",
             "--target-kind is '" + o.targetKind + "'; expected dg, pic50 or pki");
     require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");

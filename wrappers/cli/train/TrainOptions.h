@@ -9,6 +9,18 @@ namespace AffinityTrain {
 /** What affinity-train was asked to do (see --help). */
 struct TrainOptions {
     std::string model, poses, receptor, targets, output;
+    /** A manifest (ligand, receptor, poses, target, ...) instead of poses/receptor/targets. */
+    std::string manifest;
+    /** Only the manifest rows whose split column equals this ("" for all). */
+    std::string subset;
+    /** A folder that caches the built complexes between runs ("" for none). */
+    std::string cache;
+    /** "heavy-atoms", "as-read", or "" for the model's own (AtomConvention.h). */
+    std::string atomConvention;
+    /** A column of the table whose groups each optimizer step draws its ligands from ("" for none). */
+    std::string groupBy;
+    /** A column whose groups are held out whole for validation ("" to split by ligand). */
+    std::string validationBy;
     /** "dg" (ΔG in kcal/mol), "pic50" or "pki". */
     std::string targetKind = "dg";
     double substrateConcentration = 0.0, michaelisConstant = 1.0;

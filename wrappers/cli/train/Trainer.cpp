@@ -1,11 +1,13 @@
 #include "Trainer.h"
 #include "AffinityUnits.h"
+#include "ModelAttributes.h"
 #include "openmm/OpenMMException.h"
 #include <torch/cuda.h>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <limits>
+#include <set>
 
 using namespace AffinityPlugin;
 using OpenMM::OpenMMException;
@@ -20,6 +22,21 @@ double nan() {
 
 double meanOf(double sum, size_t count) {
     return count > 0 ? sum / (double) count : nan();
+}
+
+/** Each ligand's value in a column of its table, checking that the table has the column. */
+std::vector<std::string> groupsOf(const std::vector<TrainingLigand>& ligands, const std::string& column,
+                                  const std::string& option) {
+    std::vector<std::string> groups;
+    if (column.empty())
+        return groups;
+    for (const TrainingLigand& ligand : ligands) {
+        if (!ligand.row.hasColumn(column))
+            throw OpenMMException("affinity-train: " + option + " " + column + ": the table of ligand '" + ligand.name +
+                                  "' (line " + std::to_string(ligand.row.line) + ") has no column '" + column + "'");
+        groups.push_back(ligand.row.column(column));
+    }
+    return groups;
 }
 
 } // namespace
@@ -54,7 +71,11 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
     std::vector<std::string> names;
     for (const TrainingLigand& ligand : ligands)
         names.push_back(ligand.name);
-    split = splitLigands(names, options.validationFraction, options.seed);
+    split = options.validationBy.empty()
+                ? splitLigands(names, options.validationFraction, options.seed)
+                : splitGroups(groupsOf(ligands, options.validationBy, "--validation-by"), options.validationFraction,
+                              options.seed);
+    stepGroups = groupsOf(ligands, options.groupBy, "--group-by");
     optimizer = std::make_unique<ParameterOptimizer>(parameters, options.optimizer);
     if (!options.resume.empty()) {
         TrainingProgress progress = optimizer->loadCheckpoint(options.resume);
@@ -129,13 +150,15 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
     }
     for (int epoch = firstEpoch; epoch <= options.epochs; epoch++) {
         auto start = Clock::now();
-        std::vector<int> order = epochOrder(split.training, options.seed, epoch);
+        const std::vector<std::vector<int>> steps =
+            epochSteps(split.training, stepGroups, options.ligandsPerStep, options.seed, epoch);
+        const std::vector<int> order = split.training;
         double lossSum = 0.0, squaredErrorSum = 0.0;
-        for (size_t first = 0; first < order.size(); first += options.ligandsPerStep) {
-            size_t count = std::min(order.size() - first, (size_t) options.ligandsPerStep);
+        size_t k = 0;
+        for (const std::vector<int>& step : steps) {
+            const size_t count = step.size();
             optimizer->zeroGradients();
-            for (size_t k = first; k < first + count; k++) {
-                int index = order[k];
+            for (int index : step) {
                 const TrainingLigand& ligand = ligands[index];
                 CombinedGradientResult result = combinedGradient(scorers[index], ligand.poses, *combination,
                                                                  lossOf(ligand), gradientOptions);
@@ -150,6 +173,7 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
                              << "  " << std::fixed << std::setprecision(0) << eta << " s left in epoch   "
                              << std::defaultfloat << std::flush;
                 }
+                k++;
             }
             optimizer->scaleGradients(1.0 / (double) count);
             optimizer->step();
@@ -185,6 +209,14 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
 
 void Trainer::saveModel(const std::string& path) {
     model.to(torch::kCPU, model.parameterDtype());
+    // What the model was trained on, so that affinity-rescore builds its complexes the same way
+    // and can tell a complex outside what it saw.
+    std::set<int> elements;
+    for (const TrainingLigand& ligand : ligands)
+        elements.insert(ligand.poses.getAtomicNumbers().begin(), ligand.poses.getAtomicNumbers().end());
+    AffinityRescore::declareAtomConvention(model.getModule(), options.atomConvention);
+    AffinityRescore::declareTrainingElements(model.getModule(), std::vector<int>(elements.begin(), elements.end()));
+    AffinityRescore::declarePocketCutoff(model.getModule(), options.pocketCutoff);
     try {
         model.getModule().save(path);
     } catch (const c10::Error& e) {

@@ -69,6 +69,8 @@ private:
     AffinityPlugin::Readout readout;
     std::unique_ptr<ParameterOptimizer> optimizer;
     LigandSplit split;
+    /** Each ligand's --group-by value, or empty. */
+    std::vector<std::string> stepGroups;
     int firstEpoch = 1;
 };
 

@@ -1,4 +1,5 @@
 #include "TrainingLigand.h"
+#include "ComplexCache.h"
 #include "LigandPoses.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
@@ -6,6 +7,7 @@
 #include "Receptor.h"
 #include "openmm/OpenMMException.h"
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -42,15 +44,17 @@ std::string findPoseFile(const fs::path& directory, const std::string& ligand) {
     return "";
 }
 
+std::string recordText(const LigandPoses& group) {
+    return group.firstRecord > 0 ? " (record " + std::to_string(group.firstRecord) + " on)" : "";
+}
+
 /** Every record of a pose file, as the poses of one ligand (whatever the records' titles). */
-LigandPoses readPoses(const std::string& file) {
-    PoseReader reader(file, false);
+LigandPoses readAllPoses(const std::string& file, AtomConvention convention) {
+    PoseReader reader(file, false, convention);
     LigandPoses all, group;
     while (reader.next(group)) {
         if (!group.problem.empty())
-            throw OpenMMException("affinity-train: " + file +
-                                  (group.firstRecord > 0 ? " (record " + std::to_string(group.firstRecord) + " on)" : "") +
-                                  ": " + group.problem);
+            throw OpenMMException("affinity-train: " + file + recordText(group) + ": " + group.problem);
         if (all.poses.empty()) {
             all.name = group.name;
             all.source = file;
@@ -67,25 +71,60 @@ LigandPoses readPoses(const std::string& file) {
     return all;
 }
 
-} // namespace
-
-std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory, const std::string& receptorFile,
-                                                const std::vector<LigandTarget>& targets, double pocketCutoff,
-                                                std::ostream& notes) {
-    if (!fs::is_directory(poseDirectory))
-        throw OpenMMException("affinity-train: the pose directory " + poseDirectory + " does not exist");
-    // The reading and the pocket complexes of affinity-rescore, so that a model sees the same
-    // complexes in training as in rescoring.
+/** A receptor and its pocket selector, read once however many ligands use it. */
+struct ReceptorPocket {
     Receptor receptor;
-    std::unique_ptr<PocketSelector> pocketSelector;
-    if (!receptorFile.empty()) {
+    std::unique_ptr<PocketSelector> selector;
+
+    ReceptorPocket(const std::string& file, const ComplexSettings& settings) {
         try {
-            receptor = Receptor::read(receptorFile);
+            receptor = Receptor::read(file, settings.convention);
         } catch (const std::runtime_error& e) {
             throw OpenMMException("affinity-train: " + std::string(e.what()));
         }
-        pocketSelector = std::make_unique<PocketSelector>(receptor, pocketCutoff);
+        selector = std::make_unique<PocketSelector>(receptor, settings.pocketCutoff);
     }
+
+    /** The ligand's complexes; a receptor-less ReceptorPocket is never made (see below). */
+    PoseFileLigand build(const LigandPoses& poses, double pocketCutoff) const {
+        const std::vector<int> pocket = selector->select(poses);
+        if (pocket.empty())
+            throw OpenMMException("affinity-train: no receptor atom of " + receptor.source + " lies within " +
+                                  std::to_string(pocketCutoff * 10) + " Å of the poses of '" + poses.name + "' in " +
+                                  poses.source + "; expected poses docked into the receptor");
+        PoseFileLigand ligand;
+        ligand.title = poses.name;
+        ligand.firstRecord = poses.firstRecord;
+        ligand.pocketAtoms = (int)pocket.size();
+        ligand.poses = pocketComplexPoses(receptor, pocket, poses);
+        for (const PoseRecord& pose : poses.poses)
+            ligand.dockingScores.push_back(pose.dockingScore);
+        return ligand;
+    }
+};
+
+TrainingLigand trainingLigand(const LigandTarget& target, PoseFileLigand&& built) {
+    TrainingLigand ligand{target.displayName(), std::move(built.poses), target.value, std::move(built.dockingScores),
+                          built.pocketAtoms, target};
+    return ligand;
+}
+
+std::string settingsKey(const ComplexSettings& settings) {
+    char cutoff[64];
+    std::snprintf(cutoff, sizeof(cutoff), "%.17g", settings.pocketCutoff);
+    return "atoms=" + atomConventionName(settings.convention) + "\npocket_cutoff_nm=" + cutoff;
+}
+
+} // namespace
+
+std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory, const std::string& receptorFile,
+                                                const std::vector<LigandTarget>& targets,
+                                                const ComplexSettings& settings, std::ostream& notes) {
+    if (!fs::is_directory(poseDirectory))
+        throw OpenMMException("affinity-train: the pose directory " + poseDirectory + " does not exist");
+    std::unique_ptr<ReceptorPocket> receptor;
+    if (!receptorFile.empty())
+        receptor = std::make_unique<ReceptorPocket>(receptorFile, settings);
     std::vector<TrainingLigand> ligands;
     std::set<std::string> named;
     for (const LigandTarget& target : targets) {
@@ -95,26 +134,77 @@ std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory
                                   " names ligand '" + target.ligand + "', which has no pose file; expected " +
                                   (fs::path(poseDirectory) / (target.ligand + ".pdbqt")).string() +
                                   " (or .sdf, .mol2; optionally .gz)");
-        const LigandPoses poses = readPoses(file);
-        std::vector<int> pocket;
-        if (pocketSelector) {
-            pocket = pocketSelector->select(poses);
-            if (pocket.empty())
-                throw OpenMMException("affinity-train: no receptor atom lies within " +
-                                      std::to_string(pocketCutoff * 10) + " Å of the poses of " + file +
-                                      "; expected poses docked into the receptor");
+        const LigandPoses poses = readAllPoses(file, settings.convention);
+        PoseFileLigand built;
+        if (receptor) {
+            built = receptor->build(poses, settings.pocketCutoff);
+        } else {
+            built.poses = pocketComplexPoses(Receptor(), {}, poses);
+            for (const PoseRecord& pose : poses.poses)
+                built.dockingScores.push_back(pose.dockingScore);
         }
-        TrainingLigand ligand{target.ligand, pocketComplexPoses(receptor, pocket, poses), target.value, {},
-                              (int) pocket.size()};
-        for (const PoseRecord& pose : poses.poses)
-            ligand.dockingScores.push_back(pose.dockingScore);
-        ligands.push_back(std::move(ligand));
+        ligands.push_back(trainingLigand(target, std::move(built)));
         named.insert(target.ligand);
     }
     for (const auto& entry : fs::directory_iterator(poseDirectory)) {
         const std::string ligand = poseFileLigand(entry.path());
         if (!ligand.empty() && entry.is_regular_file() && !named.count(ligand))
             notes << "affinity-train: note: " << entry.path().string() << " has no target and is not used\n";
+    }
+    return ligands;
+}
+
+std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>& targets,
+                                                const ComplexSettings& settings, std::ostream& notes) {
+    // The manifest's rows by (receptor, pose file), in the order they first appear.
+    std::vector<std::pair<std::string, std::string>> files;
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> rows;
+    for (size_t i = 0; i < targets.size(); i++) {
+        const auto key = std::make_pair(targets[i].receptor, targets[i].poses);
+        if (!rows.count(key))
+            files.push_back(key);
+        rows[key].push_back(i);
+    }
+    ComplexCache cache(settings.cacheDirectory);
+    std::map<std::string, std::unique_ptr<ReceptorPocket>> receptors;
+    std::vector<TrainingLigand> ligands(targets.size(), TrainingLigand{"", {{}, {}}, 0.0, {}, 0, {}});
+    for (const auto& [receptorFile, posesFile] : files) {
+        const std::vector<size_t>& wanted = rows[{receptorFile, posesFile}];
+        std::vector<PoseFileLigand> built = cache.complexes(
+            receptorFile, posesFile, settingsKey(settings),
+            [&, &receptorFile = receptorFile, &posesFile = posesFile]() {
+                std::unique_ptr<ReceptorPocket>& receptor = receptors[receptorFile];
+                if (!receptor)
+                    receptor = std::make_unique<ReceptorPocket>(receptorFile, settings);
+                std::vector<PoseFileLigand> result;
+                std::set<std::string> titles;
+                PoseReader reader(posesFile, false, settings.convention);
+                LigandPoses group;
+                while (reader.next(group)) {
+                    if (!group.problem.empty())
+                        throw OpenMMException("affinity-train: " + posesFile + recordText(group) + ", ligand '" +
+                                              group.name + "': " + group.problem);
+                    if (!titles.insert(group.name).second)
+                        throw OpenMMException("affinity-train: " + posesFile + " (record " +
+                                              std::to_string(group.firstRecord) + "): the title '" + group.name +
+                                              "' appears again after other ligands; expected the poses of a ligand "
+                                              "as consecutive records");
+                    result.push_back(receptor->build(group, settings.pocketCutoff));
+                }
+                return result;
+            },
+            notes);
+        std::map<std::string, size_t> byTitle;
+        for (size_t b = 0; b < built.size(); b++)
+            byTitle[built[b].title] = b;
+        for (size_t i : wanted) {
+            const auto found = byTitle.find(targets[i].ligand);
+            if (found == byTitle.end())
+                throw OpenMMException("affinity-train: the manifest's line " + std::to_string(targets[i].line) +
+                                      " names ligand '" + targets[i].ligand + "', but " + posesFile +
+                                      " holds no records with that title");
+            ligands[i] = trainingLigand(targets[i], PoseFileLigand(built[found->second]));
+        }
     }
     return ligands;
 }

@@ -2,6 +2,8 @@
 // one-pose-at-a-time gradients of combinedGradient(). See README.md and --help.
 
 #include "AffinityModel.h"
+#include "AtomConvention.h"
+#include "ModelAttributes.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
 #include "Trainer.h"
@@ -16,10 +18,25 @@ using namespace AffinityTrain;
 int main(int argc, char** argv) {
     try {
         TrainOptions options = parseTrainOptions(argc, argv);
-        std::vector<LigandTarget> targets = readTargetTable(options.targets);
-        std::vector<TrainingLigand> ligands =
-            loadTrainingLigands(options.poses, options.receptor, targets, options.pocketCutoff, std::cerr);
-        Trainer trainer(AffinityPlugin::AffinityModel::fromFile(options.model), std::move(ligands), options);
+        AffinityPlugin::AffinityModel model = AffinityPlugin::AffinityModel::fromFile(options.model);
+        ComplexSettings settings;
+        settings.pocketCutoff = options.pocketCutoff;
+        settings.cacheDirectory = options.cache;
+        try {
+            settings.convention = AffinityRescore::resolveAtomConvention(
+                options.atomConvention, AffinityRescore::declaredAtomConvention(model.getModule(), options.model),
+                options.model);
+        } catch (const std::runtime_error& e) {
+            throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()));
+        }
+        options.atomConvention = AffinityRescore::atomConventionName(settings.convention);
+        std::vector<TrainingLigand> ligands;
+        if (options.manifest.empty())
+            ligands = loadTrainingLigands(options.poses, options.receptor, readTargetTable(options.targets), settings,
+                                          std::cerr);
+        else
+            ligands = loadManifestLigands(readManifest(options.manifest, options.subset), settings, std::cerr);
+        Trainer trainer(std::move(model), std::move(ligands), options);
         trainer.run(std::cout, std::cerr, isatty(STDERR_FILENO) != 0);
         if (!options.predictions.empty())
             writePredictions(options.predictions, trainer.predict());
@@ -28,7 +45,8 @@ int main(int argc, char** argv) {
             std::cout << "affinity-train: wrote " << options.output << std::endl;
         return 0;
     } catch (const std::exception& e) {
-        std::cerr << e.what() << std::endl;
+        const std::string message = e.what();
+        std::cerr << (message.rfind("affinity-train", 0) == 0 ? "" : "affinity-train: ") << message << std::endl;
         return 1;
     }
 }

@@ -87,14 +87,15 @@ def export_tiny_model(path, dtype="float64", seed=3, energy_unit="kJ/mol", strat
 # ----- the independent reference: reading, complexes and the loss with full autograd -----
 
 def read_models(path):
-    """[(atomic numbers, positions Å, score)] of the MODELs of a PDBQT file."""
+    """[(atomic numbers, positions Å, score)] of the MODELs of a PDBQT file, without hydrogens:
+    affinity-train builds complexes from heavy atoms only (its default atom convention)."""
     result, numbers, coordinates, score = [], [], [], float("nan")
     for line in open(path):
         if line.startswith("MODEL"):
             numbers, coordinates, score = [], [], float("nan")
         elif line.startswith("REMARK VINA RESULT:"):
             score = float(line.split()[3])
-        elif line.startswith(("ATOM", "HETATM")):
+        elif line.startswith(("ATOM", "HETATM")) and AD_TO_Z[line.split()[-1]] != 1:
             numbers.append(AD_TO_Z[line.split()[-1]])
             coordinates.append([float(line[30:38]), float(line[38:46]), float(line[46:54])])
         elif line.startswith("ENDMDL"):

@@ -1,4 +1,5 @@
 #include "ComplexCache.h"
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -87,23 +88,28 @@ std::vector<PoseFileLigand> readEntry(const std::string& file, const std::string
     const uint64_t ligands = reader.count(1 << 24);
     std::vector<PoseFileLigand> result;
     for (uint64_t l = 0; l < ligands; l++) {
-        PoseFileLigand ligand;
-        ligand.title = reader.string();
-        ligand.firstRecord = reader.get<int32_t>();
-        ligand.pocketAtoms = reader.get<int32_t>();
+        const std::string title = reader.string();
+        const int32_t firstRecord = reader.get<int32_t>(), pocketAtoms = reader.get<int32_t>();
         const uint64_t atoms = reader.count(1 << 24), poses = reader.count(1 << 24);
-        if (ligand.pocketAtoms < 0 || (uint64_t)ligand.pocketAtoms > atoms || poses == 0)
-            throw std::runtime_error("ligand '" + ligand.title + "' has inconsistent counts");
+        if (pocketAtoms < 0 || (uint64_t)pocketAtoms >= atoms || poses == 0)
+            throw std::runtime_error("ligand '" + title + "' has inconsistent counts");
         std::vector<int32_t> numbers = reader.vector<int32_t>(atoms);
         std::vector<uint8_t> mask = reader.vector<uint8_t>(atoms);
         std::vector<double> positions = reader.vector<double>(atoms * 3 * poses);
-        ligand.dockingScores = reader.vector<double>(poses);
+        std::vector<double> scores = reader.vector<double>(poses);
         for (int32_t z : numbers)
             if (z < 1 || z > 118)
-                throw std::runtime_error("ligand '" + ligand.title + "' has atomic number " + std::to_string(z));
-        ligand.poses = AffinityPlugin::PoseEnsemble(std::vector<int>(numbers.begin(), numbers.end()),
-                                                    std::vector<bool>(mask.begin(), mask.end()));
+                throw std::runtime_error("ligand '" + title + "' has atomic number " + std::to_string(z));
+        for (double x : positions)
+            if (!std::isfinite(x))
+                throw std::runtime_error("ligand '" + title + "' has a non-finite coordinate");
+        PoseFileLigand ligand(AffinityPlugin::PoseEnsemble(std::vector<int>(numbers.begin(), numbers.end()),
+                                                           std::vector<bool>(mask.begin(), mask.end())));
         ligand.poses.addPoses(positions.data(), (int)poses);
+        ligand.title = title;
+        ligand.firstRecord = firstRecord;
+        ligand.pocketAtoms = pocketAtoms;
+        ligand.dockingScores = std::move(scores);
         result.push_back(std::move(ligand));
     }
     if (in.peek() != std::ifstream::traits_type::eof())

@@ -19,7 +19,9 @@ struct PoseFileLigand {
     int pocketAtoms = 0;
     /** The docking score of each pose in kcal/mol (NaN where the file has none). */
     std::vector<double> dockingScores;
-    AffinityPlugin::PoseEnsemble poses{{}, {}};
+    AffinityPlugin::PoseEnsemble poses;
+
+    explicit PoseFileLigand(AffinityPlugin::PoseEnsemble poses) : poses(std::move(poses)) {}
 };
 
 /**

@@ -26,7 +26,12 @@ LigandTarget rowTarget(const CsvTable& table, const CsvTable::Row& row, int liga
     target.ligand = CsvTable::field(row, ligandColumn);
     if (target.ligand.empty())
         throw OpenMMException(table.where(row) + ": the ligand name is empty");
-    target.value = table.number(row, targetColumn);
+    try {
+        target.value = table.number(row, targetColumn);
+    } catch (const OpenMMException&) {
+        throw OpenMMException(table.where(row) + ": the target of ligand '" + target.ligand + "' is '" +
+                              CsvTable::field(row, targetColumn) + "'; expected a finite number");
+    }
     for (size_t c = 0; c < table.header().size(); c++)
         target.columns.emplace_back(table.header()[c], CsvTable::field(row, (int)c));
     return target;

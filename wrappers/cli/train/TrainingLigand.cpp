@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 using OpenMM::OpenMMException;
@@ -92,11 +93,10 @@ struct ReceptorPocket {
             throw OpenMMException("affinity-train: no receptor atom of " + receptor.source + " lies within " +
                                   std::to_string(pocketCutoff * 10) + " Å of the poses of '" + poses.name + "' in " +
                                   poses.source + "; expected poses docked into the receptor");
-        PoseFileLigand ligand;
+        PoseFileLigand ligand(pocketComplexPoses(receptor, pocket, poses));
         ligand.title = poses.name;
         ligand.firstRecord = poses.firstRecord;
         ligand.pocketAtoms = (int)pocket.size();
-        ligand.poses = pocketComplexPoses(receptor, pocket, poses);
         for (const PoseRecord& pose : poses.poses)
             ligand.dockingScores.push_back(pose.dockingScore);
         return ligand;
@@ -135,15 +135,14 @@ std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory
                                   (fs::path(poseDirectory) / (target.ligand + ".pdbqt")).string() +
                                   " (or .sdf, .mol2; optionally .gz)");
         const LigandPoses poses = readAllPoses(file, settings.convention);
-        PoseFileLigand built;
         if (receptor) {
-            built = receptor->build(poses, settings.pocketCutoff);
+            ligands.push_back(trainingLigand(target, receptor->build(poses, settings.pocketCutoff)));
         } else {
-            built.poses = pocketComplexPoses(Receptor(), {}, poses);
+            PoseFileLigand alone(pocketComplexPoses(Receptor(), {}, poses));
             for (const PoseRecord& pose : poses.poses)
-                built.dockingScores.push_back(pose.dockingScore);
+                alone.dockingScores.push_back(pose.dockingScore);
+            ligands.push_back(trainingLigand(target, std::move(alone)));
         }
-        ligands.push_back(trainingLigand(target, std::move(built)));
         named.insert(target.ligand);
     }
     for (const auto& entry : fs::directory_iterator(poseDirectory)) {
@@ -167,7 +166,7 @@ std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>&
     }
     ComplexCache cache(settings.cacheDirectory);
     std::map<std::string, std::unique_ptr<ReceptorPocket>> receptors;
-    std::vector<TrainingLigand> ligands(targets.size(), TrainingLigand{"", {{}, {}}, 0.0, {}, 0, {}});
+    std::vector<std::optional<TrainingLigand>> found(targets.size());
     for (const auto& [receptorFile, posesFile] : files) {
         const std::vector<size_t>& wanted = rows[{receptorFile, posesFile}];
         std::vector<PoseFileLigand> built = cache.complexes(
@@ -198,14 +197,17 @@ std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>&
         for (size_t b = 0; b < built.size(); b++)
             byTitle[built[b].title] = b;
         for (size_t i : wanted) {
-            const auto found = byTitle.find(targets[i].ligand);
-            if (found == byTitle.end())
+            const auto match = byTitle.find(targets[i].ligand);
+            if (match == byTitle.end())
                 throw OpenMMException("affinity-train: the manifest's line " + std::to_string(targets[i].line) +
                                       " names ligand '" + targets[i].ligand + "', but " + posesFile +
                                       " holds no records with that title");
-            ligands[i] = trainingLigand(targets[i], PoseFileLigand(built[found->second]));
+            found[i] = trainingLigand(targets[i], PoseFileLigand(built[match->second]));
         }
     }
+    std::vector<TrainingLigand> ligands;
+    for (std::optional<TrainingLigand>& ligand : found)
+        ligands.push_back(std::move(*ligand));
     return ligands;
 }
 

@@ -128,7 +128,7 @@ std::vector<SdfRecord> RescoreTest::readSdf(const std::string& path) {
     return records;
 }
 
-std::vector<Molecule> RescoreTest::readMolecules(const std::string& path) {
+std::vector<Molecule> RescoreTest::readMolecules(const std::string& path, bool hydrogens) {
     std::vector<Molecule> molecules;
     OpenBabel::OBConversion conversion;
     conversion.AddOption("b", OpenBabel::OBConversion::INOPTIONS);
@@ -138,6 +138,8 @@ std::vector<Molecule> RescoreTest::readMolecules(const std::string& path) {
         Molecule molecule;
         for (unsigned int i = 1; i <= mol.NumAtoms(); i++) {
             OpenBabel::OBAtom* atom = mol.GetAtom(i);
+            if (!hydrogens && atom->GetAtomicNum() == 1)
+                continue;
             molecule.atomicNumbers.push_back((int)atom->GetAtomicNum());
             for (double x : {atom->GetX(), atom->GetY(), atom->GetZ()})
                 molecule.positions.push_back(0.1 * x);

@@ -51,7 +51,7 @@ struct Molecule {
     std::vector<double> positions;
 };
 /** Every record of a file (the receptor is read without bond perception). */
-std::vector<Molecule> readMolecules(const std::string& path);
+std::vector<Molecule> readMolecules(const std::string& path, bool hydrogens = true);
 
 } // namespace RescoreTest
 

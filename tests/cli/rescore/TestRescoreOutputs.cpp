@@ -181,8 +181,9 @@ TEST_CASE("Vina's multi-model PDBQT output is rescored end to end and the output
 }
 
 TEST_CASE("Per-pose ΔG equal computePoseEnergies of the whole complex; combined ΔG the combinations' formulas") {
-    const Molecule receptor = readMolecules(fixture("receptor.pdbqt")).at(0);
-    const std::vector<Molecule> poses = readMolecules(fixture("imatinib.pdbqt"));
+    // The tool's default atom convention: heavy atoms only, in the receptor and the ligand.
+    const Molecule receptor = readMolecules(fixture("receptor.pdbqt"), false).at(0);
+    const std::vector<Molecule> poses = readMolecules(fixture("imatinib.pdbqt"), false);
     // The example model's pair terms vanish beyond 1.0 nm, so a pocket of that radius must
     // give exactly the energies of the whole receptor.
     const std::vector<double> reference = referenceEnergies(modelPath("example"), receptor, poses);

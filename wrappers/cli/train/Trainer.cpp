@@ -2,6 +2,7 @@
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"
 #include "openmm/OpenMMException.h"
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 #include <chrono>
 #include <cmath>
@@ -122,6 +123,7 @@ LigandPrediction Trainer::evaluate(int index) {
 }
 
 std::vector<LigandPrediction> Trainer::predict() {
+    torch::jit::GraphOptimizerEnabledGuard plainGraphs(false);
     std::vector<LigandPrediction> predictions;
     for (int i = 0; i < (int) ligands.size(); i++)
         predictions.push_back(evaluate(i));
@@ -132,6 +134,9 @@ std::vector<LigandPrediction> Trainer::predict() {
 
 void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsTerminal) {
     using Clock = std::chrono::steady_clock;
+    // Ligands differ in size, so graphs that the JIT would specialise on each new shape would
+    // rarely be reused (as in affinity-rescore); run the model's graph as written.
+    torch::jit::GraphOptimizerEnabledGuard plainGraphs(false);
     CombinedGradientOptions gradientOptions;
     gradientOptions.strategy = gradientStrategyFromName(options.strategy);
     gradientOptions.batchSize = options.batchSize;

@@ -9,6 +9,7 @@ This subpackage needs only torch: it does not import the compiled ``openmmaffini
 """
 from pathlib import Path
 
+from .contact_affinity import ContactAffinity, script_contact_model
 from .schnet_affinity import ANGSTROM_PER_NM, ENERGY_UNITS, STRATEGIES, SchNetAffinity, script_model
 
 
@@ -18,4 +19,4 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().with_name("default_model.pt")
 
 
-__all__ = ["SchNetAffinity", "script_model", "default_model_path", "STRATEGIES", "ENERGY_UNITS", "ANGSTROM_PER_NM"]
+__all__ = ["ContactAffinity", "script_contact_model", "SchNetAffinity", "script_model", "default_model_path", "STRATEGIES", "ENERGY_UNITS", "ANGSTROM_PER_NM"]

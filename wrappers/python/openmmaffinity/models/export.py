@@ -5,6 +5,7 @@
     python -m openmmaffinity.models.export model.pt --hidden-channels 32 --num-interactions 3
     python -m openmmaffinity.models.export model.pt --weights pyg_schnet_state.pt --strategy delta
     python -m openmmaffinity.models.export model.pt --filter-table-size 1024   # fused on CUDA
+    python -m openmmaffinity.models.export contact.pt --architecture contact  # the default model's kind
 
 The file's module has ``energy_unit`` (str) and ``supports_batch`` (True) attributes, as the
 model contract of DESIGN.md expects.
@@ -14,6 +15,7 @@ import sys
 
 import torch
 
+from .contact_affinity import ContactAffinity, script_contact_model
 from .schnet_affinity import ENERGY_UNITS, STRATEGIES, SchNetAffinity, script_model
 
 
@@ -24,10 +26,17 @@ def parse_arguments(argv):
         "positions in nm, atomic numbers, ligand mask -> energy). The defaults are those of PyTorch "
         "Geometric's SchNet (about 456k parameters).")
     parser.add_argument("output", help="the TorchScript file to write")
+    parser.add_argument("--architecture", choices=("schnet", "contact"), default="schnet",
+                        help="schnet: SchNetAffinity (default); contact: ContactAffinity, the heavy-atom contact "
+                        "score of the default model (its options: --embedding-size, --num-gaussians, "
+                        "--contact-cutoff, --dtype, --seed)")
+    parser.add_argument("--embedding-size", type=int, default=16, help="contact: type embedding size (default 16)")
+    parser.add_argument("--contact-cutoff", type=float, default=0.8, help="contact: pair cutoff in nm (default 0.8)")
     parser.add_argument("--hidden-channels", type=int, default=128, help="atom embedding size (default 128)")
     parser.add_argument("--num-filters", type=int, default=128, help="convolution filters (default 128)")
     parser.add_argument("--num-interactions", type=int, default=6, help="interaction blocks (default 6)")
-    parser.add_argument("--num-gaussians", type=int, default=50, help="Gaussians of the distance expansion (default 50)")
+    parser.add_argument("--num-gaussians", type=int, default=None,
+                        help="Gaussians of the distance expansion (default 50 for schnet, 16 for contact)")
     parser.add_argument("--cutoff", type=float, default=1.0, help="neighbour cutoff in nm (default 1.0 = 10 Å)")
     parser.add_argument("--max-num-neighbors", type=int, default=32, help="neighbours per atom at most (default 32)")
     parser.add_argument("--strategy", choices=STRATEGIES, default="complex",
@@ -49,6 +58,14 @@ def parse_arguments(argv):
 def main(argv=None):
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     torch.manual_seed(args.seed)
+    if args.architecture == "contact":
+        contact = ContactAffinity(embedding_size=args.embedding_size, num_gaussians=args.num_gaussians or 16,
+                                  cutoff=args.contact_cutoff).to(getattr(torch, args.dtype))
+        script_contact_model(contact).save(args.output)
+        count = sum(p.numel() for p in contact.parameters())
+        print(f"export: wrote {args.output} ({count} parameters, contact model, energies in kcal/mol)")
+        return
+    args.num_gaussians = args.num_gaussians or 50
     model = SchNetAffinity(hidden_channels=args.hidden_channels, num_filters=args.num_filters,
                            num_interactions=args.num_interactions, num_gaussians=args.num_gaussians,
                            cutoff=args.cutoff, max_num_neighbors=args.max_num_neighbors, strategy=args.strategy,

@@ -1,0 +1,119 @@
+"""ContactAffinity: a learned protein–ligand contact score over heavy atoms, in the second model
+contract:
+
+    forward(positions [N,3] or [B,N,3] in nm, atomic_numbers int64 [N], ligand_mask bool [N])
+        -> ΔG in kcal/mol, a scalar or [B]
+
+    ΔG = b0 + Σ_{i ∈ ligand} s(t_i)
+            + Σ_{i ∈ ligand} Σ_{j ∈ receptor} [ Σ_k W_k(t_i, t_j) φ_k(r_ij) ] f_c(r_ij)
+            + ρ Σ_{i,j} max(0, r_rep − r_ij)²
+
+Each heavy atom has a type t: its element class (C, N, O, S, P, F, Cl, Br, I, other) and how
+many heavy atoms are bonded to it (0 to 4 or more), read from the distances of the first pose
+(bonded: closer than 0.195 nm; detached from autograd, as a topology is). The pair weights are
+a low-rank product of learned type embeddings, W_k(a, b) = Σ_d L_ad R_bd C_dk, over Gaussians
+φ_k of the distance and a cosine cutoff f_c; s(t) is a learned per-type term of the ligand alone
+(its size and composition); ρ = softplus of a learned value keeps clashes repulsive. The model
+is additive over ligand–receptor pairs, so it scales with ligand size times pocket size, and it
+does not see hydrogens: it is meant for complexes built with the heavy-atoms convention, which
+it declares (``atom_convention``), and its supported elements are those of proteins and drug-like
+ligands (``supported_elements``).
+"""
+from typing import List
+
+import torch
+from torch import Tensor
+
+#: The element classes, by atomic number; every other element is class OTHER.
+ELEMENT_CLASSES = {6: 0, 7: 1, 8: 2, 16: 3, 15: 4, 9: 5, 17: 6, 35: 7, 53: 8}
+OTHER = 9
+NUM_CLASSES = 10
+#: Heavy-atom neighbour counts 0..4 (4 stands for four or more).
+NUM_DEGREES = 5
+NUM_TYPES = NUM_CLASSES * NUM_DEGREES
+#: Two heavy atoms closer than this (nm) are taken as bonded.
+BOND_LENGTH = 0.195
+#: Elements that occur in proteins, their cofactors and ions, and drug-like ligands.
+SUPPORTED_ELEMENTS = [5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 19, 20, 25, 26, 27, 28, 29, 30, 34, 35, 53]
+
+
+class ContactAffinity(torch.nn.Module):
+    """A learned heavy-atom contact score (see the module docstring).
+
+    Args:
+        embedding_size: the size d of the type embeddings L and R (default 16).
+        num_gaussians: the Gaussians φ_k of the distance (default 16), centred from 0.25 nm to the cutoff.
+        cutoff: the pair cutoff in nm (default 0.8).
+        repulsion_distance: r_rep in nm (default 0.3).
+    """
+
+    energy_unit: str
+    supports_batch: bool
+    atom_convention: str
+    supported_elements: List[int]
+    element_class: List[int]
+
+    def __init__(self, embedding_size: int = 16, num_gaussians: int = 16, cutoff: float = 0.8,
+                 repulsion_distance: float = 0.3):
+        super().__init__()
+        # A list, not a buffer: moving a model to a floating-point dtype must not touch it.
+        self.element_class = [ELEMENT_CLASSES.get(z, OTHER) for z in range(119)]
+        self.register_buffer("centres", torch.linspace(0.25, cutoff, num_gaussians))
+        self.width = float((cutoff - 0.25) / (num_gaussians - 1))
+        self.cutoff = float(cutoff)
+        self.repulsion_distance = float(repulsion_distance)
+        self.bond_length = BOND_LENGTH
+        self.num_degrees = NUM_DEGREES
+        self.ligand_types = torch.nn.Embedding(NUM_TYPES, embedding_size)
+        self.receptor_types = torch.nn.Embedding(NUM_TYPES, embedding_size)
+        self.mixing = torch.nn.Parameter(torch.zeros(embedding_size, num_gaussians))
+        self.self_terms = torch.nn.Parameter(torch.zeros(NUM_TYPES))
+        self.offset = torch.nn.Parameter(torch.zeros(()))
+        self.repulsion = torch.nn.Parameter(torch.zeros(()))
+        torch.nn.init.normal_(self.ligand_types.weight, std=0.5)
+        torch.nn.init.normal_(self.receptor_types.weight, std=0.5)
+        torch.nn.init.normal_(self.mixing, std=0.01)
+        self.energy_unit = "kcal/mol"
+        self.supports_batch = True
+        self.atom_convention = "heavy-atoms"
+        self.supported_elements = SUPPORTED_ELEMENTS
+
+    def atom_types(self, atoms: Tensor, others: Tensor, atomic_numbers: Tensor) -> Tensor:
+        """The type of each atom [M,3] from its element and how many of the atoms others [N,3]
+        (which include it) are bonded to it, in one pose."""
+        d2 = ((atoms.detach().unsqueeze(1) - others.detach().unsqueeze(0)) ** 2).sum(-1)
+        bonded = (d2 < self.bond_length * self.bond_length).sum(1) - 1
+        degree = bonded.clamp(0, self.num_degrees - 1)
+        table = torch.tensor(self.element_class, dtype=torch.long, device=atomic_numbers.device)
+        return table[atomic_numbers] * self.num_degrees + degree
+
+    def forward(self, positions: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor) -> Tensor:
+        batched = positions.dim() == 3
+        x = positions if batched else positions.unsqueeze(0)
+        ligand = ligand_mask.nonzero().flatten()
+        receptor = (~ligand_mask).nonzero().flatten()
+        lig = x[:, ligand]  # [B,L,3]
+        # Only receptor atoms within the cutoff of some ligand atom in some pose contribute, so
+        # work on those alone (a pocket is much larger than the shell that touches the ligand).
+        with torch.no_grad():
+            far = ((lig.unsqueeze(2) - x[:, receptor].unsqueeze(1)) ** 2).sum(-1)
+            near = receptor[(far < self.cutoff * self.cutoff).any(0).any(0)]
+        rec = x[:, near]  # [B,P,3]
+        # Types from the first pose: ligand atoms among the ligand's, receptor atoms among the receptor's.
+        ligand_types = self.atom_types(x[0, ligand], x[0, ligand], atomic_numbers[ligand])
+        receptor_types = self.atom_types(x[0, near], x[0, receptor], atomic_numbers[near])
+        r = torch.sqrt(((lig.unsqueeze(2) - rec.unsqueeze(1)) ** 2).sum(-1) + 1e-12)  # [B,L,P]
+        weights = torch.einsum("ld,pd,dk->lpk", self.ligand_types(ligand_types), self.receptor_types(receptor_types),
+                               self.mixing)  # [L,P,K]
+        gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)  # [B,L,P,K]
+        switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
+        pair = ((gauss * weights.unsqueeze(0)).sum(-1) * switch).sum((1, 2))
+        overlap = torch.relu(self.repulsion_distance - r)
+        repulsion = torch.nn.functional.softplus(self.repulsion) * (overlap * overlap).sum((1, 2)) * 100.0
+        energy = self.offset + self.self_terms[ligand_types].sum() + pair + repulsion
+        return energy if batched else energy[0]
+
+
+def script_contact_model(model: ContactAffinity) -> torch.jit.ScriptModule:
+    """The model as TorchScript, as every part of openmm-affinity loads it."""
+    return torch.jit.script(model)

@@ -4,6 +4,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 using namespace AffinityPlugin;
 using OpenMM::OpenMMException;
@@ -235,6 +236,225 @@ std::vector<torch::Tensor> onePass(AffinityScorer& scorer, const PoseEnsemble& p
     return total;
 }
 
+// ---- Sets of ligands ----------------------------------------------------------------------
+
+std::string ligandName(size_t l) {
+    return "ligand " + std::to_string(l);
+}
+
+// Throw unless the set is not empty, every ligand has a scorer and valid poses, and the scorers
+// share one model's parameters on one device.
+void checkLigands(const std::vector<LigandTerm>& ligands, const std::string& who) {
+    if (ligands.empty())
+        throw OpenMMException(who + ": the set of ligands is empty; expected at least one ligand");
+    std::vector<torch::Tensor> first;
+    for (size_t l = 0; l < ligands.size(); l++) {
+        const LigandTerm& ligand = ligands[l];
+        if (ligand.scorer == nullptr || ligand.poses == nullptr)
+            throw OpenMMException(who + ": " + ligandName(l) + " has no " + (ligand.scorer ? "poses" : "scorer"));
+        ligand.scorer->checkPoses(*ligand.poses, who + ": " + ligandName(l));
+        std::vector<torch::Tensor> params;
+        for (auto& [name, tensor] : ligand.scorer->getModel().trainableParameters())
+            params.push_back(tensor);
+        if (l == 0) {
+            first = params;
+            continue;
+        }
+        bool same = params.size() == first.size() && ligand.scorer->getDevice() == ligands[0].scorer->getDevice();
+        for (size_t i = 0; same && i < params.size(); i++)
+            same = params[i].is_same(first[i]);
+        if (!same)
+            throw OpenMMException(who + ": the scorer of " + ligandName(l) +
+                                  " does not share the model of ligand 0; expected every scorer to be made from one "
+                                  "AffinityModel (its copies share the parameters), on one device");
+    }
+}
+
+LigandSetScores scoreAll(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                         const CombinedGradientOptions& options) {
+    LigandSetScores scores;
+    for (const LigandTerm& ligand : ligands) {
+        AffinityScorer& scorer = *ligand.scorer;
+        const PoseEnsemble& poses = *ligand.poses;
+        // The batch size of the gradient pass, as one ligand's two-pass uses for both passes.
+        const int batch = scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true);
+        scores.energies.push_back(scorer.batchedEnergies(scorer.uploadPoses(poses, 0, poses.getNumPoses()), batch));
+        scores.combinations.push_back(combination.combine(scores.energies.back(), scorer.getTemperature()));
+    }
+    return scores;
+}
+
+LigandSetValues valuesOf(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores);
+
+// Throw unless the targets suit the loss, before any pose is evaluated.
+void checkTargets(const std::vector<LigandTerm>& ligands, const LigandSetLoss& loss) {
+    LigandSetScores placeholders;
+    for (const LigandTerm& ligand : ligands) {
+        placeholders.energies.emplace_back(ligand.poses->getNumPoses(), 0.0);
+        placeholders.combinations.emplace_back();
+    }
+    loss.validate(valuesOf(ligands, placeholders));
+}
+
+LigandSetValues valuesOf(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores) {
+    LigandSetValues values;
+    for (size_t l = 0; l < ligands.size(); l++) {
+        values.deltaG.push_back(scores.combinations[l].deltaG);
+        values.poseEnergies.push_back(scores.energies[l]);
+        values.targets.push_back(ligands[l].target);
+        values.sigmas.push_back(ligands[l].sigma);
+        values.poseTargets.push_back(ligands[l].poseTargets);
+        values.betas.push_back(betaForTemperature(ligands[l].scorer->getTemperature()));
+    }
+    return values;
+}
+
+// g_l,n = ∂L/∂ΔG_l · c_l,n + ∂L/∂G_l,n.
+std::vector<std::vector<double>> poseCoefficientsOf(const LigandSetScores& scores, const std::vector<double>& byDeltaG,
+                                                    const std::vector<std::vector<double>>& byPoseEnergy) {
+    std::vector<std::vector<double>> g;
+    for (size_t l = 0; l < scores.combinations.size(); l++) {
+        const std::vector<double>& c = scores.combinations[l].coefficients;
+        std::vector<double> gl(c.size());
+        for (size_t n = 0; n < c.size(); n++)
+            gl[n] = byDeltaG[l] * c[n] + (byPoseEnergy.empty() ? 0.0 : byPoseEnergy[l][n]);
+        g.push_back(std::move(gl));
+    }
+    return g;
+}
+
+// The loss on the scores, its derivatives and g_l,n.
+void applyLoss(const std::vector<LigandTerm>& ligands, const LigandSetLoss& loss, SetGradientResult& result) {
+    SetLossValue value = loss.evaluate(valuesOf(ligands, result.scores));
+    result.loss = value.value;
+    result.lossByDeltaG = std::move(value.byLigand);
+    result.lossByPoseEnergy = std::move(value.byPose);
+    result.lossCoefficients = poseCoefficientsOf(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
+}
+
+// Pass 2 of two-pass over a set: Σ_l Σ_n g_l,n dG_l,n/dθ, one ligand's batches at a time.
+std::vector<torch::Tensor> twoPassSetGradients(const std::vector<LigandTerm>& ligands,
+                                               const std::vector<std::vector<double>>& coefficients,
+                                               const CombinedGradientOptions& options) {
+    std::vector<torch::Tensor> total;
+    for (size_t l = 0; l < ligands.size(); l++) {
+        AffinityScorer& scorer = *ligands[l].scorer;
+        const PoseEnsemble& poses = *ligands[l].poses;
+        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+        const int batch = scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true);
+        const torch::TensorOptions onDevice =
+            torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice());
+        const torch::Tensor g = torch::tensor(coefficients[l], torch::kFloat64).to(onDevice);
+        WeightedGradients sums = scorer.weightedGradients(all, g, torch::Tensor(), batch);
+        if (total.empty())
+            total = std::move(sums.parameters);
+        else
+            for (size_t i = 0; i < total.size(); i++)
+                total[i].add_(sums.parameters[i]);
+    }
+    return total;
+}
+
+std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                       const LigandSetLoss& loss, const Parameters& params, SetGradientResult& result) {
+    std::vector<std::vector<PoseDerivatives>> perPose(ligands.size());
+    for (size_t l = 0; l < ligands.size(); l++) {
+        AffinityScorer& scorer = *ligands[l].scorer;
+        const PoseEnsemble& poses = *ligands[l].poses;
+        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+        std::vector<double> energies;
+        for (int n = 0; n < poses.getNumPoses(); n++) {
+            perPose[l].push_back(differentiatePose(scorer, all, n, params, false));
+            energies.push_back(perPose[l].back().energy);
+        }
+        result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
+        result.scores.energies.push_back(std::move(energies));
+    }
+    applyLoss(ligands, loss, result);
+    std::vector<torch::Tensor> total = params.zeros();
+    for (size_t l = 0; l < ligands.size(); l++)
+        for (size_t n = 0; n < perPose[l].size(); n++)
+            axpy(total, result.lossCoefficients[l][n], perPose[l][n].parameterGradients);
+    return total;
+}
+
+// One ligand's running sums of the one-pass strategy (see onePass()).
+struct OnlineSums {
+    double maxExponent = -std::numeric_limits<double>::infinity(), normaliser = 0.0, reference = 0.0;
+    std::vector<torch::Tensor> sumA, sumB;
+};
+
+std::vector<torch::Tensor> onePassSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                      const LigandSetLoss& loss, const Parameters& params, SetGradientResult& result) {
+    const int count = (int)ligands.size();
+    std::vector<OnlineSums> sums(ligands.size());
+    bool anyPoseTerms = false;
+    for (const LigandTerm& ligand : ligands)
+        anyPoseTerms = anyPoseTerms || !ligand.poseTargets.empty();
+    // The per-pose terms are separable: their derivatives are known pose by pose.
+    std::vector<torch::Tensor> poseTerms = anyPoseTerms ? params.zeros() : std::vector<torch::Tensor>();
+    for (size_t l = 0; l < ligands.size(); l++) {
+        AffinityScorer& scorer = *ligands[l].scorer;
+        const PoseEnsemble& poses = *ligands[l].poses;
+        const double beta = betaForTemperature(scorer.getTemperature());
+        const double kappa = combination.weightExponent(beta);
+        OnlineSums& s = sums[l];
+        s.sumA = params.zeros();
+        s.sumB = params.zeros();
+        std::vector<double> energies;
+        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+        for (int n = 0; n < poses.getNumPoses(); n++) {
+            PoseDerivatives d = differentiatePose(scorer, all, n, params, false);
+            if (n == 0)
+                s.reference = d.energy;
+            const double exponent = kappa * d.energy;
+            if (exponent > s.maxExponent) {
+                const double rescale = std::exp(s.maxExponent - exponent);
+                s.normaliser *= rescale;
+                scale(s.sumA, rescale);
+                scale(s.sumB, rescale);
+                s.maxExponent = exponent;
+            }
+            const double weight = std::exp(exponent - s.maxExponent);
+            s.normaliser += weight;
+            axpy(s.sumA, weight, d.parameterGradients);
+            axpy(s.sumB, weight * (d.energy - s.reference), d.parameterGradients);
+            if (!ligands[l].poseTargets.empty())
+                axpy(poseTerms, loss.poseTermDerivative(d.energy, ligands[l].poseTargets[n], beta, count),
+                     d.parameterGradients);
+            energies.push_back(d.energy);
+        }
+        result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
+        result.scores.energies.push_back(std::move(energies));
+    }
+    const LigandSetValues values = valuesOf(ligands, result.scores);
+    SetLossValue value = loss.evaluateFormula(values);
+    for (size_t l = 0; l < value.byPose.size(); l++)
+        for (double d : value.byPose[l])
+            if (d != 0.0)
+                throw OpenMMException("combinedGradient: the loss '" + loss.getName() + "' depends on the per-pose " +
+                                      "energies of " + ligandName(l) + " beyond its per-pose terms, which the " +
+                                      "one-pass strategy cannot apply (it keeps no per-pose gradients); use " +
+                                      "two-pass or store-all; no gradient was written");
+    loss.addPoseTerms(values, value);
+    result.loss = value.value;
+    result.lossByDeltaG = std::move(value.byLigand);
+    result.lossByPoseEnergy = std::move(value.byPose);
+    result.lossCoefficients = poseCoefficientsOf(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
+    std::vector<torch::Tensor> total = params.zeros();
+    for (size_t l = 0; l < ligands.size(); l++) {
+        const OnlineSums& s = sums[l];
+        const double beta = betaForTemperature(ligands[l].scorer->getTemperature());
+        const auto [a, b] = combination.gradientCoefficients(result.scores.combinations[l].deltaG - s.reference, beta);
+        const double dLdDeltaG = result.lossByDeltaG[l];
+        axpy(total, dLdDeltaG * a / s.normaliser, s.sumA);
+        axpy(total, dLdDeltaG * b / s.normaliser, s.sumB);
+    }
+    if (anyPoseTerms)
+        axpy(total, 1.0, poseTerms);
+    return total;
+}
+
 } // namespace
 
 void AffinityPlugin::forEachPoseGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
@@ -280,4 +500,110 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
     if (!total.empty())
         addToGradients(params, total);
     return result;
+}
+
+std::vector<double> LigandSetScores::deltaG() const {
+    std::vector<double> result;
+    for (const CombinationResult& c : combinations)
+        result.push_back(c.deltaG);
+    return result;
+}
+
+LigandSetScores AffinityPlugin::scoreLigandSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                               const CombinedGradientOptions& options) {
+    checkLigands(ligands, "scoreLigandSet");
+    return scoreAll(ligands, combination, options);
+}
+
+SetGradientResult AffinityPlugin::evaluateLigandSet(const std::vector<LigandTerm>& ligands,
+                                                    const Combination& combination, const LigandSetLoss& loss,
+                                                    const CombinedGradientOptions& options) {
+    checkLigands(ligands, "evaluateLigandSet");
+    checkTargets(ligands, loss);
+    SetGradientResult result;
+    result.scores = scoreAll(ligands, combination, options);
+    applyLoss(ligands, loss, result);
+    return result;
+}
+
+SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>& ligands,
+                                                   const Combination& combination, const LigandSetLoss& loss,
+                                                   const CombinedGradientOptions& options) {
+    checkLigands(ligands, "combinedGradient");
+    checkTargets(ligands, loss);
+    if (options.positionGradients)
+        throw OpenMMException("combinedGradient: position gradients are not supported for a set of ligands; "
+                              "expected positionGradients = false");
+    torch::AutoGradMode gradMode(true);
+    Parameters params(*ligands[0].scorer);
+    SetGradientResult result;
+    std::vector<torch::Tensor> total;
+    switch (options.strategy) {
+    case GradientStrategy::StoreAll:
+        total = storeAllSet(ligands, combination, loss, params, result);
+        break;
+    case GradientStrategy::TwoPass:
+        result.scores = scoreAll(ligands, combination, options);
+        applyLoss(ligands, loss, result);
+        total = twoPassSetGradients(ligands, result.lossCoefficients, options);
+        break;
+    case GradientStrategy::OnePass:
+        total = onePassSet(ligands, combination, loss, params, result);
+        break;
+    }
+    // Only now, with every pose evaluated and the loss known, do the parameters' gradients change.
+    if (!total.empty())
+        addToGradients(params, total);
+    return result;
+}
+
+std::vector<std::vector<double>> AffinityPlugin::addLigandSetGradient(
+    const std::vector<LigandTerm>& ligands, const LigandSetScores& scores, const std::vector<double>& byDeltaG,
+    const std::vector<std::vector<double>>& byPoseEnergy, const CombinedGradientOptions& options) {
+    const std::string who = "addLigandSetGradient";
+    checkLigands(ligands, who);
+    const size_t count = ligands.size();
+    if (scores.combinations.size() != count || scores.energies.size() != count) {
+        std::stringstream msg;
+        msg << who << ": scores of " << scores.combinations.size() << " ligands for a set of " << count
+            << "; expected the scores of this set";
+        throw OpenMMException(msg.str());
+    }
+    if (byDeltaG.size() != count || (!byPoseEnergy.empty() && byPoseEnergy.size() != count)) {
+        std::stringstream msg;
+        msg << who << ": " << byDeltaG.size() << " derivatives by ΔG and " << byPoseEnergy.size()
+            << " lists of derivatives by the pose energies for " << count
+            << " ligands; expected one per ligand (and none or one list per ligand)";
+        throw OpenMMException(msg.str());
+    }
+    for (size_t l = 0; l < count; l++) {
+        const size_t poses = (size_t)ligands[l].poses->getNumPoses();
+        if (scores.combinations[l].coefficients.size() != poses) {
+            std::stringstream msg;
+            msg << who << ": the scores of " << ligandName(l) << " are of "
+                << scores.combinations[l].coefficients.size() << " poses; the ligand has " << poses;
+            throw OpenMMException(msg.str());
+        }
+        if (!std::isfinite(byDeltaG[l]))
+            throw OpenMMException(who + ": the derivative by ΔG of " + ligandName(l) + " is not finite");
+        if (byPoseEnergy.empty())
+            continue;
+        if (byPoseEnergy[l].size() != poses) {
+            std::stringstream msg;
+            msg << who << ": " << byPoseEnergy[l].size() << " derivatives by the pose energies of " << ligandName(l)
+                << " for " << poses << " poses; expected one per pose";
+            throw OpenMMException(msg.str());
+        }
+        for (size_t n = 0; n < poses; n++)
+            if (!std::isfinite(byPoseEnergy[l][n]))
+                throw OpenMMException(who + ": the derivative by the energy of pose " + std::to_string(n) + " of " +
+                                      ligandName(l) + " is not finite");
+    }
+    torch::AutoGradMode gradMode(true);
+    Parameters params(*ligands[0].scorer);
+    const std::vector<std::vector<double>> coefficients = poseCoefficientsOf(scores, byDeltaG, byPoseEnergy);
+    std::vector<torch::Tensor> total = twoPassSetGradients(ligands, coefficients, options);
+    if (!total.empty())
+        addToGradients(params, total);
+    return coefficients;
 }

@@ -42,6 +42,7 @@ struct ModelBytes;
 #include "AffinityForce.h"
 #include "AffinityLoss.h"
 #include "Combination.h"
+#include "LigandSetLoss.h"
 #include "ModelBytes.h"
 // Every class that OpenMM's interface declares, for the casts SWIG emits between them.
 #include "OpenMM.h"
@@ -97,6 +98,13 @@ AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::setTensorValues)
 AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::poseEnergies)
 AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::combinedGradient)
 AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::withTopology)
+AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::addLigand)
+AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::combinedGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::evaluate)
+AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::score)
+AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::backpropagate)
+AFFINITY_RELEASE_GIL(_torchScriptSetLoss)
 
 // ---- Typemaps -----------------------------------------------------------------------------
 
@@ -135,6 +143,10 @@ AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
 // Results: dicts whose arrays are bytearrays of float64 (see PythonValues.h).
 %typemap(out) AffinityPython::CombinedGradientArrays {
     $result = AffinityPython::combinedGradientToDict($1);
+}
+
+%typemap(out) AffinityPython::SetGradientArrays {
+    $result = AffinityPython::setGradientToDict($1);
 }
 
 %apply int& OUTPUT { int& systemIndex, int& atomicNumber };
@@ -282,6 +294,52 @@ AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
 
 %include "AffinityLoss.h"
 
+// ---- Losses over sets of ligands ----------------------------------------------------------
+
+// The formula's inputs and outputs stay in C++: Python gives losses by name, as objects of
+// these classes, as TorchScript modules or as torch functions (the module ligand_sets).
+%ignore AffinityPlugin::LigandSetValues;
+%ignore AffinityPlugin::SetLossInput;
+%ignore AffinityPlugin::SetLossValue;
+%ignore AffinityPlugin::LigandSetLoss::validate;
+%ignore AffinityPlugin::LigandSetLoss::evaluate;
+%ignore AffinityPlugin::LigandSetLoss::evaluateFormula;
+%ignore AffinityPlugin::LigandSetLoss::addPoseTerms;
+%ignore AffinityPlugin::LigandSetLoss::poseTermDerivative;
+%ignore AffinityPlugin::LigandSetLoss::getReadout;
+%ignore AffinityPlugin::LigandSetLoss::getPoseReadout;
+%rename(getReadout) AffinityPlugin::LigandSetLoss::readoutCopy;
+%rename(getPoseReadout) AffinityPlugin::LigandSetLoss::poseReadoutCopy;
+%ignore AffinityPlugin::CallableSetLoss;
+%ignore AffinityPlugin::TorchScriptSetLoss::TorchScriptSetLoss;
+%ignore AffinityPlugin::TorchScriptSetLoss::fromBytes;
+%ignore AffinityPlugin::ligandSetLossFromName;
+%extend AffinityPlugin::LigandSetLoss {
+    /** Get the readout of ΔG_l that the loss sees (a copy). */
+    AffinityPlugin::Readout readoutCopy() const {
+        return $self->getReadout();
+    }
+    /** Get the readout of G_l,n that the loss sees (a copy). */
+    AffinityPlugin::Readout poseReadoutCopy() const {
+        return $self->getPoseReadout();
+    }
+}
+%newobject _torchScriptSetLoss;
+%newobject _pythonSetLoss;
+
+%include "LigandSetLoss.h"
+
+%inline %{
+/** A TorchScriptSetLoss from the bytes of a TorchScript file. */
+AffinityPlugin::TorchScriptSetLoss* _torchScriptSetLoss(const AffinityPython::ModelBytes& bytes) {
+    return new AffinityPlugin::TorchScriptSetLoss(AffinityPlugin::TorchScriptSetLoss::fromBytes(bytes.bytes));
+}
+/** A LigandSetLoss whose formula is a Python callable (see PythonValues.h). */
+AffinityPlugin::LigandSetLoss* _pythonSetLoss(PyObject* callable, const std::string& name) {
+    return new AffinityPlugin::CallableSetLoss(AffinityPython::pythonSetLossFormula(callable), name);
+}
+%}
+
 // ---- The Context-free scorer, wrapped by the Python class openmmaffinity.Scorer -----------
 
 %rename(_PoseScorer) AffinityPython::PoseScorer;
@@ -289,6 +347,9 @@ AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
 %ignore AffinityPython::PoseGradientArrays;
 %ignore AffinityPython::CombinedGradientArrays;
 %ignore AffinityPython::PoseScorer::forEachPoseGradient;
+%ignore AffinityPython::SetGradientArrays;
+%rename(_LigandSet) AffinityPython::LigandSet;
+%newobject AffinityPython::PoseScorer::withTopology;
 
 %include "PoseScorer.h"
 

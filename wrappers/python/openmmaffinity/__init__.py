@@ -13,6 +13,10 @@ and the Python-only pieces around them:
 - ``Scorer``: a model bound to one complex topology on a chosen device, without a Context:
   per-pose energies, the combined gradient and per-pose gradients, as numpy arrays.
 - ``Combined``, ``CombinedGradient``, ``PoseGradient``: what those return.
+- Losses over sets of ligands: ``combined_gradient_set``, ``evaluate_set`` and
+  ``combined_dg`` (a ``torch.autograd.Function``), with ``Ligand``, ``SetGradient`` and the
+  losses ``MeanSquaredError``, ``CentredMeanSquaredError``, ``PairwiseRankingLoss``,
+  ``GaussianNllLoss`` (or a name, a TorchScript module, a torch function; ``set_loss``).
 
 OpenMM objects keep OpenMM's camelCase method names; the Python-only API is snake_case, as
 PyTorch is. Units are OpenMM's: nm, kJ/mol, K. Errors reported by the plugin raise
@@ -24,24 +28,43 @@ from .openmmaffinity import (
     AffinityForce,
     AffinityLoss,
     BoltzmannCombination,
+    CentredMeanSquaredError,
     Combination,
+    GaussianNllLoss,
+    LigandSetLoss,
     MaxCombination,
     MeanCombination,
+    MeanSquaredError,
+    PairwiseRankingLoss,
     Readout,
+    TorchScriptSetLoss,
 )
 from ._results import Combined, CombinedGradient, PoseGradient
 from .scorer import Scorer
+from .ligand_sets import Ligand, SetGradient, combined_dg, combined_gradient_set, evaluate_set, set_loss
 
 __all__ = [
     "AffinityForce",
     "AffinityLoss",
     "BoltzmannCombination",
+    "CentredMeanSquaredError",
     "Combination",
     "Combined",
     "CombinedGradient",
+    "GaussianNllLoss",
+    "Ligand",
+    "LigandSetLoss",
     "MaxCombination",
     "MeanCombination",
+    "MeanSquaredError",
+    "PairwiseRankingLoss",
     "PoseGradient",
     "Readout",
     "Scorer",
+    "SetGradient",
+    "TorchScriptSetLoss",
+    "combined_dg",
+    "combined_gradient_set",
+    "evaluate_set",
+    "set_loss",
 ]

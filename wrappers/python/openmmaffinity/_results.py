@@ -18,6 +18,27 @@ def _named_arrays(items):
     return {name: _doubles(values, shape) for name, shape, values in items}
 
 
+def add_gradients_to_module(gradients, module):
+    """Add gradients (name → numpy array or torch tensor) to the .grad of a torch module's
+    trainable parameters, by name, as backward() would. Raises KeyError naming a trainable
+    parameter of the module that has no gradient, before any .grad changes."""
+    import torch
+
+    trainable = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
+    for name, _ in trainable:
+        if name not in gradients:
+            raise KeyError(
+                "add_to_grad: the module's parameter '%s' has no gradient; the gradients are of %s"
+                % (name, sorted(gradients))
+            )
+    for name, parameter in trainable:
+        gradient = torch.as_tensor(gradients[name]).to(dtype=parameter.dtype, device=parameter.device)
+        if parameter.grad is None:
+            parameter.grad = gradient.clone()
+        else:
+            parameter.grad.add_(gradient)
+
+
 @dataclass
 class Combined:
     """One ligand's per-pose energies combined into one ΔG."""
@@ -73,21 +94,7 @@ class CombinedGradient:
         """Add the gradients to the .grad of a torch module's parameters, by name, as backward() would.
 
         Raises KeyError naming a trainable parameter of the module that has no gradient here."""
-        import torch
-
-        for name, parameter in module.named_parameters():
-            if not parameter.requires_grad:
-                continue
-            if name not in self.gradients:
-                raise KeyError(
-                    "add_to_grad: the module's parameter '%s' has no gradient; the gradients are of %s"
-                    % (name, sorted(self.gradients))
-                )
-            gradient = torch.from_numpy(self.gradients[name]).to(dtype=parameter.dtype, device=parameter.device)
-            if parameter.grad is None:
-                parameter.grad = gradient.clone()
-            else:
-                parameter.grad.add_(gradient)
+        add_gradients_to_module(self.gradients, module)
 
 
 @dataclass

@@ -69,6 +69,32 @@ class Scorer:
         return cls(force.getModelBytes(), force.getAtomicNumbers(), force.getLigandMask(), device, dtype,
                    force.getTemperature())
 
+    def for_topology(self, atomic_numbers, ligand_mask):
+        """A Scorer of another complex topology (another ligand, another pocket) that shares this
+        scorer's model: the same parameters (in C++), device, dtype and temperature, and the same
+        followed module. The scorers of a set of ligands (combined_gradient_set) must share one
+        model."""
+        numbers, mask = topology_arrays(atomic_numbers, ligand_mask, "Scorer.for_topology")
+        other = Scorer.__new__(Scorer)
+        other._module = self._module
+        other._scorer = self._scorer.withTopology(numbers.tolist(), mask.tolist())
+        return other
+
+    def combined_gradient_set(self, ligands, combination, loss="mse", **options):
+        """The gradient of a loss over a set of ligands (openmmaffinity.combined_gradient_set) scored by
+        this scorer's model: a ligand without a scorer of its own is scored by this scorer, or, if it
+        gives its topology (atomic_numbers, ligand_mask), by a scorer for_topology() makes."""
+        from .ligand_sets import combined_gradient_set
+
+        return combined_gradient_set(ligands, combination, loss, scorer=self, **options)
+
+    def evaluate_set(self, ligands, combination, loss="mse", **options):
+        """The loss over a set of ligands without gradients (openmmaffinity.evaluate_set), as
+        combined_gradient_set()."""
+        from .ligand_sets import evaluate_set
+
+        return evaluate_set(ligands, combination, loss, scorer=self, **options)
+
     @property
     def device(self):
         """The device the model runs on, e.g. "cpu" or "cuda:0"."""

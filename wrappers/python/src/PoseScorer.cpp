@@ -3,6 +3,7 @@
 #include "AffinityScorer.h"
 #include "GradientExport.h"
 #include "PoseArrays.h"
+#include "PoseEnsemble.h"
 #include "openmm/OpenMMException.h"
 #include <sstream>
 #include <torch/cuda.h>
@@ -202,4 +203,179 @@ void PoseScorer::forEachPoseGradient(const double* positions, size_t count,
         callback(arrays);
     };
     AffinityPlugin::forEachPoseGradient(impl->scorer, poses, sink, positionGradients);
+}
+
+PoseScorer* PoseScorer::withTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask) const {
+    if (atomicNumbers.size() != ligandMask.size()) {
+        std::stringstream msg;
+        msg << "PoseScorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
+            << " ligand flags; expected one of each per atom";
+        throw OpenMMException(msg.str());
+    }
+    AffinityScorer& scorer = impl->scorer;
+    std::unique_ptr<PoseScorer> result(new PoseScorer());
+    result->impl.reset(new Impl{AffinityScorer(scorer.getModel(), atomicNumbers, ligandMask, scorer.getDevice(),
+                                               scorer.getDtype(), scorer.getTemperature()),
+                                atomicNumbers, ligandMask});
+    return result.release();
+}
+
+bool PoseScorer::sharesModelWith(const PoseScorer& other) const {
+    const auto mine = impl->scorer.getModel().trainableParameters();
+    const auto theirs = other.impl->scorer.getModel().trainableParameters();
+    if (mine.size() != theirs.size())
+        return false;
+    for (size_t i = 0; i < mine.size(); i++)
+        if (!mine[i].second.is_same(theirs[i].second))
+            return false;
+    return true;
+}
+
+namespace {
+
+// The per-pose values of a set concatenated ligand by ligand.
+void appendAll(std::vector<double>& to, const std::vector<double>& values) {
+    to.insert(to.end(), values.begin(), values.end());
+}
+
+} // namespace
+
+struct LigandSet::Impl {
+    std::vector<PoseScorer*> scorers;
+    std::vector<std::unique_ptr<PoseEnsemble>> poses;
+    std::vector<LigandTerm> terms;
+    LigandSetScores scores; // of the last score()
+
+    CombinedGradientOptions options(int batchSize, double budgetMiB) const {
+        CombinedGradientOptions result;
+        result.batchSize = batchSize;
+        result.memoryBudgetMiB = budgetMiB;
+        return result;
+    }
+    std::vector<std::pair<std::string, torch::Tensor>> parameters() {
+        if (terms.empty())
+            throw OpenMMException("LigandSet: the set of ligands is empty; expected at least one ligand");
+        return terms[0].scorer->getModel().trainableParameters();
+    }
+    // Run `work` from no gradient and return what it left in .grad, leaving none behind.
+    std::vector<NamedArray> gradientsOf(const std::function<void()>& work) {
+        const auto params = parameters();
+        for (const auto& [name, tensor] : params)
+            tensor.mutable_grad() = torch::Tensor();
+        try {
+            work();
+        } catch (...) {
+            for (const auto& [name, tensor] : params)
+                tensor.mutable_grad() = torch::Tensor();
+            throw;
+        }
+        std::vector<NamedArray> result;
+        for (const auto& [name, tensor] : params) {
+            result.push_back(toNamedArray(name, tensor, tensor.grad()));
+            tensor.mutable_grad() = torch::Tensor();
+        }
+        return result;
+    }
+    SetGradientArrays arrays(const LigandSetScores& s) const {
+        SetGradientArrays result;
+        for (size_t l = 0; l < s.combinations.size(); l++) {
+            result.deltaG.push_back(s.combinations[l].deltaG);
+            result.poseCounts.push_back((int)s.energies[l].size());
+            appendAll(result.energies, s.energies[l]);
+            appendAll(result.weights, s.combinations[l].weights);
+            appendAll(result.coefficients, s.combinations[l].coefficients);
+        }
+        return result;
+    }
+    SetGradientArrays arrays(const SetGradientResult& r) const {
+        SetGradientArrays result = arrays(r.scores);
+        result.loss = r.loss;
+        result.lossByDeltaG = r.lossByDeltaG;
+        for (size_t l = 0; l < r.lossCoefficients.size(); l++) {
+            appendAll(result.lossByPoseEnergy, r.lossByPoseEnergy[l]);
+            appendAll(result.lossCoefficients, r.lossCoefficients[l]);
+        }
+        return result;
+    }
+};
+
+LigandSet::LigandSet() : impl(new Impl) {}
+
+LigandSet::~LigandSet() = default;
+
+void LigandSet::addLigand(PoseScorer& scorer, const double* positions, size_t count, double target, double sigma,
+                          const std::vector<double>& poseTargets) {
+    const std::string who = "LigandSet: ligand " + std::to_string(impl->terms.size());
+    impl->poses.push_back(std::make_unique<PoseEnsemble>(scorer.impl->poses(positions, count, who)));
+    impl->scorers.push_back(&scorer);
+    LigandTerm term;
+    term.scorer = &scorer.impl->scorer;
+    term.poses = impl->poses.back().get();
+    term.target = target;
+    term.sigma = sigma;
+    term.poseTargets = poseTargets;
+    impl->terms.push_back(term);
+}
+
+int LigandSet::getNumLigands() const {
+    return (int)impl->terms.size();
+}
+
+SetGradientArrays LigandSet::combinedGradient(const Combination& combination, const LigandSetLoss& loss,
+                                              const std::string& strategy, int batchSize, double budgetMiB) {
+    CombinedGradientOptions options = impl->options(batchSize, budgetMiB);
+    options.strategy = gradientStrategyFromName(strategy);
+    SetGradientResult result;
+    std::vector<NamedArray> gradients =
+        impl->gradientsOf([&] { result = AffinityPlugin::combinedGradient(impl->terms, combination, loss, options); });
+    SetGradientArrays arrays = impl->arrays(result);
+    arrays.parameterGradients = std::move(gradients);
+    return arrays;
+}
+
+SetGradientArrays LigandSet::evaluate(const Combination& combination, const LigandSetLoss& loss, int batchSize,
+                                      double budgetMiB) {
+    return impl->arrays(evaluateLigandSet(impl->terms, combination, loss, impl->options(batchSize, budgetMiB)));
+}
+
+SetGradientArrays LigandSet::score(const Combination& combination, int batchSize, double budgetMiB) {
+    impl->scores = scoreLigandSet(impl->terms, combination, impl->options(batchSize, budgetMiB));
+    return impl->arrays(impl->scores);
+}
+
+SetGradientArrays LigandSet::backpropagate(const std::vector<double>& byDeltaG, const double* values, size_t count,
+                                           int batchSize, double budgetMiB) {
+    if (impl->scores.combinations.empty())
+        throw OpenMMException("LigandSet.backpropagate: no scores; expected a call of score() first");
+    std::vector<std::vector<double>> byPose;
+    if (count > 0) {
+        size_t offset = 0;
+        for (const auto& energies : impl->scores.energies) {
+            if (offset + energies.size() > count)
+                break;
+            byPose.emplace_back(values + offset, values + offset + energies.size());
+            offset += energies.size();
+        }
+        if (offset != count || byPose.size() != impl->scores.energies.size()) {
+            std::stringstream msg;
+            size_t total = 0;
+            for (const auto& energies : impl->scores.energies)
+                total += energies.size();
+            msg << "LigandSet.backpropagate: " << count << " derivatives by the pose energies; expected " << total
+                << ", one per pose of the set";
+            throw OpenMMException(msg.str());
+        }
+    }
+    std::vector<std::vector<double>> g;
+    std::vector<NamedArray> gradients = impl->gradientsOf([&] {
+        g = addLigandSetGradient(impl->terms, impl->scores, byDeltaG, byPose, impl->options(batchSize, budgetMiB));
+    });
+    SetGradientArrays arrays = impl->arrays(impl->scores);
+    arrays.lossByDeltaG = byDeltaG;
+    for (size_t l = 0; l < g.size(); l++) {
+        appendAll(arrays.lossCoefficients, g[l]);
+        appendAll(arrays.lossByPoseEnergy, byPose.empty() ? std::vector<double>(g[l].size(), 0.0) : byPose[l]);
+    }
+    arrays.parameterGradients = std::move(gradients);
+    return arrays;
 }

@@ -7,6 +7,7 @@
 
 #include "AffinityLoss.h"
 #include "Combination.h"
+#include "LigandSetLoss.h"
 #include "ModelBytes.h"
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +52,24 @@ struct CombinedGradientArrays {
     /** dΔG/dx_n, P×N×3 values in kJ/mol/nm; empty unless asked for. */
     std::vector<double> positionGradients;
 };
+
+/** What LigandSet computed for a set of ligands, the per-pose values concatenated ligand by ligand. */
+struct SetGradientArrays {
+    /** The loss L (0 from LigandSet::score()). */
+    double loss = 0.0;
+    /** ΔG_l in kJ/mol, one per ligand. */
+    std::vector<double> deltaG;
+    /** The number of poses of each ligand, which splits the per-pose arrays. */
+    std::vector<int> poseCounts;
+    /** G_l,n in kJ/mol, the pose weights and c_l,n = ∂ΔG_l/∂G_l,n, ΣN values each. */
+    std::vector<double> energies, weights, coefficients;
+    /** ∂L/∂ΔG_l (L values), ∂L/∂G_l,n and g_l,n (ΣN values each); empty from score(). */
+    std::vector<double> lossByDeltaG, lossByPoseEnergy, lossCoefficients;
+    /** dL/dθ for each trainable parameter; empty unless a gradient was computed. */
+    std::vector<NamedArray> parameterGradients;
+};
+
+class LigandSet;
 
 /**
  * A TorchScript affinity model bound to one complex topology on one device (an
@@ -124,6 +143,66 @@ public:
      */
     void forEachPoseGradient(const double* positions, size_t count,
                              const std::function<void(const PoseGradientArrays&)>& callback, bool positionGradients);
+    /**
+     * A new scorer of another complex topology that shares this scorer's model (its parameters),
+     * device, dtype and temperature: the scorers of a LigandSet must share one model.
+     */
+    PoseScorer* withTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask) const;
+    /** Whether this scorer and another evaluate one model (share its parameters). */
+    bool sharesModelWith(const PoseScorer& other) const;
+
+private:
+    friend class LigandSet;
+    PoseScorer() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+};
+
+/**
+ * A set of ligands, each with its scorer (all sharing one model), poses and targets, for the
+ * losses over sets of GradientExport.h. The scorers are not owned: they must outlive the set.
+ */
+class LigandSet {
+public:
+    LigandSet();
+    ~LigandSet();
+    LigandSet(const LigandSet&) = delete;
+    LigandSet& operator=(const LigandSet&) = delete;
+    /**
+     * Add a ligand.
+     *
+     * @param scorer       the model bound to the ligand's topology
+     * @param positions    P×N×3 values in nm
+     * @param count        the number of values
+     * @param target       y_l in the loss's readout unit
+     * @param sigma        σ_l, the uncertainty of y_l
+     * @param poseTargets  y_l,n, empty or one per pose
+     */
+    void addLigand(PoseScorer& scorer, const double* positions, size_t count, double target, double sigma,
+                   const std::vector<double>& poseTargets);
+    /** The number of ligands. */
+    int getNumLigands() const;
+    /**
+     * The gradient of a loss over the set (combinedGradient() of GradientExport.h), by the
+     * strategy "store-all", "two-pass" or "one-pass"; the gradients are returned, not kept.
+     */
+    SetGradientArrays combinedGradient(const AffinityPlugin::Combination& combination,
+                                       const AffinityPlugin::LigandSetLoss& loss, const std::string& strategy,
+                                       int batchSize, double budgetMiB);
+    /** The loss and its derivatives without any gradient of the model (evaluateLigandSet()). */
+    SetGradientArrays evaluate(const AffinityPlugin::Combination& combination,
+                               const AffinityPlugin::LigandSetLoss& loss, int batchSize, double budgetMiB);
+    /** Pass 1 of two-pass: G_l,n, ΔG_l and c_l,n, kept for backpropagate(). */
+    SetGradientArrays score(const AffinityPlugin::Combination& combination, int batchSize, double budgetMiB);
+    /**
+     * Pass 2 of two-pass, after score(): dL/dθ for given ∂L/∂ΔG_l and ∂L/∂G_l,n.
+     *
+     * @param byDeltaG  ∂L/∂ΔG_l, one per ligand
+     * @param values    ∂L/∂G_l,n, ΣN values ligand by ligand (or none)
+     * @param count     the number of values
+     */
+    SetGradientArrays backpropagate(const std::vector<double>& byDeltaG, const double* values, size_t count,
+                                    int batchSize, double budgetMiB);
 
 private:
     struct Impl;

@@ -8,6 +8,7 @@
 
 #include "PoseScorer.h"
 #include <Python.h>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,124 @@ inline PyObject* combinedGradientToDict(const CombinedGradientArrays& result) {
         setItem(dict, "position_gradients", doublesToBytearray(result.positionGradients));
     }
     return dict;
+}
+
+/** A list of Python ints. */
+inline PyObject* intsToList(const std::vector<int>& values) {
+    PyObject* list = checked(PyList_New(static_cast<Py_ssize_t>(values.size())));
+    for (size_t i = 0; i < values.size(); i++)
+        PyList_SET_ITEM(list, i, checked(PyLong_FromLong(values[i])));
+    return list;
+}
+
+/** A dict of a set's results, with the keys of the Python SetGradient's fields (arrays flat). */
+inline PyObject* setGradientToDict(const SetGradientArrays& result) {
+    PyObject* dict = checked(PyDict_New());
+    setItem(dict, "loss", checked(PyFloat_FromDouble(result.loss)));
+    setItem(dict, "delta_g", doublesToBytearray(result.deltaG));
+    setItem(dict, "pose_counts", intsToList(result.poseCounts));
+    setItem(dict, "energies", doublesToBytearray(result.energies));
+    setItem(dict, "weights", doublesToBytearray(result.weights));
+    setItem(dict, "coefficients", doublesToBytearray(result.coefficients));
+    setItem(dict, "loss_by_delta_g", doublesToBytearray(result.lossByDeltaG));
+    setItem(dict, "loss_by_pose_energy", doublesToBytearray(result.lossByPoseEnergy));
+    setItem(dict, "loss_coefficients", doublesToBytearray(result.lossCoefficients));
+    setItem(dict, "gradients", namedArraysToList(result.parameterGradients));
+    return dict;
+}
+
+/** The doubles of a Python sequence of numbers; throws PythonErrorRaised (TypeError set) otherwise. */
+inline std::vector<double> doublesFromSequence(PyObject* object, const char* what) {
+    PyObject* sequence = PySequence_Fast(object, what);
+    if (sequence == nullptr)
+        throw PythonErrorRaised();
+    const Py_ssize_t size = PySequence_Fast_GET_SIZE(sequence);
+    std::vector<double> values(static_cast<size_t>(size));
+    for (Py_ssize_t i = 0; i < size; i++) {
+        values[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(sequence, i));
+        if (values[i] == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(sequence);
+            throw PythonErrorRaised();
+        }
+    }
+    Py_DECREF(sequence);
+    return values;
+}
+
+/** The values of several ligands concatenated, as flat doubles and the count of each. */
+inline void flatten(const std::vector<std::vector<double>>& perLigand, std::vector<double>& flat,
+                    std::vector<int>& counts) {
+    for (const auto& values : perLigand) {
+        flat.insert(flat.end(), values.begin(), values.end());
+        counts.push_back(static_cast<int>(values.size()));
+    }
+}
+
+/**
+ * Wrap a Python callable as the formula of a CallableSetLoss, called from C++ code that runs
+ * with the GIL released: it takes the GIL and calls
+ *
+ *   callable(predictions, pose_predictions, pose_counts, targets, sigmas, pose_targets, pose_target_counts)
+ *
+ * with bytearrays of float64 (the per-pose values concatenated ligand by ligand) and lists of
+ * counts, and expects (value, derivatives by the predictions, derivatives by the pose
+ * predictions or None). The package's Python code (the module ligand_sets) builds it around a
+ * torch function. An exception the callable raises reaches the caller unchanged.
+ */
+inline AffinityPlugin::CallableSetLoss::Formula pythonSetLossFormula(PyObject* callable) {
+    Py_INCREF(callable);
+    std::shared_ptr<PyObject> held(callable, [](PyObject* object) {
+        GilHold hold;
+        Py_DECREF(object);
+    });
+    return [held](const AffinityPlugin::SetLossInput& input) {
+        GilHold hold;
+        std::vector<double> poses, poseTargets;
+        std::vector<int> poseCounts, targetCounts;
+        flatten(input.posePredictions, poses, poseCounts);
+        flatten(input.poseTargets, poseTargets, targetCounts);
+        PyObject* arguments = checked(Py_BuildValue("(NNNNNNN)", doublesToBytearray(input.predictions),
+                                                    doublesToBytearray(poses), intsToList(poseCounts),
+                                                    doublesToBytearray(input.targets), doublesToBytearray(input.sigmas),
+                                                    doublesToBytearray(poseTargets), intsToList(targetCounts)));
+        PyObject* result = PyObject_CallObject(held.get(), arguments);
+        Py_DECREF(arguments);
+        checked(result);
+        AffinityPlugin::SetLossValue value;
+        try {
+            if (!PyTuple_Check(result) || PyTuple_GET_SIZE(result) != 3) {
+                PyErr_SetString(PyExc_TypeError, "the set loss callback: expected a tuple (value, by_ligand, by_pose)");
+                throw PythonErrorRaised();
+            }
+            value.value = PyFloat_AsDouble(PyTuple_GET_ITEM(result, 0));
+            if (value.value == -1.0 && PyErr_Occurred())
+                throw PythonErrorRaised();
+            value.byLigand = doublesFromSequence(PyTuple_GET_ITEM(result, 1), "the set loss callback: by_ligand");
+            PyObject* byPose = PyTuple_GET_ITEM(result, 2);
+            if (byPose != Py_None) {
+                const std::vector<double> flat = doublesFromSequence(byPose, "the set loss callback: by_pose");
+                size_t offset = 0;
+                for (int count : poseCounts) {
+                    if (offset + count > flat.size())
+                        break;
+                    value.byPose.emplace_back(flat.begin() + offset, flat.begin() + offset + count);
+                    offset += count;
+                }
+                if (offset != flat.size() || value.byPose.size() != poseCounts.size()) {
+                    PyErr_Format(PyExc_ValueError,
+                                 "the set loss callback: %zu derivatives by the pose predictions; "
+                                 "expected %zu, one per pose",
+                                 flat.size(), poses.size());
+                    throw PythonErrorRaised();
+                }
+            }
+        } catch (...) {
+            Py_DECREF(result);
+            throw;
+        }
+        Py_DECREF(result);
+        return value;
+    };
 }
 
 /**

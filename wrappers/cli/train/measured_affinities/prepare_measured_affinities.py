@@ -593,7 +593,7 @@ def fmt(x, digits):
     return "0" + s[s.index("."):] if s.startswith("-0.") and float(s) == 0 else s
 
 
-def write_series(out_dir, series, ligands, residues, vina, workdir, remark):
+def write_series(out_dir, series, ligands, residues, vina, workdir, remark, first_only=False):
     """Crop the pocket, score the poses, write pocket.pdb.gz and poses.sdf.gz; manifest rows."""
     from rdkit import Chem
     xyz = np.concatenate([p.GetConformer().GetPositions() for lig in ligands for p in lig["poses"]])
@@ -603,7 +603,11 @@ def write_series(out_dir, series, ligands, residues, vina, workdir, remark):
     all_poses_h = [p for lig in ligands for p in lig["poses_h"]]
     scores = [None] * len(all_poses_h)
     if vina and all_poses_h:
-        scores = vina_scores(pocket_text(kept, False, remark), all_poses_h, workdir)
+        wanted = [i for i, j in enumerate(
+            j for lig in ligands for j in range(len(lig["poses_h"]))) if not first_only or j == 0]
+        got = vina_scores(pocket_text(kept, False, remark), [all_poses_h[i] for i in wanted], workdir)
+        for i, x in zip(wanted, got):
+            scores[i] = x
     buf = io.StringIO()
     w = Chem.SDWriter(buf)
     w.SetKekulize(True)
@@ -735,7 +739,12 @@ def parse_args(argv=None):
     p.add_argument("--mcs-timeout", type=int, default=1, help="rdFMCS timeout in seconds (1)")
     p.add_argument("--vina", choices=["all", "test", "none"], default="test",
                    help="which series get Vina --score_only scores (test)")
+    p.add_argument("--vina-poses", choices=["all", "first"], default="all",
+                   help="score every pose, or only each ligand's first (fewest-clash) pose (all)")
     p.add_argument("--cache", help="folder for per-series results, so that a rerun resumes")
+    p.add_argument("--cached-only", action="store_true",
+                   help="with --cache: write the outputs from the series already in the cache and "
+                        "leave the others out (listed in skipped.csv)")
     return p.parse_args(argv)
 
 
@@ -795,6 +804,8 @@ def run(opts, tmp, t0):
     # Pass 2: poses, pockets, scores, per series.
     manifest, skipped, stats = [], [], {}
     selected = [j for j in jobs if not opts.series or any(fnmatch.fnmatch(j[0], p) for p in opts.series)]
+    # Test series first, so that the held-out set is complete first.
+    selected.sort(key=lambda j: 0 if j[1] in test_genes else 1)
     for n_done, (series, gene, source, src, payload) in enumerate(selected, 1):
         split = "test" if gene in test_genes else "train"
         cached = None
@@ -802,6 +813,10 @@ def run(opts, tmp, t0):
         if cache_file and os.path.exists(cache_file):
             with open(cache_file) as f:
                 cached = json.load(f)
+        if cached is None and opts.cached_only:
+            skipped.append((series, "*", "series not prepared (run stopped for time; rerun the "
+                            "command with the same --cache to complete it)"))
+            continue
         if cached is None:
             ts = time.time()
             if source == "ross2023":
@@ -815,7 +830,8 @@ def run(opts, tmp, t0):
             rows, n_poses, n_scored = ([], 0, 0)
             if ligands:
                 rows, n_poses, n_scored = write_series(out, series, ligands, residues, vina,
-                                                       os.path.join(tmp, "vina", series), remark)
+                                                       os.path.join(tmp, "vina", series), remark,
+                                                       opts.vina_poses == "first")
             cached = {"rows": rows, "skipped": [list(s) for s in skips], "poses": n_poses,
                       "scored": n_scored, "seconds": round(time.time() - ts, 2)}
             if cache_file:

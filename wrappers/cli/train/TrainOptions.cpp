@@ -14,9 +14,16 @@ namespace {
 
 const char* const Usage = R"(affinity-train: train a TorchScript affinity model on docked pose groups.
 
-Each ligand's poses are combined into one ΔG (mean, smooth min/max or Boltzmann), and the
-loss (readout(ΔG) - target)^2 is differentiated one pose at a time (combinedGradient), so a
-model over the whole complex trains with one autograd graph alive at a time.
+Each ligand's poses are combined into one ΔG (mean, smooth min/max or Boltzmann). Each
+optimizer step takes a set of --ligands-per-step ligands (from one group of --group-by, e.g. a
+congeneric series) and a loss over the set (--loss):
+  mse          (1/L) sum_l (r(ΔG_l) - y_l)^2
+  centred-mse  the same after removing the set's mean residual: only relative values count
+  ranking      mean over pairs of ln(1 + exp(-sign(y_i - y_j)(r_i - r_j))), in the target's unit
+  gnll         Gaussian negative log-likelihood with each ligand's sigma (--sigma-column)
+or a TorchScript loss (--loss-module, forward(predictions, pose_predictions, targets[, sigmas
+[, pose_targets]]) -> scalar). The loss is differentiated one pose at a time (combinedGradient),
+so a model over the whole complex trains with one autograd graph alive at a time.
 
 Input, one receptor:
   --poses DIR      one pose file per ligand, DIR/<ligand>.pdbqt (Vina's multi-model output),
@@ -75,6 +82,10 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
         ("batch-size", po::value(&o.batchSize)->default_value(0), "poses per model call in two-pass (0: one on the CPU; on CUDA from --memory-budget)")
         ("memory-budget", po::value(&o.memoryBudgetMiB)->default_value(o.memoryBudgetMiB), "MiB a batch of poses may use")
+        ("loss", po::value(&o.loss)->default_value(o.loss), "mse, centred-mse, ranking or gnll (over each step's ligands)")
+        ("loss-module", po::value(&o.lossModule), "a TorchScript loss over the step's ligands, instead of --loss")
+        ("mse-weight", po::value(&o.mseWeight)->default_value(0.0), "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")
+        ("sigma-column", po::value(&o.sigmaColumn), "the table column of each ligand's uncertainty, for --loss gnll")
         ("pose-weight", po::value(&o.poseWeight)->default_value(0.0), "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")
         ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (in all, when resuming)")
         ("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1), "ligands whose mean loss makes one optimizer step")
@@ -114,6 +125,9 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         for (const char* name : {"poses", "targets", "receptor"})
             require(vm.count(name) == 0, std::string("--") + name + " cannot be combined with --manifest, which names the files");
     require(o.subset.empty() || !o.manifest.empty(), "--subset selects rows of a --manifest; none was given");
+    require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
+            "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
+    require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
     require(o.atomConvention.empty() || o.atomConvention == "heavy-atoms" || o.atomConvention == "as-read",
             "--atom-convention is '" + o.atomConvention + "'; expected heavy-atoms or as-read");
     require(o.targetKind == "dg" || o.targetKind == "pic50" || o.targetKind == "pki",

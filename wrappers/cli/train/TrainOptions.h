@@ -19,6 +19,14 @@ struct TrainOptions {
     std::string atomConvention;
     /** A column of the table whose groups each optimizer step draws its ligands from ("" for none). */
     std::string groupBy;
+    /** The loss over each step's set of ligands: "mse", "centred-mse", "ranking" or "gnll". */
+    std::string loss = "mse";
+    /** A TorchScript loss module (LigandSetLoss.h, TorchScriptSetLoss) instead of a built-in loss. */
+    std::string lossModule;
+    /** The weight of an added mean squared error (it keeps absolute ΔG in scale under relative losses). */
+    double mseWeight = 0.0;
+    /** The column of each ligand's uncertainty σ (target unit), for --loss gnll. */
+    std::string sigmaColumn;
     /** A column whose groups are held out whole for validation ("" to split by ligand). */
     std::string validationBy;
     /** "dg" (ΔG in kcal/mol), "pic50" or "pki". */

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iomanip>
 #include <limits>
+#include <map>
 #include <set>
 
 using namespace AffinityPlugin;
@@ -77,6 +78,20 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
                 : splitGroups(groupsOf(ligands, options.validationBy, "--validation-by"), options.validationFraction,
                               options.seed);
     stepGroups = groupsOf(ligands, options.groupBy, "--group-by");
+    if (!options.lossModule.empty())
+        setLoss = std::make_unique<TorchScriptSetLoss>(TorchScriptSetLoss::fromFile(options.lossModule));
+    else
+        setLoss = ligandSetLossFromName(options.loss == "gnll" ? "gaussian-nll" : options.loss);
+    setLoss->setReadout(readout);
+    squaredError.setReadout(readout);
+    if (options.poseWeight > 0.0)
+        setLoss->setPoseWeight(options.poseWeight);
+    if (options.mseWeight > 0.0 && options.strategy != "two-pass")
+        throw OpenMMException("affinity-train: --mse-weight adds a second loss, which needs --strategy two-pass; this "
+                              "run has --strategy " + options.strategy);
+    if (options.loss == "gnll" && options.sigmaColumn.empty())
+        throw OpenMMException("affinity-train: --loss gnll needs each ligand's uncertainty: name its column with "
+                              "--sigma-column");
     optimizer = std::make_unique<ParameterOptimizer>(parameters, options.optimizer);
     if (!options.resume.empty()) {
         TrainingProgress progress = optimizer->loadCheckpoint(options.resume);
@@ -107,6 +122,77 @@ AffinityLoss Trainer::lossOf(const TrainingLigand& ligand) const {
         loss.setPoseTargets(poseTargets, options.poseWeight);
     }
     return loss;
+}
+
+LigandTerm Trainer::termOf(int index) {
+    const TrainingLigand& ligand = ligands[index];
+    LigandTerm term;
+    term.scorer = &scorers[index];
+    term.poses = &ligand.poses;
+    term.target = lossTarget(ligand);
+    if (!options.sigmaColumn.empty()) {
+        const std::string text = ligand.row.column(options.sigmaColumn);
+        char* end = nullptr;
+        term.sigma = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !(term.sigma > 0.0) || !std::isfinite(term.sigma))
+            throw OpenMMException("affinity-train: ligand '" + ligand.name + "' (line " + std::to_string(ligand.row.line) +
+                                  ") has " + options.sigmaColumn + " '" + text + "'; expected a positive number");
+        if (readout.getKind() == Readout::None)
+            term.sigma *= KJPerKcal;
+    }
+    if (options.poseWeight > 0.0)
+        for (double score : ligand.dockingScores)
+            term.poseTargets.push_back(score * KJPerKcal);
+    return term;
+}
+
+double Trainer::setLossOf(const std::vector<int>& set, bool gradients, const CombinedGradientOptions& gradientOptions,
+                          std::vector<double>& deltaG) {
+    std::vector<LigandTerm> terms;
+    for (int index : set)
+        terms.push_back(termOf(index));
+    if (options.mseWeight == 0.0) {
+        const SetGradientResult result = gradients
+                                             ? combinedGradient(terms, *combination, *setLoss, gradientOptions)
+                                             : evaluateLigandSet(terms, *combination, *setLoss, gradientOptions);
+        deltaG = result.scores.deltaG();
+        return result.loss;
+    }
+    // Two losses on one pass 1: both are evaluated on the same ΔG_l and G_l,n, and their
+    // derivatives add before the one pass 2.
+    const LigandSetScores scores = scoreLigandSet(terms, *combination, gradientOptions);
+    LigandSetValues values;
+    values.deltaG = deltaG = scores.deltaG();
+    values.poseEnergies = scores.energies;
+    for (const LigandTerm& term : terms) {
+        values.targets.push_back(term.target);
+        values.sigmas.push_back(term.sigma);
+        values.poseTargets.push_back(term.poseTargets);
+        values.betas.push_back(betaForTemperature(options.temperature));
+    }
+    SetLossValue total = setLoss->evaluate(values);
+    const SetLossValue calibration = squaredError.evaluate(values);
+    total.value += options.mseWeight * calibration.value;
+    for (size_t l = 0; l < terms.size(); l++) {
+        total.byLigand[l] += options.mseWeight * calibration.byLigand[l];
+        for (size_t n = 0; n < total.byPose[l].size(); n++)
+            total.byPose[l][n] += options.mseWeight * calibration.byPose[l][n];
+    }
+    if (gradients)
+        addLigandSetGradient(terms, scores, total.byLigand, total.byPose, gradientOptions);
+    return total.value;
+}
+
+std::vector<std::vector<int>> Trainer::validationSets() const {
+    if (stepGroups.empty())
+        return split.validation.empty() ? std::vector<std::vector<int>>() : std::vector<std::vector<int>>{split.validation};
+    std::map<std::string, std::vector<int>> groups;
+    for (int index : split.validation)
+        groups[stepGroups[index]].push_back(index);
+    std::vector<std::vector<int>> sets;
+    for (auto& [name, members] : groups)
+        sets.push_back(std::move(members));
+    return sets;
 }
 
 LigandPrediction Trainer::evaluate(int index) {
@@ -161,26 +247,22 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
         double lossSum = 0.0, squaredErrorSum = 0.0;
         size_t k = 0;
         for (const std::vector<int>& step : steps) {
-            const size_t count = step.size();
             optimizer->zeroGradients();
-            for (int index : step) {
-                const TrainingLigand& ligand = ligands[index];
-                CombinedGradientResult result = combinedGradient(scorers[index], ligand.poses, *combination,
-                                                                 lossOf(ligand), gradientOptions);
-                lossSum += result.loss;
-                double error = readoutOf(result.combination.deltaG) - ligand.target;
+            std::vector<double> deltaG;
+            const double loss = setLossOf(step, true, gradientOptions, deltaG);
+            lossSum += loss * (double) step.size();
+            for (size_t i = 0; i < step.size(); i++) {
+                const double error = readoutOf(deltaG[i]) - ligands[step[i]].target;
                 squaredErrorSum += error * error;
-                if (progressIsTerminal && !options.quiet) {
-                    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-                    double eta = seconds / (k + 1) * (order.size() - k - 1);
-                    progress << "\r  epoch " << epoch << "/" << options.epochs << "  ligand " << (k + 1) << "/"
-                             << order.size() << "  mean loss " << std::setprecision(4) << lossSum / (k + 1)
-                             << "  " << std::fixed << std::setprecision(0) << eta << " s left in epoch   "
-                             << std::defaultfloat << std::flush;
-                }
-                k++;
             }
-            optimizer->scaleGradients(1.0 / (double) count);
+            k += step.size();
+            if (progressIsTerminal && !options.quiet) {
+                double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+                double eta = seconds / (double) k * (double) (order.size() - k);
+                progress << "\r  epoch " << epoch << "/" << options.epochs << "  ligand " << k << "/" << order.size()
+                         << "  mean loss " << std::setprecision(4) << lossSum / (double) k << "  " << std::fixed
+                         << std::setprecision(0) << eta << " s left in epoch   " << std::defaultfloat << std::flush;
+            }
             optimizer->step();
         }
         EpochRecord record;
@@ -188,10 +270,13 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
         record.trainingLoss = meanOf(lossSum, order.size());
         record.trainingRmse = std::sqrt(meanOf(squaredErrorSum, order.size()));
         double validationLoss = 0.0, validationSquaredError = 0.0;
-        for (int index : split.validation) {
-            LigandPrediction prediction = evaluate(index);
-            validationLoss += prediction.loss;
-            validationSquaredError += (prediction.predicted - prediction.target) * (prediction.predicted - prediction.target);
+        for (const std::vector<int>& set : validationSets()) {
+            std::vector<double> deltaG;
+            validationLoss += setLossOf(set, false, gradientOptions, deltaG) * (double) set.size();
+            for (size_t i = 0; i < set.size(); i++) {
+                const double error = readoutOf(deltaG[i]) - ligands[set[i]].target;
+                validationSquaredError += error * error;
+            }
         }
         record.validationLoss = meanOf(validationLoss, split.validation.size());
         record.validationRmse = std::sqrt(meanOf(validationSquaredError, split.validation.size()));

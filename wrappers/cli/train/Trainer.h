@@ -6,6 +6,7 @@
 #include "AffinityScorer.h"
 #include "Combination.h"
 #include "GradientExport.h"
+#include "LigandSetLoss.h"
 #include "LigandSplit.h"
 #include "ParameterOptimizer.h"
 #include "TrainOptions.h"
@@ -30,10 +31,12 @@ struct LigandPrediction {
 };
 
 /**
- * Trains a model on pose groups: each optimizer step takes the mean over a few ligands of
- * the loss on their combined ΔG, whose gradient combinedGradient() adds one pose (or one
- * batch of poses) at a time; after each epoch the validation ligands are scored, a row is
- * logged and a checkpoint written.
+ * Trains a model on pose groups: each optimizer step takes a set of a few ligands (from one
+ * group with --group-by) and a loss over the set on their combined ΔG (--loss: mean squared
+ * error, the same after removing the set's mean, pairwise ranking, Gaussian NLL, or a
+ * TorchScript loss), whose gradient combinedGradient() adds one pose (or one batch of poses)
+ * at a time; after each epoch the validation sets are scored, a row is logged and a
+ * checkpoint written.
  */
 class Trainer {
 public:
@@ -60,6 +63,16 @@ private:
     double readoutOf(double deltaG) const;
     AffinityPlugin::AffinityLoss lossOf(const TrainingLigand& ligand) const;
     LigandPrediction evaluate(int index);
+    /** The ligand as a term of a set loss. */
+    AffinityPlugin::LigandTerm termOf(int index);
+    /**
+     * The loss of a set of ligands (the set loss, plus --mse-weight times their MSE); with
+     * gradients, added to the parameters' .grad. The ΔG of each ligand goes to deltaG.
+     */
+    double setLossOf(const std::vector<int>& set, bool gradients, const AffinityPlugin::CombinedGradientOptions& options,
+                     std::vector<double>& deltaG);
+    /** The validation sets: one per --group-by group, or all validation ligands as one. */
+    std::vector<std::vector<int>> validationSets() const;
 
     AffinityPlugin::AffinityModel model;
     std::vector<TrainingLigand> ligands;
@@ -67,6 +80,8 @@ private:
     std::vector<AffinityPlugin::AffinityScorer> scorers;
     std::unique_ptr<AffinityPlugin::Combination> combination;
     AffinityPlugin::Readout readout;
+    std::unique_ptr<AffinityPlugin::LigandSetLoss> setLoss;
+    AffinityPlugin::MeanSquaredError squaredError;
     std::unique_ptr<ParameterOptimizer> optimizer;
     LigandSplit split;
     /** Each ligand's --group-by value, or empty. */

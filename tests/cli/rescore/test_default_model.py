@@ -1,8 +1,9 @@
 """affinity-rescore's default model: without --model the tool uses the trained model shipped in
 wrappers/python/openmmaffinity/models/default_model.pt, and its per-pose and combined ΔG equal
 what PyTorch computes from that file on complexes built here, independently of the tool:
-PDBQT read by a few lines of Python, the pocket (receptor atoms within 1.0 nm of any pose atom,
-the tool's default, the one the model was trained with) found by brute force.
+PDBQT read by a few lines of Python, hydrogens dropped (the heavy-atoms convention the model
+declares), the pocket (receptor atoms within the model's declared pocket_cutoff_nm of any pose
+atom) found by brute force.
 
 Run through CTest (label cli), which sets AFFINITY_RESCORE, AFFINITY_DEFAULT_MODEL (the file
 this build names as its default) and AFFINITY_RESCORE_FIXTURES (Vina's docking output of the
@@ -29,10 +30,11 @@ GAS_CONSTANT = 0.00831446261815324  # kJ/(mol K)
 
 
 def read_pdbqt(path):
-    """[(atomic numbers, positions [N,3] in nm)] of the MODELs of a PDBQT file (one when it has none)."""
+    """[(atomic numbers, positions [N,3] in nm)] of the MODELs of a PDBQT file (one when it has
+    none), heavy atoms only."""
     models, numbers, coordinates = [], [], []
     for line in open(path):
-        if line.startswith(("ATOM", "HETATM")):
+        if line.startswith(("ATOM", "HETATM")) and AD_TO_Z[line.split()[-1]] != 1:
             numbers.append(AD_TO_Z[line.split()[-1]])
             coordinates.append([float(line[30:38]), float(line[38:46]), float(line[46:54])])
         elif line.startswith("ENDMDL"):
@@ -73,10 +75,13 @@ def test_help_names_the_shipped_default_model():
     assert "(default:" + str(DEFAULT_MODEL).replace(" ", "") in "".join(help_text.split()), help_text
 
 
-def test_default_model_is_the_trained_schnet():
+def test_default_model_declares_how_it_was_trained():
     model = torch.jit.load(str(DEFAULT_MODEL))
     assert model.energy_unit == "kcal/mol"
     assert model.supports_batch
+    assert model.atom_convention == "heavy-atoms"
+    assert model.pocket_cutoff_nm == pytest.approx(1.0)
+    assert 1 not in model.training_elements and {6, 7, 8, 16} <= set(model.training_elements)
     size = sum(p.numel() for p in model.parameters())
     assert 1000 < size < 1_000_000, size  # a small trained model, not the contact example
     assert DEFAULT_MODEL.stat().st_size < 5 * 2**20
@@ -91,7 +96,7 @@ def test_without_model_the_default_model_scores_as_pytorch_does(tmp_path):
     model = torch.jit.load(str(DEFAULT_MODEL)).double()
     beta_kcal = 1 / (GAS_CONSTANT * KCAL_PER_KJ * 298.15)
     for name, path in ligands.items():
-        expected = reference_energies(model, path)
+        expected = reference_energies(model, path, cutoff_nm=float(model.pocket_cutoff_nm))
         got = [r for r in rows if r["ligand"] == name]
         assert len(got) == len(expected) >= 2
         for row, energy in zip(got, expected):

@@ -140,3 +140,55 @@ def test_the_saved_model_declares_how_its_complexes_were_built(two_proteins):
     assert model.pocket_cutoff_nm == pytest.approx(0.7)
     # The synthetic sets hold C, N, O and S (and hydrogens, which the convention drops).
     assert list(model.training_elements) == [6, 7, 8, 16]
+
+
+SHIPPED = Path(__file__).resolve().parents[3] / "wrappers" / "cli" / "train" / "measured_affinities"
+# Training series of the shipped measured-affinity set (four proteins) and one held-out protein.
+SUBSET_TRAIN = ["ross2023/waterset/brd41_ASH106", "ross2023/charge_annhil/egfr", "ross2023/waterset/chk1",
+                "ross2023/fragments/t4lysozyme_uvt"]
+SUBSET_HELD_OUT = ["ross2023/waterset/hsp90_kung"]
+
+
+def shipped_subset(directory):
+    """The subset's rows of the shipped manifest, with absolute paths; held-out rows in split 'held'."""
+    rows = []
+    with open(SHIPPED / "manifest.csv") as f:
+        for row in csv.DictReader(f):
+            if row["series"] in SUBSET_TRAIN + SUBSET_HELD_OUT:
+                rows.append([row["ligand"], row["series"], row["protein"], SHIPPED / row["receptor"],
+                             SHIPPED / row["poses"], row["target"], "held" if row["series"] in SUBSET_HELD_OUT
+                             else "train"])
+    return write_manifest(directory, rows)
+
+
+def contact_model_class():
+    """ContactAffinity from the source tree, loaded by path (it needs only torch)."""
+    import importlib.util
+    path = Path(__file__).resolve().parents[3] / "wrappers" / "python" / "openmmaffinity" / "models" / "contact_affinity.py"
+    spec = importlib.util.spec_from_file_location("contact_affinity_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ContactAffinity
+
+
+def test_a_short_run_on_shipped_series_lowers_the_loss_of_held_out_proteins(tmp_path):
+    """The default model's recipe on five series of the shipped set: whole proteins are held out
+    (--validation-by protein), and their loss falls although training never sees them."""
+    manifest = shipped_subset(tmp_path)
+    torch.manual_seed(0)
+    torch.jit.script(contact_model_class()(offset=-9.0)).save(str(tmp_path / "model.pt"))
+    settings = ["--manifest", manifest, "--validation-by", "protein", "--validation-fraction", "0.2",
+                "--group-by", "series", "--ligands-per-step", "8", "--loss", "centred-mse", "--mse-weight", "0.1",
+                "--pocket-cutoff", "10", "--seed", "0", "--quiet", "--cache", tmp_path / "cache"]
+    # One epoch at a vanishing learning rate gives the held-out loss of the initial model.
+    run("--model", tmp_path / "model.pt", "--output", tmp_path / "before.pt", "--epochs", "1", "--learning-rate",
+        "1e-12", "--log", tmp_path / "before.csv", *settings)
+    run("--model", tmp_path / "model.pt", "--output", tmp_path / "after.pt", "--epochs", "4", "--learning-rate",
+        "0.02", "--log", tmp_path / "after.csv", "--predictions", tmp_path / "predictions.csv", *settings)
+    before = [float(r["validation_loss"]) for r in csv.DictReader(open(tmp_path / "before.csv"))]
+    after = [float(r["validation_loss"]) for r in csv.DictReader(open(tmp_path / "after.csv"))]
+    assert len(before) == 1 and len(after) == 4
+    assert after[-1] < 0.95 * before[0], (before, after)
+    held = {r["ligand"].rsplit("/", 1)[0] for r in csv.DictReader(open(tmp_path / "predictions.csv"))
+            if r["split"] == "validation"}
+    assert held and held < set(SUBSET_TRAIN + SUBSET_HELD_OUT)

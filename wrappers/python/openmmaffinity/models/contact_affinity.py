@@ -45,6 +45,8 @@ class ContactAffinity(torch.nn.Module):
         num_gaussians: the Gaussians φ_k of the distance (default 16), centred from 0.25 nm to the cutoff.
         cutoff: the pair cutoff in nm (default 0.8).
         repulsion_distance: r_rep in nm (default 0.3).
+        offset: the initial b0 in kcal/mol (default 0); the mean training ΔG spares the first
+            optimizer steps from learning it.
     """
 
     energy_unit: str
@@ -54,7 +56,7 @@ class ContactAffinity(torch.nn.Module):
     element_class: List[int]
 
     def __init__(self, embedding_size: int = 16, num_gaussians: int = 16, cutoff: float = 0.8,
-                 repulsion_distance: float = 0.3):
+                 repulsion_distance: float = 0.3, offset: float = 0.0):
         super().__init__()
         # A list, not a buffer: moving a model to a floating-point dtype must not touch it.
         self.element_class = [ELEMENT_CLASSES.get(z, OTHER) for z in range(119)]
@@ -68,7 +70,7 @@ class ContactAffinity(torch.nn.Module):
         self.receptor_types = torch.nn.Embedding(NUM_TYPES, embedding_size)
         self.mixing = torch.nn.Parameter(torch.zeros(embedding_size, num_gaussians))
         self.self_terms = torch.nn.Parameter(torch.zeros(NUM_TYPES))
-        self.offset = torch.nn.Parameter(torch.zeros(()))
+        self.offset = torch.nn.Parameter(torch.full((), float(offset)))
         self.repulsion = torch.nn.Parameter(torch.zeros(()))
         torch.nn.init.normal_(self.ligand_types.weight, std=0.5)
         torch.nn.init.normal_(self.receptor_types.weight, std=0.5)

@@ -19,7 +19,9 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <malloc.h>
 #include <map>
+#include <memory>
 #include <sstream>
 
 using namespace AffinityPlugin;
@@ -37,7 +39,11 @@ contract and measures:
   2. the combined gradient (Boltzmann, MSE loss) per strategy and number of poses: time per pose
      and peak memory (GPU: allocator peak; CPU: peak RSS), against full autograd over all poses;
   3. MD: ms per step of a LangevinMiddleIntegrator with the AffinityForce alone (CUDA graphs
-     on and off on CUDA), after warm-up steps until the time per step is steady.
+     on and off on CUDA), after warm-up steps until the time per step is steady;
+  4. with --set-ligands, the two-pass combined gradient of a loss over a set of L ligands
+     (Boltzmann, mean squared error over the set), each ligand its own complex (ligand atoms
+     varying by up to 4) and scorer, all scorers sharing the model: time per pose and peak
+     memory above the start, and what the L scorers keep between calls.
 
 options:
   --model FILE            the TorchScript model (required)
@@ -58,6 +64,11 @@ options:
   --gradient-trace FILE   also record 20 two-pass calls at the first of --gradient-poses (after
                           the timed call) as such a trace
   --platform-property N=V a property of the OpenMM platform for the Contexts (repeatable)
+  --set-ligands LIST      ligand counts L for the set figures (default none: skipped)
+  --set-mmap-kib N        on the CPU, set glibc's mmap and trim thresholds to N KiB before the
+                          set figures, so that freed blocks leave the resident set and peak RSS
+                          follows live memory more closely (default 0: glibc's own)
+  --set-poses N           poses per ligand for the set figures (default 32)
   --dump-poses FILE       write the complex and --score-poses poses for python_reference.py, then exit
   --results FILE          where to append the record (default benchmarks/RESULTS.md)
   --no-record             print only; do not append the record
@@ -171,13 +182,54 @@ System makeSystem(const SyntheticComplex& complex, const std::string& model, boo
     return system;
 }
 
+// Two-pass over `count` ligands of `poses` poses each; every ligand its own complex and scorer.
+void benchmarkLigandSet(BenchmarkReport& report, const AffinityModel& model, const torch::Device& device,
+                        torch::ScalarType dtype, int receptorAtoms, int ligandAtoms, int count, int poses,
+                        int batchSize) {
+    DeviceMemory::releaseCached(device);
+    const long long before = device.is_cuda() ? DeviceMemory::current(device) : currentRss();
+    std::vector<std::unique_ptr<AffinityScorer>> scorers;
+    std::vector<PoseEnsemble> ensembles;
+    std::vector<LigandTerm> ligands;
+    for (int l = 0; l < count; l++) {
+        const SyntheticComplex complex(receptorAtoms, ligandAtoms + l % 5, 10 + l);
+        ensembles.push_back(complex.poses(poses, 100 + l));
+        scorers.push_back(
+            std::make_unique<AffinityScorer>(model, complex.atomicNumbers, complex.ligandMask, device, dtype));
+    }
+    for (int l = 0; l < count; l++) {
+        LigandTerm term;
+        term.scorer = scorers[l].get();
+        term.poses = &ensembles[l];
+        term.target = -30.0 + 0.5 * l;
+        ligands.push_back(term);
+    }
+    CombinedGradientOptions options;
+    options.strategy = GradientStrategy::TwoPass;
+    options.batchSize = batchSize;
+    MeanSquaredError loss;
+    auto work = [&] { combinedGradient(ligands, BoltzmannCombination(), loss, options); };
+    // Warm-up as for the one-ligand figures: TorchScript profiles each new shape (the ligands
+    // differ in atom count) on its first call and optimises it on the second; on a GPU the
+    // third captures the batch graphs.
+    for (int call = 0; call < 3; call++)
+        work();
+    const long long kept = (device.is_cuda() ? DeviceMemory::current(device) : currentRss()) - before;
+    long long memory = 0;
+    const double seconds = secondsOf(device, [&] { memory = peakMemoryOf(device, work); });
+    const int total = count * poses;
+    report.row({std::to_string(count), std::to_string(total), BenchmarkReport::number(1000.0 * seconds / total, 3),
+                mib(memory), mib(kept)});
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
     std::string modelFile, deviceName = "cpu", strategiesText = "store-all,two-pass,one-pass,full-autograd";
     int receptorAtoms = 600, ligandAtoms = 40, scorePoses = 1024, loopPoses = 128, fullMax = 512, batchSize = 0;
     int mdSteps = 200;
-    std::vector<int> gradientPoses = {1, 8, 32, 128, 512};
+    std::vector<int> gradientPoses = {1, 8, 32, 128, 512}, setLigands;
+    int setPoses = 32, setMmapKiB = 0;
     bool recordResults = true, batchGraphs = true;
     std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile, gradientTraceFile;
     std::map<std::string, std::string> platformProperties;
@@ -209,6 +261,9 @@ int main(int argc, char* argv[]) {
                 throw std::runtime_error("--platform-property needs NAME=VALUE, not " + item);
             platformProperties[item.substr(0, equals)] = item.substr(equals + 1);
         }
+        else if (a == "--set-ligands") setLigands = parseList(next());
+        else if (a == "--set-poses") setPoses = std::stoi(next());
+        else if (a == "--set-mmap-kib") setMmapKiB = std::stoi(next());
         else if (a == "--results") resultsFile = next();
         else if (a == "--dump-poses") dumpFile = next();
         else if (a == "--no-record") recordResults = false;
@@ -354,6 +409,19 @@ int main(int argc, char* argv[]) {
                 if (!traceFile.empty() && graphs == device.is_cuda())
                     recordTrace(device, traceFile, [&] { secondsOfSteps(integrator, context, 20); });
             }
+        }
+        // 4. Sets of ligands.
+        if (!setLigands.empty()) {
+            if (!device.is_cuda() && setMmapKiB > 0) {
+                mallopt(M_MMAP_THRESHOLD, setMmapKiB * 1024);
+                mallopt(M_TRIM_THRESHOLD, setMmapKiB * 1024);
+            }
+            report.table("Combined gradient over a set of L ligands (two-pass, Boltzmann, MSE over the set), " +
+                             std::to_string(setPoses) + " poses each: time per pose and peak memory above the start",
+                         {"ligands L", "poses in all", "ms/pose", "peak MiB", "scorers keep MiB"});
+            for (int count : setLigands)
+                benchmarkLigandSet(report, model, device, dtype, receptorAtoms, ligandAtoms, count, setPoses,
+                                   batchSize);
         }
         if (recordResults)
             report.record(resultsFile);

@@ -268,6 +268,32 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
         }
 }
 
+TEST_CASE("A model that a CUDA graph cannot capture runs eagerly and its gradients stay right") {
+    // near_pairs.pt picks atoms with nonzero(), which synchronises with the host: the capture
+    // of its batch fails, the scorer reports why and goes on eagerly; the failed capture must
+    // not break what follows (the memory probe of the gradient pass draws random poses).
+    const PoseEnsemble poses = randomPoses(24, 8);
+    AffinityScorer cpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(),
+                       poses.getLigandMask(), torch::kCPU, torch::kFloat64);
+    AffinityScorer gpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(),
+                       poses.getLigandMask(), torch::Device(torch::kCUDA, 0), torch::kFloat64);
+    for (int call = 0; call < 3; call++) {
+        const std::vector<double> expected = cpu.poseEnergies(poses, 8), actual = gpu.poseEnergies(poses, 8);
+        for (size_t n = 0; n < expected.size(); n++)
+            REQUIRE(actual[n] == Approx(expected[n]).epsilon(1e-10));
+    }
+    CHECK(gpu.getNumCapturedGraphs() == 0);
+    CHECK(!gpu.getCUDAGraphFailure().empty());
+    AffinityLoss loss(-5.0);
+    CombinedGradientOptions options;
+    const CombinedGradientResult onCpu = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
+    const CombinedGradientResult onGpu = combinedGradient(gpu, poses, BoltzmannCombination(), loss, options);
+    REQUIRE(onGpu.loss == Approx(onCpu.loss).epsilon(1e-10));
+    const double expected = cpu.getModel().trainableParameters()[0].second.grad().item<double>();
+    const double actual = gpu.getModel().trainableParameters()[0].second.grad().cpu().item<double>();
+    REQUIRE(actual == Approx(expected).epsilon(1e-9));
+}
+
 TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and the CPU") {
     // 23 poses in batches of 8: the last batch overlaps the one before (poses 15 to 22, of
     // which pose 15 must not count twice). In the first call each pass runs its two eager

@@ -138,7 +138,9 @@ int64_t AffinityScorer::bytesPerPose(bool withGradient) {
     // On a GPU, measure: the peak allocation of a probe batch of random poses, per pose
     // (memory does not depend on where the atoms are).
     const int probe = 4;
-    torch::Tensor x = torch::rand({probe, n, 3}, torch::TensorOptions().dtype(dtype).device(device));
+    // Drawn on the CPU: a CUDA generator can be left unusable by a graph capture that a model with
+    // data-dependent shapes (nonzero, masked indexing) made fail.
+    torch::Tensor x = torch::rand({probe, n, 3}, torch::TensorOptions().dtype(dtype)).to(device);
     const int64_t measured = DeviceMemory::peakOf(device, [&] {
         if (!withGradient) {
             torch::NoGradGuard noGrad;

@@ -70,6 +70,27 @@ class PairModel(torch.nn.Module):
         return energy
 
 
+class NearPairs(torch.nn.Module):
+    """PairModel's ligand-receptor term over the receptor atoms within 1 nm of the ligand only,
+    chosen with nonzero(): a data-dependent shape, which a CUDA graph cannot capture (as in
+    ContactAffinity, the default model's kind). One trainable scale, in float64."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(1.5, dtype=torch.float64))
+
+    def forward(self, positions, atomic_numbers, ligand_mask):
+        x = positions if positions.dim() == 3 else positions.unsqueeze(0)
+        lig = x[:, ligand_mask]
+        receptor = (~ligand_mask).nonzero().flatten()
+        with torch.no_grad():
+            r_all = ((lig.unsqueeze(2) - x[:, receptor].unsqueeze(1)) ** 2).sum(-1)
+            near = receptor[(r_all < 1.0).any(0).any(0)]
+        r = torch.sqrt(((lig.unsqueeze(2) - x[:, near].unsqueeze(1)) ** 2).sum(-1) + 1e-12)
+        energy = self.scale * (torch.exp(-r / 0.3) * (1.0 - r).clamp(min=0.0) ** 2).sum((-1, -2))
+        return energy if positions.dim() == 3 else energy[0]
+
+
 class AffinityMLP(torch.nn.Module):
     """A small learned model of the second contract, for the gradient-export tests: for each
     atom, radial features of its distances to every other atom, mixed with an element
@@ -161,6 +182,7 @@ def main(directory):
     save(HarmonicRestraint("kT"), directory, "harmonic_kT.pt")
     save(PositionsOnlyHarmonic(), directory, "harmonic_positions_only.pt")
     save(PairModel(), directory, "pair.pt")
+    save(NearPairs(), directory, "near_pairs.pt")
     save(AffinityMLP(torch.float64), directory, "mlp_f64.pt")
     save(AffinityMLP(torch.float32), directory, "mlp_f32.pt")
     save(TwoArguments(), directory, "bad_arity.pt")

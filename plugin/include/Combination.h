@@ -69,7 +69,7 @@ public:
     CombinationResult combine(const std::vector<double>& energies, double temperature) const;
     /**
      * Make a combination from its name: "mean", "max" (MaxCombination(−1, maxScale): the
-     * smooth minimum of ΔG, i.e. the strongest-binding pose, as the seed defines it) or
+     * smooth minimum of ΔG, i.e. the strongest-binding pose) or
      * "boltzmann".
      */
     static std::unique_ptr<Combination> fromName(const std::string& name, double maxScale = 1000.0);
@@ -90,7 +90,7 @@ public:
 /**
  * A smooth maximum or minimum by log-sum-exp on βG:
  * βΔG = (s/t) ln Σ exp(s t β G_n), so c_n = softmax(s t β G)_n.
- * The defaults (sign −1, scale 1000) are the seed's: a smooth minimum that is nearly the
+ * The defaults (sign −1, scale 1000) are: a smooth minimum that is nearly the
  * lowest energy.
  */
 class OPENMM_EXPORT_AFFINITY MaxCombination : public Combination {

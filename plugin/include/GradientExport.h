@@ -16,7 +16,7 @@
 namespace AffinityPlugin {
 
 /**
- * How combinedGradient() gets dL/dθ = Σ_n g_n dG_n/dθ (see DESIGN.md):
+ * How combinedGradient() gets dL/dθ = Σ_n g_n dG_n/dθ :
  *  - StoreAll: one forward+backward per pose, every dG_n/dθ kept, combined at the end;
  *    memory N·|θ|. The seed's method, kept as the reference.
  *  - TwoPass: every pose forward without a graph (batched), then g_n, then forward+backward

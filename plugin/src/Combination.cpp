@@ -67,7 +67,7 @@ CombinationResult Combination::combine(const std::vector<double>& energies, doub
 std::unique_ptr<Combination> Combination::fromName(const std::string& name, double maxScale) {
     if (name == "mean")
         return std::make_unique<MeanCombination>();
-    // "max" is the seed's MaxCombination: the smooth maximum of affinity, i.e. the smooth
+    // "max" is the MaxCombination of multi-pose affinity models: the smooth maximum of affinity, i.e. the smooth
     // minimum of ΔG (sign −1), which is what rescoring wants from its best pose.
     if (name == "max")
         return std::make_unique<MaxCombination>(-1, maxScale);

@@ -119,7 +119,7 @@ def complexes(directory, name, pocket_cutoff_angstrom=8.0):
 
 
 def combined_delta_g(energies, combination, temperature=298.15, scale=1000.0):
-    """ΔG (kJ/mol) of per-pose energies (kJ/mol), written from DESIGN.md's formulas."""
+    """ΔG (kJ/mol) of per-pose energies (kJ/mol), written from the combinations' published formulas."""
     beta = 1.0 / (BOLTZMANN_KJ_PER_MOL_K * temperature)
     if combination == "mean":
         return energies.mean()

@@ -32,7 +32,7 @@ uint64_t fileSize(const std::string& path) {
 }
 
 std::unique_ptr<AffinityPlugin::Combination> makeCombination(const RescoreOptions& options) {
-    // "max" is the seed's MaxCombination: the strongest-binding pose, a smooth minimum of ΔG.
+    // "max" is MaxCombination: the strongest-binding pose, a smooth minimum of ΔG.
     return AffinityPlugin::Combination::fromName(options.combination, options.maxScale);
 }
 

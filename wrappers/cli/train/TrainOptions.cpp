@@ -76,7 +76,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("target-kind", po::value(&o.targetKind)->default_value(o.targetKind), "dg (ΔG in kcal/mol), pic50 or pki")
         ("substrate", po::value(&o.substrateConcentration)->default_value(0.0), "[S] for pic50 (Cheng–Prusoff)")
         ("km", po::value(&o.michaelisConstant)->default_value(1.0), "K_m for pic50, same unit as --substrate")
-        ("combination", po::value(&o.combination)->default_value(o.combination), "mean, max (the smooth minimum of ΔG, as the seed) or boltzmann")
+        ("combination", po::value(&o.combination)->default_value(o.combination), "mean, max (the smooth minimum of ΔG: the strongest-binding pose) or boltzmann")
         ("max-scale", po::value(&o.maxScale)->default_value(o.maxScale), "the scale t of max/min")
         ("temperature", po::value(&o.temperature)->default_value(o.temperature), "T in K")
         ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")

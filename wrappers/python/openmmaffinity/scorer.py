@@ -162,7 +162,7 @@ class Scorer:
         loss : AffinityLoss or float
             the loss; a number y stands for AffinityLoss(y), L = (ΔG − y)² with y in kJ/mol
         strategy : "store-all", "two-pass" or "one-pass"
-            how the gradient is assembled (see DESIGN.md); all give the same result
+            how the gradient is assembled (see GradientExport.h); all give the same result
         batch_size, memory_budget_mib :
             poses per model call for "two-pass" (0: chosen from the memory budget, MiB)
         position_gradients : bool

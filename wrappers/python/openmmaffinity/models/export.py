@@ -8,7 +8,7 @@
     python -m openmmaffinity.models.export contact.pt --architecture contact  # the default model's kind
 
 The file's module has ``energy_unit`` (str) and ``supports_batch`` (True) attributes, as the
-model contract of DESIGN.md expects.
+model contract expects.
 """
 import argparse
 import sys
@@ -33,6 +33,9 @@ def parse_arguments(argv):
     parser.add_argument("--embedding-size", type=int, default=16, help="contact: type embedding size (default 16)")
     parser.add_argument("--initial-offset", type=float, default=0.0,
                         help="contact: the initial constant term in kcal/mol (default 0; e.g. the mean training dG)")
+    parser.add_argument("--initial-size-term", type=float, default=0.0,
+                        help="contact: the initial per-heavy-atom term of the ligand in kcal/mol (default 0; e.g. "
+                        "-0.25 starts from 'bigger binds tighter')")
     parser.add_argument("--contact-cutoff", type=float, default=0.8, help="contact: pair cutoff in nm (default 0.8)")
     parser.add_argument("--hidden-channels", type=int, default=128, help="atom embedding size (default 128)")
     parser.add_argument("--num-filters", type=int, default=128, help="convolution filters (default 128)")
@@ -62,7 +65,8 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     if args.architecture == "contact":
         contact = ContactAffinity(embedding_size=args.embedding_size, num_gaussians=args.num_gaussians or 16,
-                                  cutoff=args.contact_cutoff, offset=args.initial_offset).to(getattr(torch, args.dtype))
+                                  cutoff=args.contact_cutoff, offset=args.initial_offset,
+                                  size_term=args.initial_size_term).to(getattr(torch, args.dtype))
         script_contact_model(contact).save(args.output)
         count = sum(p.numel() for p in contact.parameters())
         print(f"export: wrote {args.output} ({count} parameters, contact model, energies in kcal/mol)")

@@ -1,5 +1,5 @@
 """SchNetAffinity: a SchNet over the all-atom protein–ligand complex that follows the second
-model contract of DESIGN.md:
+model contract of openmm-affinity:
 
     forward(positions [N,3] or [B,N,3] in nm, atomic_numbers int64 [N], ligand_mask bool [N])
         -> energy, a scalar or [B]

@@ -92,9 +92,11 @@ scores not to trust: no-contact (no receptor atom within 4.5 A of the ligand: it
 the pocket), unseen-element (an element no training complex held, for models that declare
 training_elements) and positive-dG (a score above zero, which a docked pose should not get).
 
-The default model (without --model) is a small SchNet trained to imitate AutoDock Vina's best
-score on 32 ligands docked into one receptor (Vina's Abl kinase test case), with the default
---pocket-cutoff: a working example of the pipeline, not a predictor of binding free energies.
+The default model (without --model) is a small learned contact score over heavy atoms
+(ContactAffinity) trained on measured binding free energies of congeneric ligand series, split
+by protein; the README ("The default model") gives its accuracy on held-out proteins beside
+AutoDock Vina and the heavy-atom count, and where not to trust it. It ranks close analogues in
+one pocket modestly; its absolute dG is only loosely calibrated.
 
 Combinations (T = --temperature, beta = 1/(k_B T)):
   boltzmann   w_n = softmax(-beta G)_n, dG = sum_n w_n G_n

@@ -44,9 +44,13 @@ class ContactAffinity(torch.nn.Module):
         embedding_size: the size d of the type embeddings L and R (default 16).
         num_gaussians: the Gaussians φ_k of the distance (default 16), centred from 0.25 nm to the cutoff.
         cutoff: the pair cutoff in nm (default 0.8).
-        repulsion_distance: r_rep in nm (default 0.3).
+        repulsion_distance: r_rep in nm (default 0.25: shorter than a hydrogen bond's 0.27–0.3).
         offset: the initial b0 in kcal/mol (default 0); the mean training ΔG spares the first
             optimizer steps from learning it.
+        size_term: the initial s(t) of every type in kcal/mol per ligand heavy atom (default 0).
+            A negative value starts the model at "bigger binds tighter" (ΔG = b0 + s × heavy
+            atoms), the heavy-atom count that predicts a congeneric series surprisingly well,
+            so that training refines that prior rather than having to find it.
     """
 
     energy_unit: str
@@ -56,7 +60,7 @@ class ContactAffinity(torch.nn.Module):
     element_class: List[int]
 
     def __init__(self, embedding_size: int = 16, num_gaussians: int = 16, cutoff: float = 0.8,
-                 repulsion_distance: float = 0.3, offset: float = 0.0):
+                 repulsion_distance: float = 0.25, offset: float = 0.0, size_term: float = 0.0):
         super().__init__()
         # A list, not a buffer: moving a model to a floating-point dtype must not touch it.
         self.element_class = [ELEMENT_CLASSES.get(z, OTHER) for z in range(119)]
@@ -69,12 +73,13 @@ class ContactAffinity(torch.nn.Module):
         self.ligand_types = torch.nn.Embedding(NUM_TYPES, embedding_size)
         self.receptor_types = torch.nn.Embedding(NUM_TYPES, embedding_size)
         self.mixing = torch.nn.Parameter(torch.zeros(embedding_size, num_gaussians))
-        self.self_terms = torch.nn.Parameter(torch.zeros(NUM_TYPES))
+        self.self_terms = torch.nn.Parameter(torch.full((NUM_TYPES,), float(size_term)))
         self.offset = torch.nn.Parameter(torch.full((), float(offset)))
-        self.repulsion = torch.nn.Parameter(torch.zeros(()))
+        # Pair weights and repulsion start at (nearly) zero, so that the untrained model is its
+        # size prior b0 + Σ s(t_i) alone and training adds contacts to it.
+        self.repulsion = torch.nn.Parameter(torch.full((), -5.0))
         torch.nn.init.normal_(self.ligand_types.weight, std=0.5)
         torch.nn.init.normal_(self.receptor_types.weight, std=0.5)
-        torch.nn.init.normal_(self.mixing, std=0.01)
         self.energy_unit = "kcal/mol"
         self.supports_batch = True
         self.atom_convention = "heavy-atoms"

@@ -20,6 +20,8 @@ import pytest
 import torch
 
 RESCORE = os.environ.get("AFFINITY_RESCORE", "affinity-rescore")
+# The bundled example model (a fixed pair score that declares no atom convention).
+EXAMPLE_MODEL = os.environ.get("AFFINITY_EXAMPLE_MODEL", "")
 DATA = Path(__file__).resolve().parent / "data"
 LIGANDS = DATA / "t4l_ligands_allH.sdf"
 POCKET = DATA / "t4l_pocket_allH.pdb"
@@ -67,11 +69,18 @@ def test_every_spelling_of_the_poses_scores_alike(spellings):
 
 
 def test_hydrogens_as_read_change_the_scores(spellings):
-    """The same check with the hydrogens kept: a model that sees them scores the spellings
-    differently, so the agreement above comes from the convention, not from the model."""
+    """With the hydrogens kept, a model that sees them scores the spellings differently, so the
+    agreement above comes from the convention, not from the model: the example model, which
+    declares no convention, with as-read and with heavy-atoms. (The default model declares
+    heavy-atoms and refuses as-read.)"""
     folder, ligands, receptors = spellings
-    all_h = scores(folder, receptors["all-H PDB"], ligands["all-H SDF"], "--atom-convention", "as-read")
-    polar_h = scores(folder, receptors["polar-H PDBQT"], ligands["polar-H PDBQT"], "--atom-convention", "as-read")
+    model = ("--model", EXAMPLE_MODEL)
+    all_h = scores(folder, receptors["all-H PDB"], ligands["all-H SDF"], *model, "--atom-convention", "as-read")
+    polar_h = scores(folder, receptors["polar-H PDBQT"], ligands["polar-H PDBQT"], *model, "--atom-convention",
+                     "as-read")
+    heavy = [scores(folder, receptors[r], ligands[l], *model) for r, l in (("all-H PDB", "all-H SDF"),
+                                                                            ("polar-H PDBQT", "polar-H PDBQT"))]
+    assert heavy[0] == pytest.approx(heavy[1], abs=0.05)
     assert len(all_h) == len(polar_h) == 3
     assert max(abs(a - p) for a, p in zip(all_h, polar_h)) > 0.05
 
@@ -105,3 +114,12 @@ def test_a_model_of_another_convention_is_refused(spellings, tmp_path):
                          capture_output=True, text=True)
     assert run.returncode in (0, 3), run.stderr
     assert "atoms: as-read" in run.stdout
+
+
+def test_the_default_model_refuses_hydrogens_as_read(spellings, tmp_path):
+    folder, ligands, receptors = spellings
+    run = subprocess.run([RESCORE, "--receptor", str(receptors["all-H PDB"]), "--poses", str(ligands["all-H SDF"]),
+                          "--out", str(tmp_path / "x.csv"), "--atom-convention", "as-read"], capture_output=True,
+                         text=True)
+    assert run.returncode == 1
+    assert "--atom-convention as-read was asked for" in run.stderr and "'heavy-atoms'" in run.stderr

@@ -172,23 +172,25 @@ def contact_model_class():
 
 
 def test_a_short_run_on_shipped_series_lowers_the_loss_of_held_out_proteins(tmp_path):
-    """The default model's recipe on five series of the shipped set: whole proteins are held out
-    (--validation-by protein), and their loss falls although training never sees them."""
+    """The default model's kind on five series of the shipped set, from an untrained start (every
+    ΔG 0): whole proteins are held out (--validation-by protein), and their loss falls although
+    training never sees them. (A run this short learns the scale of ΔG, not yet the ranking
+    within series; the held-out benchmark measures that.)"""
     manifest = shipped_subset(tmp_path)
     torch.manual_seed(0)
-    torch.jit.script(contact_model_class()(offset=-9.0)).save(str(tmp_path / "model.pt"))
+    torch.jit.script(contact_model_class()()).save(str(tmp_path / "model.pt"))
     settings = ["--manifest", manifest, "--validation-by", "protein", "--validation-fraction", "0.2",
-                "--group-by", "series", "--ligands-per-step", "8", "--loss", "centred-mse", "--mse-weight", "0.1",
-                "--pocket-cutoff", "10", "--seed", "0", "--quiet", "--cache", tmp_path / "cache"]
+                "--group-by", "series", "--ligands-per-step", "8", "--loss", "mse", "--pocket-cutoff", "10", "--seed", "0",
+                "--quiet", "--cache", tmp_path / "cache"]
     # One epoch at a vanishing learning rate gives the held-out loss of the initial model.
     run("--model", tmp_path / "model.pt", "--output", tmp_path / "before.pt", "--epochs", "1", "--learning-rate",
         "1e-12", "--log", tmp_path / "before.csv", *settings)
     run("--model", tmp_path / "model.pt", "--output", tmp_path / "after.pt", "--epochs", "4", "--learning-rate",
-        "0.02", "--log", tmp_path / "after.csv", "--predictions", tmp_path / "predictions.csv", *settings)
+        "0.05", "--log", tmp_path / "after.csv", "--predictions", tmp_path / "predictions.csv", *settings)
     before = [float(r["validation_loss"]) for r in csv.DictReader(open(tmp_path / "before.csv"))]
     after = [float(r["validation_loss"]) for r in csv.DictReader(open(tmp_path / "after.csv"))]
     assert len(before) == 1 and len(after) == 4
-    assert after[-1] < 0.95 * before[0], (before, after)
+    assert after[-1] < 0.5 * before[0], (before, after)
     held = {r["ligand"].rsplit("/", 1)[0] for r in csv.DictReader(open(tmp_path / "predictions.csv"))
             if r["split"] == "validation"}
     assert held and held < set(SUBSET_TRAIN + SUBSET_HELD_OUT)

@@ -28,7 +28,7 @@ train="${AFFINITY_TRAIN:-$build/wrappers/cli/train/affinity-train}"
 [ -x "$train" ] || { echo "default model: $train not found; run .ci/setup.sh or set AFFINITY_TRAIN" >&2; exit 1; }
 data="$root/wrappers/cli/train/measured_affinities"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-epochs="${AFFINITY_DEFAULT_MODEL_EPOCHS:-6}"
+epochs="${AFFINITY_DEFAULT_MODEL_EPOCHS:-5}"
 mkdir -p "$work"
 
 # openmmaffinity.models from this source tree, without the compiled openmmaffinity module (the

@@ -1,9 +1,11 @@
 #include "RescoreOptions.h"
+#include "AtomConvention.h"
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 namespace po = boost::program_options;
@@ -212,9 +214,13 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--batch-size must be 0 (automatic) or positive");
     if (options.precision != "auto" && options.precision != "double" && options.precision != "single")
         return usageError("--precision is '" + options.precision + "'; expected auto, double or single");
-    if (!options.atomConvention.empty() && options.atomConvention != "heavy-atoms" &&
-        options.atomConvention != "as-read")
-        return usageError("--atom-convention is '" + options.atomConvention + "'; expected heavy-atoms or as-read");
+    if (!options.atomConvention.empty()) {
+        try {
+            atomConventionFromName(options.atomConvention, "--atom-convention");
+        } catch (const std::runtime_error& e) {
+            return usageError(e.what());
+        }
+    }
     if (options.readout != "none" && options.readout != "pki" && options.readout != "pic50")
         return usageError("--readout is '" + options.readout + "'; expected none, pki or pic50");
     if (!(options.michaelisConstant > 0.0) || options.substrateConcentration < 0.0)

@@ -1,9 +1,11 @@
 #include "TrainOptions.h"
+#include "AtomConvention.h"
 #include "AffinityUnits.h"
 #include "openmm/OpenMMException.h"
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 using OpenMM::OpenMMException;
 namespace po = boost::program_options;
@@ -128,8 +130,13 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
             "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
-    require(o.atomConvention.empty() || o.atomConvention == "heavy-atoms" || o.atomConvention == "as-read",
-            "--atom-convention is '" + o.atomConvention + "'; expected heavy-atoms or as-read");
+    if (!o.atomConvention.empty()) {
+        try {
+            AffinityRescore::atomConventionFromName(o.atomConvention, "--atom-convention");
+        } catch (const std::runtime_error& e) {
+            require(false, e.what());
+        }
+    }
     require(o.targetKind == "dg" || o.targetKind == "pic50" || o.targetKind == "pki",
             "--target-kind is '" + o.targetKind + "'; expected dg, pic50 or pki");
     require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");

@@ -12,9 +12,11 @@ different scores: the test would see a model that depended on hydrogens.
 Run through CTest (label cli), which sets AFFINITY_RESCORE and AFFINITY_DEFAULT_MODEL.
 """
 import csv
+import json
 import os
 import subprocess
 from pathlib import Path
+from typing import List
 
 import pytest
 import torch
@@ -123,3 +125,60 @@ def test_the_default_model_refuses_hydrogens_as_read(spellings, tmp_path):
                          text=True)
     assert run.returncode == 1
     assert "--atom-convention as-read was asked for" in run.stderr and "'heavy-atoms'" in run.stderr
+
+
+class PositiveScore(torch.nn.Module):
+    """A model that declares it saw only C, N and O in training and scores every pose at
+    +1 kcal/mol plus a small contact term (positive: a score a docked pose should not get)."""
+    energy_unit: str
+    training_elements: List[int]
+
+    def __init__(self):
+        super().__init__()
+        self.energy_unit = "kcal/mol"
+        self.training_elements = [6, 7, 8]
+
+    def forward(self, positions, atomic_numbers, ligand_mask):
+        lig, rec = positions[ligand_mask], positions[~ligand_mask]
+        return 1.0 + 0.01 * torch.exp(-torch.cdist(lig, rec)).sum()
+
+
+def test_scores_outside_the_models_domain_are_flagged(spellings, tmp_path):
+    """no-contact for a ligand moved 20 Å out of the pocket (its complex then holds no receptor
+    atom), unseen-element for the pocket's sulfur around the others (the model saw C, N, O),
+    positive-dG for the model's positive scores: in the CSV,
+    the SDF, the JSON and one warning line per ligand; nothing is flagged for the default model
+    on the poses in the pocket."""
+    folder, ligands, receptors = spellings
+    model = tmp_path / "positive.pt"
+    torch.jit.script(PositiveScore()).save(str(model))
+    # The first ligand again, 20 Å away along x (V2000 coordinates are columns 1-10, 11-20, 21-30).
+    records = LIGANDS.read_text().split("$$$$\n")
+    lines = records[0].split("\n")
+    counts = int(lines[3][:3])
+    for k in range(4, 4 + counts):
+        lines[k] = "%10.4f" % (float(lines[k][:10]) + 20.0) + lines[k][10:]
+    moved = tmp_path / "moved.sdf"
+    moved.write_text("far away\n" + "\n".join(lines[1:]) + "$$$$\n" + "$$$$\n".join(records[1:]))
+    out = tmp_path / "flags"
+    run = subprocess.run([RESCORE, "--model", str(model), "--receptor", str(receptors["all-H PDB"]), "--poses",
+                          str(moved), "--out", str(out) + ".csv", "--out-sdf", str(out) + ".sdf", "--json",
+                          str(out) + ".json", "--top", "0"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(open(str(out) + ".csv")))
+    assert [r["ligand"] for r in rows][0] == "far away" and len(rows) == 3
+    assert set(rows[0]["flags"].split(";")) == {"no-contact", "positive-dG"}
+    for row in rows[1:]:
+        assert set(row["flags"].split(";")) == {"unseen-element", "positive-dG"}
+    summary = json.load(open(str(out) + ".json"))
+    assert summary["totals"]["ligands_flagged"] == 3
+    assert summary["ligands"][0]["pose_flags"] == [rows[0]["flags"]]
+    assert open(str(out) + ".sdf").read().count("<affinity_flags>") == 3
+    warnings = [line for line in run.stderr.splitlines() if "warning: ligand" in line]
+    assert len(warnings) == 3
+    assert "no receptor atom within 4.5 A" in warnings[0] and "element S was never seen" in warnings[1]
+    # The default model on the poses in their pocket: nothing to flag.
+    run = subprocess.run([RESCORE, "--receptor", str(receptors["all-H PDB"]), "--poses", str(LIGANDS), "--out",
+                          str(tmp_path / "d.csv"), "--top", "0", "--quiet"], capture_output=True, text=True)
+    assert run.returncode == 0 and "warning" not in run.stderr
+    assert all(r["flags"] == "" for r in csv.DictReader(open(tmp_path / "d.csv")))

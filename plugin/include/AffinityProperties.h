@@ -1,6 +1,7 @@
 #ifndef OPENMM_AFFINITY_PROPERTIES_H_
 #define OPENMM_AFFINITY_PROPERTIES_H_
 
+#include "AffinityDefaults.h"
 #include "AffinityExport.h"
 #include <map>
 #include <string>
@@ -15,7 +16,7 @@ struct OPENMM_EXPORT_AFFINITY AffinityProperties {
     bool useCUDAGraphs = false;
     int cudaGraphWarmupSteps = 10;
     int poseBatchSize = 0;
-    double poseMemoryBudgetMiB = 1024.0;
+    double poseMemoryBudgetMiB = DefaultMemoryBudgetMiB;
     /**
      * Parse a property map.
      *

@@ -1,6 +1,7 @@
 #ifndef OPENMM_AFFINITY_COMBINATION_H_
 #define OPENMM_AFFINITY_COMBINATION_H_
 
+#include "AffinityDefaults.h"
 #include "AffinityExport.h"
 #include <memory>
 #include <string>
@@ -72,7 +73,7 @@ public:
      * smooth minimum of ΔG, i.e. the strongest-binding pose) or
      * "boltzmann".
      */
-    static std::unique_ptr<Combination> fromName(const std::string& name, double maxScale = 1000.0);
+    static std::unique_ptr<Combination> fromName(const std::string& name, double maxScale = DefaultSmoothMaxScale);
 };
 
 /** ΔG = (1/N) Σ G_n; c_n = 1/N. */
@@ -90,7 +91,7 @@ public:
 /**
  * A smooth maximum or minimum by log-sum-exp on βG:
  * βΔG = (s/t) ln Σ exp(s t β G_n), so c_n = softmax(s t β G)_n.
- * The defaults (sign −1, scale 1000) are: a smooth minimum that is nearly the
+ * The defaults (sign −1, scale DefaultSmoothMaxScale) are: a smooth minimum that is nearly the
  * lowest energy.
  */
 class OPENMM_EXPORT_AFFINITY MaxCombination : public Combination {
@@ -99,7 +100,7 @@ public:
      * @param sign   −1 for the smooth minimum, +1 for the smooth maximum
      * @param scale  t > 0; larger is closer to the hard minimum or maximum
      */
-    explicit MaxCombination(int sign = -1, double scale = 1000.0);
+    explicit MaxCombination(int sign = -1, double scale = DefaultSmoothMaxScale);
     std::string getName() const override {
         return "max";
     }

@@ -61,7 +61,7 @@ struct OPENMM_EXPORT_AFFINITY CombinedGradientOptions {
     GradientStrategy strategy = GradientStrategy::TwoPass;
     /** Poses per model call for TwoPass (0: chosen from memoryBudgetMiB). */
     int batchSize = 0;
-    double memoryBudgetMiB = 1024.0;
+    double memoryBudgetMiB = DefaultMemoryBudgetMiB;
     /** Whether to return dΔG/dx_n = c_n dG_n/dx_n for each pose (pose refinement). */
     bool positionGradients = false;
 };

@@ -134,7 +134,7 @@ def test_a_manifest_without_a_column_or_file_is_refused(two_proteins):
 def test_the_saved_model_declares_how_its_complexes_were_built(two_proteins):
     directory, manifest = two_proteins
     run("--model", directory / "model.pt", "--manifest", manifest, "--output", directory / "out.pt",
-        "--pocket-cutoff", "7", "--quiet", "--epochs", "1")
+        "--pocket-cutoff", "0.7", "--quiet", "--epochs", "1")
     model = torch.jit.load(str(directory / "out.pt"))
     assert model.atom_convention == "heavy-atoms"
     assert model.pocket_cutoff_nm == pytest.approx(0.7)
@@ -180,7 +180,7 @@ def test_a_short_run_on_shipped_series_lowers_the_loss_of_held_out_proteins(tmp_
     torch.manual_seed(0)
     torch.jit.script(contact_model_class()()).save(str(tmp_path / "model.pt"))
     settings = ["--manifest", manifest, "--validation-by", "protein", "--validation-fraction", "0.2",
-                "--group-by", "series", "--ligands-per-step", "8", "--loss", "mse", "--pocket-cutoff", "10", "--seed", "0",
+                "--group-by", "series", "--ligands-per-step", "8", "--loss", "mse", "--pocket-cutoff", "1.0", "--seed", "0",
                 "--quiet", "--cache", tmp_path / "cache"]
     # One epoch at a vanishing learning rate gives the held-out loss of the initial model.
     run("--model", tmp_path / "model.pt", "--output", tmp_path / "before.pt", "--epochs", "1", "--learning-rate",

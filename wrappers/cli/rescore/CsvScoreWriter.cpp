@@ -3,6 +3,7 @@
 #include <cstdio>
 
 using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 

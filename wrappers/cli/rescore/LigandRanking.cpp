@@ -3,6 +3,7 @@
 #include <cmath>
 
 using namespace AffinityRescore;
+using namespace AffinityCli;
 
 LigandRanking::LigandRanking(int size, const std::string& readoutName)
     : size((size_t)std::max(0, size)), readoutName(readoutName) {}

@@ -1,5 +1,4 @@
 #include "RescoreOptions.h"
-#include "AtomConvention.h"
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <filesystem>
@@ -45,7 +44,7 @@ const char* Synopsis =
     "                        [--combination boltzmann|max|mean] [--temperature K] [--max-scale t]\n"
     "                        [--pocket-cutoff nm] [--atom-convention heavy-atoms|as-read]\n"
     "                        [--device cpu|cuda[:i]] [--precision auto|double|single] [--threads n]\n"
-    "                        [--batch-size n] [--substrate S] [--km Km]\n"
+    "                        [--batch-size n] [--memory-budget MiB] [--substrate S] [--km Km]\n"
     "                        [--readout none|pki|pic50] [--out-sdf scored.sdf] [--json results.json]\n"
     "                        [--top n] [--quiet]\n";
 
@@ -135,34 +134,16 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         ("receptor,r", po::value(&options.receptor)->value_name("R"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
         ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("P..."),
          "pose files (SDF, PDBQT, MOL2; .gz); may be repeated")
-        ("combination,c", po::value(&options.combination)->default_value(options.combination)->value_name("NAME"),
-         "boltzmann, max or mean")
-        ("temperature,T",
-         po::value(&options.temperature)->default_value(options.temperature, "298.15")->value_name("K"),
-         "temperature in kelvin")
-        ("max-scale", po::value(&options.maxScale)->default_value(options.maxScale)->value_name("t"),
-         "scale t of the max combination")
-        ("pocket-cutoff", po::value(&options.pocketCutoff)->default_value(options.pocketCutoff)->value_name("nm"),
-         "pocket radius around the ligand's poses, in nm (default: the model's pocket_cutoff_nm, else 1.0)")
-        ("atom-convention", po::value(&options.atomConvention)->value_name("C"),
-         "heavy-atoms (drop every hydrogen) or as-read (default: the model's atom_convention, else "
-         "heavy-atoms)")
-        ("device", po::value(&options.device)->default_value(options.device)->value_name("DEV"),
-         "cpu, cuda or cuda:i")
-        ("precision", po::value(&options.precision)->default_value(options.precision)->value_name("P"),
-         "auto (float64 on the CPU, the model's dtype on CUDA), double or single")
         ("threads", po::value(&options.threads)->default_value(options.threads)->value_name("n"),
          "LibTorch threads on the CPU (a ligand's complex is small, and one thread per process holds "
          "up best on a busy machine; run several processes to use more cores)")
-        ("batch-size", po::value(&options.batchSize)->default_value(options.batchSize)->value_name("n"),
-         "poses per model call (0: one on the CPU, where batches do not pay; on CUDA as many as fit "
-         "in a 1 GiB budget)")
-        ("readout", po::value(&options.readout)->default_value(options.readout)->value_name("R"),
-         "also report none, pki (-beta dG / ln 10) or pic50 (pKi - log10(1 + [S]/Km))")
-        ("substrate", po::value(&options.substrateConcentration)->default_value(options.substrateConcentration)
-         ->value_name("S"), "[S] for pic50, in the unit of --km")
-        ("km", po::value(&options.michaelisConstant)->default_value(options.michaelisConstant)->value_name("Km"),
-         "Michaelis constant for pic50")
+        ;
+    // clang-format on
+    po::options_description scoring("Scoring", 100, 50);
+    AffinityCli::addScoringOptions(scoring, options);
+    po::options_description outputs("Output", 100, 50);
+    // clang-format off
+    outputs.add_options()
         ("out,o", po::value(&options.csvOutput)->value_name("results.csv"), "per-pose CSV (required)")
         ("out-sdf", po::value(&options.sdfOutput)->value_name("scored.sdf"), "annotated, sorted poses")
         ("json", po::value(&options.jsonOutput)->value_name("results.json"), "JSON summary")
@@ -170,6 +151,7 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
          "print the n best ligands as a table on stdout (0: none)")
         ("quiet,q", po::bool_switch(&options.quiet), "no progress on stderr");
     // clang-format on
+    described.add(scoring).add(outputs);
     auto usageError = [&](const std::string& message) {
         std::cerr << "affinity-rescore: " << message << "\n" << Synopsis << "Try 'affinity-rescore --help'.\n";
         exitStatus = UsageError;
@@ -187,7 +169,6 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         exitStatus = Success;
         return false;
     }
-    options.pocketCutoffGiven = values.count("pocket-cutoff") && !values["pocket-cutoff"].defaulted();
     if (options.model.empty())
         options.model = defaultModel;
     if (options.model.empty())
@@ -198,32 +179,14 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--poses needs at least one file");
     if (options.csvOutput.empty())
         return usageError("--out is required");
-    if (options.combination != "boltzmann" && options.combination != "max" && options.combination != "mean")
-        return usageError("--combination is '" + options.combination + "'; expected boltzmann, max or mean");
-    if (!(options.temperature > 0.0) || !std::isfinite(options.temperature))
-        return usageError("--temperature must be a positive number of kelvin");
-    if (!(options.maxScale > 0.0) || !std::isfinite(options.maxScale))
-        return usageError("--max-scale must be positive");
-    if (!(options.pocketCutoff > 0.0) || !std::isfinite(options.pocketCutoff))
-        return usageError("--pocket-cutoff must be a positive distance in nm");
+    try {
+        AffinityCli::checkScoringOptions(values, options);
+    } catch (const std::runtime_error& e) {
+        return usageError(e.what());
+    }
     if (options.top < 0)
         return usageError("--top must not be negative");
     if (options.threads < 1)
         return usageError("--threads must be at least 1");
-    if (options.batchSize < 0)
-        return usageError("--batch-size must be 0 (automatic) or positive");
-    if (options.precision != "auto" && options.precision != "double" && options.precision != "single")
-        return usageError("--precision is '" + options.precision + "'; expected auto, double or single");
-    if (!options.atomConvention.empty()) {
-        try {
-            atomConventionFromName(options.atomConvention, "--atom-convention");
-        } catch (const std::runtime_error& e) {
-            return usageError(e.what());
-        }
-    }
-    if (options.readout != "none" && options.readout != "pki" && options.readout != "pic50")
-        return usageError("--readout is '" + options.readout + "'; expected none, pki or pic50");
-    if (!(options.michaelisConstant > 0.0) || options.substrateConcentration < 0.0)
-        return usageError("--km must be positive and --substrate not negative");
     return true;
 }

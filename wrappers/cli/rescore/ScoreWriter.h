@@ -30,7 +30,7 @@ public:
     /** Record a scored ligand. */
     virtual void write(const ScoredLigand& scored) = 0;
     /** Record a skipped ligand or file (ligand.problem says why); by default nothing is written. */
-    virtual void skip(const LigandPoses& ligand) {}
+    virtual void skip(const AffinityCli::LigandPoses& ligand) {}
     /** Write what goes last and put the file in place. */
     virtual void finish(const RunTotals& totals) {
         file.commit();
@@ -68,7 +68,7 @@ class JsonSummaryWriter : public ScoreWriter {
 public:
     JsonSummaryWriter(const std::string& path, const RunSettings& settings);
     void write(const ScoredLigand& scored) override;
-    void skip(const LigandPoses& ligand) override;
+    void skip(const AffinityCli::LigandPoses& ligand) override;
     void finish(const RunTotals& totals) override;
 
 private:

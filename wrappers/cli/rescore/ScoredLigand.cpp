@@ -5,6 +5,7 @@
 #include <numeric>
 
 using namespace AffinityRescore;
+using namespace AffinityCli;
 using namespace AffinityPlugin;
 
 ScoredLigand ScoredLigand::combine(const LigandPoses& ligand, int pocketAtoms, const std::vector<double>& energiesKJ,

@@ -11,7 +11,7 @@ namespace AffinityRescore {
 
 /** A ligand's scores: what the writers report for it. Energies are in kcal/mol. */
 struct ScoredLigand {
-    const LigandPoses* ligand = nullptr;
+    const AffinityCli::LigandPoses* ligand = nullptr;
     int pocketAtoms = 0;
     /** G_n of each pose, in input order. */
     std::vector<double> poseDeltaG;
@@ -37,7 +37,7 @@ struct ScoredLigand {
      * @param temperature    T in K
      * @param readout        the readout of the combined ΔG, Readout() for none
      */
-    static ScoredLigand combine(const LigandPoses& ligand, int pocketAtoms, const std::vector<double>& energiesKJ,
+    static ScoredLigand combine(const AffinityCli::LigandPoses& ligand, int pocketAtoms, const std::vector<double>& energiesKJ,
                                 const AffinityPlugin::Combination& combination, double temperature,
                                 const AffinityPlugin::Readout& readout);
 };

@@ -7,6 +7,7 @@
 #include <sstream>
 
 using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
-#include "PoseScorer.h"
 #include "ProgressReport.h"
 #include "Receptor.h"
 #include "RescoreOptions.h"
+#include "ScoringModel.h"
 #include "ScoreWriter.h"
 #include "TrainingDomain.h"
 #include <cstdio>
@@ -23,6 +23,7 @@
 #include <vector>
 
 using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 
@@ -64,8 +65,8 @@ std::string conciseError(const std::string& message) {
 class RescoreRun {
 public:
     explicit RescoreRun(const RescoreOptions& options)
-        : options(options), scorer(options.model, options.device, options.precision, options.temperature,
-                                   options.batchSize, options.threads),
+        : options(options), scorer(options.model, options.deviceName, options.precisionKind, options.temperature,
+                                   options.batchSize, options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
           pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
           receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
@@ -192,7 +193,7 @@ private:
     }
 
     const RescoreOptions& options;
-    PoseScorer scorer;
+    ScoringModel scorer;
     AtomConvention convention;
     double pocketCutoff;
     Receptor receptor;

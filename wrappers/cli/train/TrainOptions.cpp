@@ -1,6 +1,4 @@
 #include "TrainOptions.h"
-#include "AtomConvention.h"
-#include "AffinityUnits.h"
 #include "openmm/OpenMMException.h"
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -58,7 +56,6 @@ void require(bool condition, const std::string& message) {
 
 TrainOptions parseTrainOptions(int argc, char** argv) {
     TrainOptions o;
-    double pocketCutoffAngstrom = o.pocketCutoff / AffinityPlugin::NmPerAngstrom;
     po::options_description files("Files");
     files.add_options()
         ("model", po::value(&o.model), "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
@@ -75,15 +72,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)");
     po::options_description training("Training");
     training.add_options()
-        ("target-kind", po::value(&o.targetKind)->default_value(o.targetKind), "dg (ΔG in kcal/mol), pic50 or pki")
-        ("substrate", po::value(&o.substrateConcentration)->default_value(0.0), "[S] for pic50 (Cheng–Prusoff)")
-        ("km", po::value(&o.michaelisConstant)->default_value(1.0), "K_m for pic50, same unit as --substrate")
-        ("combination", po::value(&o.combination)->default_value(o.combination), "mean, max (the smooth minimum of ΔG: the strongest-binding pose) or boltzmann")
-        ("max-scale", po::value(&o.maxScale)->default_value(o.maxScale), "the scale t of max/min")
-        ("temperature", po::value(&o.temperature)->default_value(o.temperature), "T in K")
         ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
-        ("batch-size", po::value(&o.batchSize)->default_value(0), "poses per model call in two-pass (0: one on the CPU; on CUDA from --memory-budget)")
-        ("memory-budget", po::value(&o.memoryBudgetMiB)->default_value(o.memoryBudgetMiB), "MiB a batch of poses may use")
         ("loss", po::value(&o.loss)->default_value(o.loss), "mse, centred-mse, ranking or gnll (over each step's ligands)")
         ("loss-module", po::value(&o.lossModule), "a TorchScript loss over the step's ligands, instead of --loss")
         ("mse-weight", po::value(&o.mseWeight)->default_value(0.0), "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")
@@ -92,20 +81,26 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (in all, when resuming)")
         ("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1), "ligands whose mean loss makes one optimizer step")
         ("optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")
-        ("learning-rate", po::value(&o.optimizer.learningRate)->default_value(o.optimizer.learningRate), "the learning rate")
+        ("learning-rate", po::value(&o.optimizer.learningRate)->default_value(o.optimizer.learningRate, AffinityCli::shortNumber(o.optimizer.learningRate)), "the learning rate")
         ("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0), "L2 weight decay")
-        ("validation-fraction", po::value(&o.validationFraction)->default_value(o.validationFraction), "share of ligands held out")
+        ("validation-fraction", po::value(&o.validationFraction)->default_value(o.validationFraction, AffinityCli::shortNumber(o.validationFraction)), "share of ligands held out")
         ("validation-by", po::value(&o.validationBy), "hold out whole groups of this column (e.g. protein) rather than single ligands")
         ("group-by", po::value(&o.groupBy), "draw each step's ligands from one group of this column (e.g. series)")
-        ("atom-convention", po::value(&o.atomConvention), "heavy-atoms (drop every hydrogen) or as-read (default: the model's, else heavy-atoms)")
         ("seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")
-        ("pocket-cutoff", po::value(&pocketCutoffAngstrom)->default_value(8.0), "pocket radius in Å")
-        ("device", po::value(&o.device)->default_value(o.device), "cpu or cuda")
-        ("dtype", po::value(&o.dtype)->default_value(o.dtype), "float32 or float64")
         ("quiet", po::bool_switch(&o.quiet), "print only errors")
         ("help", "print this help");
+    po::options_description scoring("Scoring (shared with affinity-rescore)");
+    AffinityCli::addScoringOptions(scoring, o);
+    // Earlier names, still accepted: --target-kind for --readout and --dtype for --precision.
+    std::string targetKind, dtype;
+    po::options_description earlier;
+    earlier.add_options()
+        ("target-kind", po::value(&targetKind), "the earlier name of --readout (dg, pic50 or pki)")
+        ("dtype", po::value(&dtype), "the earlier name of --precision (float32 or float64)");
+    po::options_description shown;
+    shown.add(files).add(training).add(scoring);
     po::options_description all;
-    all.add(files).add(training);
+    all.add(shown).add(earlier);
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, all), vm);
@@ -114,10 +109,22 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         throw OpenMMException(std::string("affinity-train: ") + e.what() + " (see --help)");
     }
     if (vm.count("help")) {
-        std::cout << Usage << all << std::endl;
+        std::cout << Usage << shown << std::endl;
         std::exit(0);
     }
-    o.pocketCutoff = pocketCutoffAngstrom * AffinityPlugin::NmPerAngstrom;
+    auto takeEarlierName = [&](const char* earlierName, const char* name, const std::string& value, std::string& into) {
+        require(!vm.count(earlierName) || !vm.count(name) || vm[name].defaulted(),
+                std::string("--") + earlierName + " and --" + name + " name one option; give one of them");
+        if (vm.count(earlierName))
+            into = value;
+    };
+    takeEarlierName("target-kind", "readout", targetKind, o.readout);
+    takeEarlierName("dtype", "precision", dtype, o.precision);
+    try {
+        AffinityCli::checkScoringOptions(vm, o);
+    } catch (const std::runtime_error& e) {
+        require(false, e.what());
+    }
     const std::vector<const char*> inputs =
         o.manifest.empty() ? std::vector<const char*>{"model", "poses", "targets", "output"}
                            : std::vector<const char*>{"model", "output"};
@@ -130,26 +137,12 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
             "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
-    if (!o.atomConvention.empty()) {
-        try {
-            AffinityRescore::atomConventionFromName(o.atomConvention, "--atom-convention");
-        } catch (const std::runtime_error& e) {
-            require(false, e.what());
-        }
-    }
-    require(o.targetKind == "dg" || o.targetKind == "pic50" || o.targetKind == "pki",
-            "--target-kind is '" + o.targetKind + "'; expected dg, pic50 or pki");
     require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");
     require(o.ligandsPerStep >= 1, "--ligands-per-step is " + std::to_string(o.ligandsPerStep) + "; expected at least 1");
-    require(o.batchSize >= 0, "--batch-size is " + std::to_string(o.batchSize) + "; expected 0 or more");
     require(o.validationFraction >= 0.0 && o.validationFraction < 1.0,
             "--validation-fraction is " + std::to_string(o.validationFraction) + "; expected 0 <= f < 1");
     require(o.optimizer.learningRate > 0.0, "--learning-rate must be positive");
     require(o.poseWeight >= 0.0, "--pose-weight must be 0 or positive");
-    require(o.pocketCutoff > 0.0, "--pocket-cutoff must be positive");
-    require(o.temperature > 0.0, "--temperature must be positive");
-    require(o.device == "cpu" || o.device == "cuda", "--device is '" + o.device + "'; expected cpu or cuda");
-    require(o.dtype == "float32" || o.dtype == "float64", "--dtype is '" + o.dtype + "'; expected float32 or float64");
     return o;
 }
 

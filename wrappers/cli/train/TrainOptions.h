@@ -2,12 +2,23 @@
 #define AFFINITY_TRAIN_TRAIN_OPTIONS_H_
 
 #include "ParameterOptimizer.h"
+#include "ScoringOptions.h"
 #include <string>
 
 namespace AffinityTrain {
 
-/** What affinity-train was asked to do (see --help). */
-struct TrainOptions {
+/**
+ * What affinity-train was asked to do (see --help): the options both tools share
+ * (ScoringOptions; its readout is how the combined ΔG is compared with the targets) and the
+ * training run's own.
+ */
+struct TrainOptions : AffinityCli::ScoringOptions {
+    TrainOptions() {
+        // Training runs in float32 unless --precision asks otherwise (affinity-rescore's
+        // default is auto: float64 on the CPU).
+        precision = "single";
+        precisionKind = AffinityCli::Precision::Single;
+    }
     std::string model, poses, receptor, targets, output;
     /** A manifest (ligand, receptor, poses, target, ...) instead of poses/receptor/targets. */
     std::string manifest;
@@ -15,8 +26,6 @@ struct TrainOptions {
     std::string subset;
     /** A folder that caches the built complexes between runs ("" for none). */
     std::string cache;
-    /** "heavy-atoms", "as-read", or "" for the model's own (AtomConvention.h). */
-    std::string atomConvention;
     /** A column of the table whose groups each optimizer step draws its ligands from ("" for none). */
     std::string groupBy;
     /** The loss over each step's set of ligands: "mse", "centred-mse", "ranking" or "gnll". */
@@ -29,15 +38,7 @@ struct TrainOptions {
     std::string sigmaColumn;
     /** A column whose groups are held out whole for validation ("" to split by ligand). */
     std::string validationBy;
-    /** "dg" (ΔG in kcal/mol), "pic50" or "pki". */
-    std::string targetKind = "dg";
-    double substrateConcentration = 0.0, michaelisConstant = 1.0;
-    std::string combination = "boltzmann";
-    double maxScale = 1000.0;
-    double temperature = 298.15;
     std::string strategy = "two-pass";
-    int batchSize = 0;
-    double memoryBudgetMiB = 1024.0;
     /** The weight λ of per-pose terms against the docking scores (0: none). */
     double poseWeight = 0.0;
     int epochs = 10;
@@ -45,11 +46,7 @@ struct TrainOptions {
     OptimizerSettings optimizer;
     double validationFraction = 0.2;
     int64_t seed = 0;
-    /** The pocket radius in nm (given in Å on the command line, as docking tools do). */
-    double pocketCutoff = 0.8;
     std::string checkpoint, resume, log, predictions;
-    std::string device = "cpu";
-    std::string dtype = "float32";
     bool quiet = false;
 };
 

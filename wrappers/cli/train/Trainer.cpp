@@ -1,9 +1,9 @@
 #include "Trainer.h"
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"
+#include "TorchDevice.h"
 #include "openmm/OpenMMException.h"
 #include <torch/csrc/jit/runtime/graph_executor.h>
-#include <torch/cuda.h>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -45,10 +45,8 @@ std::vector<std::string> groupsOf(const std::vector<TrainingLigand>& ligands, co
 
 Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOptions& o)
     : model(std::move(m)), ligands(std::move(l)), options(o) {
-    torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
-    if (device.is_cuda() && !torch::cuda::is_available())
-        throw OpenMMException("affinity-train: --device cuda was asked for, but LibTorch finds no CUDA device");
-    torch::ScalarType dtype = options.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+    const torch::Device device = AffinityCli::torchDevice(options.deviceName);
+    const torch::ScalarType dtype = AffinityCli::torchDtype(options.precisionKind, device, model.parameterDtype());
     // Scorers first: each moves the (shared) model to the device and dtype, and the optimizer
     // must hold the parameters as they are after that.
     for (const TrainingLigand& ligand : ligands)
@@ -59,10 +57,7 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
         throw OpenMMException("affinity-train: the model in " + model.getOrigin() +
                               " has no trainable parameters (none requires gradients); expected a model to train");
     combination = Combination::fromName(options.combination, options.maxScale);
-    if (options.targetKind == "pic50")
-        readout = Readout(Readout::PIC50, options.substrateConcentration, options.michaelisConstant);
-    else if (options.targetKind == "pki")
-        readout = Readout(Readout::PKi);
+    readout = Readout::fromName(options.readout, options.substrateConcentration, options.michaelisConstant);
     if (options.poseWeight > 0.0)
         for (const TrainingLigand& ligand : ligands)
             for (size_t p = 0; p < ligand.dockingScores.size(); p++)
@@ -304,9 +299,9 @@ void Trainer::saveModel(const std::string& path) {
     std::set<int> elements;
     for (const TrainingLigand& ligand : ligands)
         elements.insert(ligand.poses.getAtomicNumbers().begin(), ligand.poses.getAtomicNumbers().end());
-    AffinityRescore::declareAtomConvention(model.getModule(), options.atomConvention);
-    AffinityRescore::declareTrainingElements(model.getModule(), std::vector<int>(elements.begin(), elements.end()));
-    AffinityRescore::declarePocketCutoff(model.getModule(), options.pocketCutoff);
+    AffinityCli::declareAtomConvention(model.getModule(), options.atomConvention);
+    AffinityCli::declareTrainingElements(model.getModule(), std::vector<int>(elements.begin(), elements.end()));
+    AffinityCli::declarePocketCutoff(model.getModule(), options.pocketCutoff);
     try {
         model.getModule().save(path);
     } catch (const c10::Error& e) {

@@ -1,4 +1,5 @@
 #include "TrainingLigand.h"
+#include "ScoringOptions.h"
 #include "ComplexCache.h"
 #include "LigandPoses.h"
 #include "PocketComplex.h"
@@ -14,7 +15,7 @@
 
 using OpenMM::OpenMMException;
 namespace fs = std::filesystem;
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace AffinityTrain {
 
@@ -91,7 +92,7 @@ struct ReceptorPocket {
         const std::vector<int> pocket = selector->select(poses);
         if (pocket.empty())
             throw OpenMMException("affinity-train: no receptor atom of " + receptor.source + " lies within " +
-                                  std::to_string(pocketCutoff * 10) + " Å of the poses of '" + poses.name + "' in " +
+                                  AffinityCli::shortNumber(pocketCutoff) + " nm of the poses of '" + poses.name + "' in " +
                                   poses.source + "; expected poses docked into the receptor");
         PoseFileLigand ligand(pocketComplexPoses(receptor, pocket, poses));
         ligand.title = poses.name;

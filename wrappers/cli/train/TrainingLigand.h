@@ -30,7 +30,7 @@ struct TrainingLigand {
 struct ComplexSettings {
     /** The pocket radius in nm. */
     double pocketCutoff = 0.8;
-    AffinityRescore::AtomConvention convention = AffinityRescore::AtomConvention::HeavyAtoms;
+    AffinityCli::AtomConvention convention = AffinityCli::AtomConvention::HeavyAtoms;
     /** A folder that caches built complexes (ComplexCache), or "" for none. */
     std::string cacheDirectory;
 };

@@ -3,6 +3,7 @@
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
+#include "ScoringOptions.h"
 #include "ModelAttributes.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
@@ -18,18 +19,21 @@ using namespace AffinityTrain;
 int main(int argc, char** argv) {
     try {
         TrainOptions options = parseTrainOptions(argc, argv);
-        AffinityPlugin::AffinityModel model = AffinityPlugin::AffinityModel::fromFile(options.model);
+        AffinityPlugin::AffinityModel model = AffinityCli::loadModelFile(options.model);
         ComplexSettings settings;
-        settings.pocketCutoff = options.pocketCutoff;
+        // As affinity-rescore does: a model that declares its pocket keeps it unless asked otherwise.
+        settings.pocketCutoff = AffinityCli::resolvePocketCutoff(
+            options, AffinityCli::declaredPocketCutoff(model.getModule(), options.model));
+        options.pocketCutoff = settings.pocketCutoff;
         settings.cacheDirectory = options.cache;
         try {
-            settings.convention = AffinityRescore::resolveAtomConvention(
-                options.atomConvention, AffinityRescore::declaredAtomConvention(model.getModule(), options.model),
+            settings.convention = AffinityCli::resolveAtomConvention(
+                options.atomConvention, AffinityCli::declaredAtomConvention(model.getModule(), options.model),
                 options.model);
         } catch (const std::runtime_error& e) {
             throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()));
         }
-        options.atomConvention = AffinityRescore::atomConventionName(settings.convention);
+        options.atomConvention = AffinityCli::atomConventionName(settings.convention);
         std::vector<TrainingLigand> ligands;
         if (options.manifest.empty())
             ligands = loadTrainingLigands(options.poses, options.receptor, readTargetTable(options.targets), settings,

@@ -51,7 +51,7 @@ rm -f "$work/train.ckpt" "$work/train_log.csv"
 start=$(date +%s)
 settings=(--model "$work/initial.pt" --manifest "$data/manifest.csv" --subset train --cache "$work/complexes"
     --validation-by protein --validation-fraction 0.1 --group-by series --ligands-per-step 8
-    --loss centred-mse --mse-weight 0.1 --combination boltzmann --strategy two-pass --pocket-cutoff 10
+    --loss centred-mse --mse-weight 0.1 --combination boltzmann --strategy two-pass --pocket-cutoff 1.0
     --seed 0)
 learning=(--learning-rate "${AFFINITY_DEFAULT_MODEL_LR:-0.003}" --log "$work/train_log.csv" --checkpoint "$work/train.ckpt")
 best=0

@@ -8,7 +8,7 @@
 #include <openbabel/mol.h>
 #include <sstream>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 

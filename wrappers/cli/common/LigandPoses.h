@@ -1,11 +1,11 @@
-#ifndef AFFINITY_RESCORE_LIGAND_POSES_H_
-#define AFFINITY_RESCORE_LIGAND_POSES_H_
+#ifndef AFFINITY_CLI_LIGAND_POSES_H_
+#define AFFINITY_CLI_LIGAND_POSES_H_
 
 #include <limits>
 #include <string>
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /** One record of a pose file: one pose of a ligand, as the file holds it. */
 struct PoseRecord {
@@ -45,6 +45,6 @@ struct LigandPoses {
     std::string topologyMismatch() const;
 };
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <openbabel/oberror.h>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 
@@ -70,7 +70,7 @@ std::string OpenBabelMessages::take() {
     return result;
 }
 
-std::string AffinityRescore::fileStem(const std::string& path) {
+std::string AffinityCli::fileStem(const std::string& path) {
     std::string name = baseName(path);
     if (endsWith(lowercase(name), ".gz"))
         name.resize(name.size() - 3);

@@ -1,12 +1,12 @@
-#ifndef AFFINITY_RESCORE_POCKET_COMPLEX_H_
-#define AFFINITY_RESCORE_POCKET_COMPLEX_H_
+#ifndef AFFINITY_CLI_POCKET_COMPLEX_H_
+#define AFFINITY_CLI_POCKET_COMPLEX_H_
 
 #include "LigandPoses.h"
 #include "PoseEnsemble.h"
 #include "Receptor.h"
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /**
  * The poses of a ligand as complexes the model scores: the pocket's receptor atoms (in
@@ -20,6 +20,6 @@ namespace AffinityRescore {
 AffinityPlugin::PoseEnsemble pocketComplexPoses(const Receptor& receptor, const std::vector<int>& pocket,
                                                 const LigandPoses& ligand);
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -1,15 +1,17 @@
-#ifndef AFFINITY_RESCORE_POSE_SCORER_H_
-#define AFFINITY_RESCORE_POSE_SCORER_H_
+#ifndef AFFINITY_CLI_SCORING_MODEL_H_
+#define AFFINITY_CLI_SCORING_MODEL_H_
 
-// The tool's one door to LibTorch: its header stays free of torch so that the rest of the
-// tool compiles quickly and never meets Open Babel and LibTorch in one translation unit.
+// The tools' door to LibTorch for scoring: its header stays free of torch so that the rest of
+// the tools compile quickly and never meets Open Babel and LibTorch in one translation unit.
 
+#include "DeviceName.h"
 #include "PoseEnsemble.h"
+#include "Precision.h"
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /**
  * A TorchScript affinity model on one device, scoring the poses of one complex at a time
@@ -24,24 +26,25 @@ namespace AffinityRescore {
  * What the model was trained on: the attributes atom_convention (how its training complexes
  * were built from the files) and training_elements (ModelAttributes.h), when it declares them.
  */
-class PoseScorer {
+class ScoringModel {
 public:
     /**
      * Load the model.
      *
      * @param modelFile    a TorchScript file with forward(positions, atomic_numbers, ligand_mask)
-     * @param device       "cpu", "cuda" or "cuda:i"
-     * @param precision    "auto" (float64 on the CPU, the model's dtype on CUDA), "double" or "single"
+     * @param device       where it runs
+     * @param precision    its dtype (Precision.h)
      * @param temperature  T in K, for models that return kT
-     * @param batchSize    poses per model call, 0 to choose from a memory budget
+     * @param batchSize    poses per model call, 0 to choose from the memory budget
+     * @param budgetMiB    the memory a batch of poses may take, when batchSize is 0
      * @param threads      LibTorch's intra-op threads, for the CPU
      * @throws std::runtime_error (an OpenMMException) naming the file or device and the problem
      */
-    PoseScorer(const std::string& modelFile, const std::string& device, const std::string& precision,
-               double temperature, int batchSize, int threads);
-    ~PoseScorer();
-    PoseScorer(const PoseScorer&) = delete;
-    PoseScorer& operator=(const PoseScorer&) = delete;
+    ScoringModel(const std::string& modelFile, const DeviceName& device, Precision precision, double temperature,
+                 int batchSize, double budgetMiB, int threads);
+    ~ScoringModel();
+    ScoringModel(const ScoringModel&) = delete;
+    ScoringModel& operator=(const ScoringModel&) = delete;
     /** One line about the model: file, energy unit, batching, device and dtype. */
     std::string description() const;
     /** The model's atom_convention attribute (AtomConvention.h), "" when it declares none. */
@@ -69,6 +72,6 @@ private:
     std::unique_ptr<Impl> impl;
 };
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -1,5 +1,5 @@
-#ifndef AFFINITY_RESCORE_MOLECULE_FILE_FORMAT_H_
-#define AFFINITY_RESCORE_MOLECULE_FILE_FORMAT_H_
+#ifndef AFFINITY_CLI_MOLECULE_FILE_FORMAT_H_
+#define AFFINITY_CLI_MOLECULE_FILE_FORMAT_H_
 
 // Open Babel's side of reading a file: which format a file name asks for, and the messages
 // Open Babel logs while reading. Include only from the translation units that read files.
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /** The Open Babel input format of a file, chosen from its name. */
 struct MoleculeFileFormat {
@@ -44,6 +44,6 @@ private:
 /** The name of a file without its folder and its extensions ("docked/lig.pdbqt.gz" → "lig"). */
 std::string fileStem(const std::string& path);
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

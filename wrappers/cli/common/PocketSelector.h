@@ -1,5 +1,5 @@
-#ifndef AFFINITY_RESCORE_POCKET_SELECTOR_H_
-#define AFFINITY_RESCORE_POCKET_SELECTOR_H_
+#ifndef AFFINITY_CLI_POCKET_SELECTOR_H_
+#define AFFINITY_CLI_POCKET_SELECTOR_H_
 
 #include "LigandPoses.h"
 #include "Receptor.h"
@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /**
  * Picks the pocket of a ligand: the receptor atoms within a cutoff of any atom of any of its
@@ -34,6 +34,6 @@ private:
     std::unordered_map<int64_t, std::vector<int>> cells;
 };
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

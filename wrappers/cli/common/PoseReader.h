@@ -1,5 +1,5 @@
-#ifndef AFFINITY_RESCORE_POSE_READER_H_
-#define AFFINITY_RESCORE_POSE_READER_H_
+#ifndef AFFINITY_CLI_POSE_READER_H_
+#define AFFINITY_CLI_POSE_READER_H_
 
 #include "AtomConvention.h"
 #include "LigandPoses.h"
@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /**
  * Reads a pose file (SDF, PDBQT, MOL2, anything Open Babel reads; optionally gzip-compressed)
@@ -46,6 +46,6 @@ private:
     std::unique_ptr<Impl> impl;
 };
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -1,15 +1,23 @@
-#ifndef AFFINITY_RESCORE_MODEL_ATTRIBUTES_H_
-#define AFFINITY_RESCORE_MODEL_ATTRIBUTES_H_
+#ifndef AFFINITY_CLI_MODEL_ATTRIBUTES_H_
+#define AFFINITY_CLI_MODEL_ATTRIBUTES_H_
 
-// What a trained model declares about the complexes it was trained on, read from and written
-// to its TorchScript attributes. Shared by affinity-rescore (which reads them) and
+// The model file, and what a trained model declares about the complexes it was trained on,
+// read from and written to its TorchScript attributes. Shared by affinity-rescore (which reads them) and
 // affinity-train (which writes them into the models it saves).
 
+#include "AffinityModel.h"
 #include <string>
 #include <torch/script.h>
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
+
+/**
+ * Load a model file for either tool (AffinityModel::fromFile).
+ *
+ * @throws OpenMMException naming the file when it cannot be opened or is not a model
+ */
+AffinityPlugin::AffinityModel loadModelFile(const std::string& file);
 
 /** The model's atom_convention attribute (AtomConvention.h), or "" when it has none. */
 std::string declaredAtomConvention(torch::jit::Module& module, const std::string& file);
@@ -39,6 +47,6 @@ void declareTrainingElements(torch::jit::Module& module, const std::vector<int>&
  */
 std::vector<int> intListAttribute(torch::jit::Module& module, const std::string& name, const std::string& file);
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

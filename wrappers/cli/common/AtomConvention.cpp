@@ -1,13 +1,13 @@
 #include "AtomConvention.h"
 #include <stdexcept>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
-std::string AffinityRescore::atomConventionName(AtomConvention convention) {
+std::string AffinityCli::atomConventionName(AtomConvention convention) {
     return convention == AtomConvention::HeavyAtoms ? "heavy-atoms" : "as-read";
 }
 
-AtomConvention AffinityRescore::atomConventionFromName(const std::string& name, const std::string& what) {
+AtomConvention AffinityCli::atomConventionFromName(const std::string& name, const std::string& what) {
     if (name == "heavy-atoms")
         return AtomConvention::HeavyAtoms;
     if (name == "as-read")
@@ -15,7 +15,7 @@ AtomConvention AffinityRescore::atomConventionFromName(const std::string& name, 
     throw std::runtime_error(what + " is '" + name + "'; expected heavy-atoms or as-read");
 }
 
-AtomConvention AffinityRescore::resolveAtomConvention(const std::string& requested, const std::string& declared,
+AtomConvention AffinityCli::resolveAtomConvention(const std::string& requested, const std::string& declared,
                                                       const std::string& model) {
     if (!declared.empty()) {
         const AtomConvention modelConvention =

@@ -1,11 +1,11 @@
-#ifndef AFFINITY_RESCORE_RECEPTOR_H_
-#define AFFINITY_RESCORE_RECEPTOR_H_
+#ifndef AFFINITY_CLI_RECEPTOR_H_
+#define AFFINITY_CLI_RECEPTOR_H_
 
 #include "AtomConvention.h"
 #include <string>
 #include <vector>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /** The atoms of a receptor, held fixed while ligands are rescored. */
 struct Receptor {
@@ -29,6 +29,6 @@ struct Receptor {
     static Receptor read(const std::string& path, AtomConvention convention);
 };
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -1,7 +1,7 @@
 #include "PocketSelector.h"
 #include <cmath>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 // Cell indices are packed into one key; 2^20 cells per axis is far beyond any receptor.

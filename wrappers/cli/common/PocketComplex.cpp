@@ -1,8 +1,8 @@
 #include "PocketComplex.h"
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
-AffinityPlugin::PoseEnsemble AffinityRescore::pocketComplexPoses(const Receptor& receptor,
+AffinityPlugin::PoseEnsemble AffinityCli::pocketComplexPoses(const Receptor& receptor,
                                                                  const std::vector<int>& pocket,
                                                                  const LigandPoses& ligand) {
     std::vector<int> numbers;

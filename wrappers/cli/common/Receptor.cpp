@@ -8,7 +8,7 @@
 #include <openbabel/mol.h>
 #include <stdexcept>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 Receptor Receptor::read(const std::string& path, AtomConvention convention) {
     auto fail = [&](const std::string& message) { return std::runtime_error("receptor " + path + ": " + message); };

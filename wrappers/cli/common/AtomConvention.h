@@ -1,9 +1,9 @@
-#ifndef AFFINITY_RESCORE_ATOM_CONVENTION_H_
-#define AFFINITY_RESCORE_ATOM_CONVENTION_H_
+#ifndef AFFINITY_CLI_ATOM_CONVENTION_H_
+#define AFFINITY_CLI_ATOM_CONVENTION_H_
 
 #include <string>
 
-namespace AffinityRescore {
+namespace AffinityCli {
 
 /**
  * Which atoms of the input files become atoms of the complex a model sees.
@@ -54,6 +54,6 @@ inline bool keepsAtom(AtomConvention convention, int atomicNumber) {
 AtomConvention resolveAtomConvention(const std::string& requested, const std::string& declared,
                                      const std::string& model);
 
-} // namespace AffinityRescore
+} // namespace AffinityCli
 
 #endif

@@ -2,7 +2,7 @@
 #include "ElementSymbol.h"
 #include <sstream>
 
-using namespace AffinityRescore;
+using namespace AffinityCli;
 
 std::string LigandPoses::topologyMismatch() const {
     if (poses.empty())

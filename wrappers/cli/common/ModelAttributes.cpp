@@ -1,10 +1,17 @@
 #include "ModelAttributes.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
+#include <fstream>
 
 using OpenMM::OpenMMException;
 
-namespace AffinityRescore {
+namespace AffinityCli {
+
+AffinityPlugin::AffinityModel loadModelFile(const std::string& file) {
+    if (!std::ifstream(file))
+        throw OpenMMException("the model file " + file + " cannot be opened; expected a TorchScript file (torch.jit.save)");
+    return AffinityPlugin::AffinityModel::fromFile(file);
+}
 
 std::vector<int> intListAttribute(torch::jit::Module& module, const std::string& name, const std::string& file) {
     std::vector<int> values;
@@ -68,4 +75,4 @@ void declareTrainingElements(torch::jit::Module& module, const std::vector<int>&
         module.register_attribute("training_elements", c10::ListType::ofInts(), list);
 }
 
-} // namespace AffinityRescore
+} // namespace AffinityCli

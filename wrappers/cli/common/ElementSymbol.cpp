@@ -2,7 +2,7 @@
 
 // A table of its own rather than Open Babel's, so that the parts of the tool that never read
 // a file stay free of Open Babel's headers.
-std::string AffinityRescore::elementSymbol(int atomicNumber) {
+std::string AffinityCli::elementSymbol(int atomicNumber) {
     static const char* const symbols[] = {
         "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al", "Si", "P",  "S",  "Cl",
         "Ar", "K",  "Ca", "Sc", "Ti", "V",  "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se",

@@ -1,0 +1,29 @@
+#include "Precision.h"
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+using namespace AffinityCli;
+
+Precision AffinityCli::precisionFromName(const std::string& name) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "auto")
+        return Precision::Auto;
+    if (lower == "double" || lower == "float64")
+        return Precision::Double;
+    if (lower == "single" || lower == "float32")
+        return Precision::Single;
+    throw std::runtime_error("the precision is '" + name + "'; expected auto, double (float64) or single (float32)");
+}
+
+std::string AffinityCli::precisionName(Precision precision) {
+    switch (precision) {
+    case Precision::Double:
+        return "double";
+    case Precision::Single:
+        return "single";
+    default:
+        return "auto";
+    }
+}

@@ -51,7 +51,7 @@ struct ModelBytes;
 #include "openmm/RPMDIntegrator.h"
 #include "openmm/RPMDMonteCarloBarostat.h"
 #include "PoseArrays.h"
-#include "PoseScorer.h"
+#include "PoseArrayModel.h"
 #include "PythonValues.h"
 #include "openmm/OpenMMException.h"
 %}
@@ -93,12 +93,12 @@ struct ModelBytes;
 %enddef
 AFFINITY_RELEASE_GIL(AffinityPlugin::AffinityForce::_computePoseEnergies)
 AFFINITY_RELEASE_GIL(AffinityPlugin::AffinityForce::updateParametersInContext)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::PoseScorer)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::setTensorValues)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::poseEnergies)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::combinedGradient)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::withTopology)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::PoseArrayModel)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::setTensorValues)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::poseEnergies)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::combinedGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::_forEachPoseGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::withTopology)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::addLigand)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::combinedGradient)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::evaluate)
@@ -342,18 +342,18 @@ AffinityPlugin::LigandSetLoss* _pythonSetLoss(PyObject* callable, const std::str
 
 // ---- The Context-free scorer, wrapped by the Python class openmmaffinity.Scorer -----------
 
-%rename(_PoseScorer) AffinityPython::PoseScorer;
+%rename(_PoseArrayModel) AffinityPython::PoseArrayModel;
 %ignore AffinityPython::NamedArray;
 %ignore AffinityPython::PoseGradientArrays;
 %ignore AffinityPython::CombinedGradientArrays;
-%ignore AffinityPython::PoseScorer::forEachPoseGradient;
+%ignore AffinityPython::PoseArrayModel::forEachPoseGradient;
 %ignore AffinityPython::SetGradientArrays;
 %rename(_LigandSet) AffinityPython::LigandSet;
-%newobject AffinityPython::PoseScorer::withTopology;
+%newobject AffinityPython::PoseArrayModel::withTopology;
 
-%include "PoseScorer.h"
+%include "PoseArrayModel.h"
 
-%extend AffinityPython::PoseScorer {
+%extend AffinityPython::PoseArrayModel {
     void _forEachPoseGradient(const double* positions, size_t count, PyObject* callback, bool positionGradients) {
         $self->forEachPoseGradient(positions, count, AffinityPython::poseGradientCallback(callback), positionGradients);
     }

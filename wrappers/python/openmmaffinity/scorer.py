@@ -8,7 +8,7 @@ import numpy as np
 from ._arrays import pose_array, topology_arrays
 from ._model_source import is_torch_module, model_bytes
 from ._results import CombinedGradient, PoseGradient
-from .openmmaffinity import AffinityLoss, Combination, _PoseScorer
+from .openmmaffinity import AffinityLoss, Combination, _PoseArrayModel
 
 _STRATEGIES = ("store-all", "two-pass", "one-pass")
 
@@ -58,8 +58,8 @@ class Scorer:
                  follow_module=True):
         numbers, mask = topology_arrays(atomic_numbers, ligand_mask, "Scorer")
         self._module = model if follow_module and is_torch_module(model) else None
-        self._scorer = _PoseScorer(model_bytes(model, "Scorer"), numbers.tolist(), mask.tolist(), str(device),
-                                   _dtype_name(dtype), temperature)
+        self._scorer = _PoseArrayModel(model_bytes(model, "Scorer"), numbers.tolist(), mask.tolist(), str(device),
+                                       _dtype_name(dtype), temperature)
 
     @classmethod
     def for_force(cls, force, device="cpu", dtype=None):

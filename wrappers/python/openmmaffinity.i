@@ -39,8 +39,10 @@ struct ModelBytes;
 }
 
 %{
+#include "AffinityDefaults.h"
 #include "AffinityForce.h"
 #include "AffinityLoss.h"
+#include "AffinityUnits.h"
 #include "Combination.h"
 #include "LigandSetLoss.h"
 #include "ModelBytes.h"
@@ -57,6 +59,14 @@ struct ModelBytes;
 %}
 
 #define OPENMM_EXPORT_AFFINITY
+
+// The defaults and the unit factor of the plugin, written once in AffinityDefaults.h and
+// AffinityUnits.h; the Python functions take their defaults from these module constants.
+%constant double DEFAULT_TEMPERATURE = AffinityPlugin::DefaultTemperature;
+%constant double DEFAULT_MEMORY_BUDGET_MIB = AffinityPlugin::DefaultMemoryBudgetMiB;
+%constant double DEFAULT_SMOOTH_MAX_SCALE = AffinityPlugin::DefaultSmoothMaxScale;
+%constant double DEFAULT_POCKET_CUTOFF_NM = AffinityPlugin::DefaultPocketCutoffNm;
+%constant double NM_PER_ANGSTROM = AffinityPlugin::NmPerAngstrom;
 
 // C++ exceptions become Python exceptions with the same message: OpenMM's own
 // openmm.OpenMMException for the errors that the plugin reports, RuntimeError for anything
@@ -271,7 +281,7 @@ AFFINITY_RELEASE_GIL(_torchScriptSetLoss)
         return dict;
     }
     %pythoncode %{
-    def combine(self, energies, temperature=298.15):
+    def combine(self, energies, temperature=DEFAULT_TEMPERATURE):
         """Combine per-pose energies G_n (kJ/mol) into one ΔG at a temperature (K).
 
         Returns a Combined with delta_g (kJ/mol), the pose weights and c_n = ∂ΔG/∂G_n as numpy arrays."""

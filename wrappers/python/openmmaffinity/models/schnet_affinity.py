@@ -23,14 +23,13 @@ import torch
 from torch import Tensor
 from torch.nn import Embedding, Linear, ModuleList
 
-from ..openmmaffinity import NM_PER_ANGSTROM
 from .neighbors import edge_lengths, neighbor_lists
 from .operators import load_operators
 from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
                             cosine_cutoff, cosine_cutoff_slope)
 
 #: Å per nm: the network's internal length unit is PyG's.
-ANGSTROM_PER_NM = 1.0 / NM_PER_ANGSTROM
+ANGSTROM_PER_NM = 10.0
 #: The strategies this model offers.
 STRATEGIES = ("complex", "delta")
 #: The energy units the model contract allows.

@@ -1,6 +1,7 @@
 // affinity-pose-benchmark: how fast and how lean the plugin scores poses, exports gradients
 // and runs MD, on the CPU or a CUDA device. Prints tables and, unless --no-record, appends them
 // with the machine, versions and command to benchmarks/RESULTS.md. Figures, not pass/fail.
+#include "AffinityDefaults.h"
 #include "AffinityForce.h"
 #include "BenchmarkReport.h"
 #include "DeviceMemory.h"
@@ -306,7 +307,7 @@ int main(int argc, char* argv[]) {
                      {"method", "batch", "poses/s", "ms/pose"});
         if (scorePoses > 0) {
             PoseEnsemble poses = complex.poses(scorePoses);
-            const int batch = scorer.batchSize(batchSize, 1024.0, false);
+            const int batch = scorer.batchSize(batchSize, DefaultMemoryBudgetMiB, false);
             scorer.poseEnergies(poses, batch);
             const double seconds = secondsOf(device, [&] { scorer.poseEnergies(poses, batch); });
             report.row({"AffinityScorer::poseEnergies (batched)", std::to_string(batch),
@@ -349,7 +350,7 @@ int main(int argc, char* argv[]) {
                 }
                 auto work = [&] {
                     if (name == "full-autograd")
-                        fullAutograd(scorer, poses, -30.0, scorer.batchSize(batchSize, 1024.0, false));
+                        fullAutograd(scorer, poses, -30.0, scorer.batchSize(batchSize, DefaultMemoryBudgetMiB, false));
                     else {
                         CombinedGradientOptions options;
                         options.strategy = gradientStrategyFromName(name);

@@ -2,14 +2,12 @@
 #define OPENMM_AFFINITY_MODEL_H_
 
 #include "AffinityExport.h"
-#include <torch/script.h>
 #include <string>
+#include <torch/script.h>
 #include <utility>
 #include <vector>
 
 namespace AffinityPlugin {
-
-class AffinityForce;
 
 /** Which forward signature a model has (see AffinityForce). */
 enum class ModelContract {
@@ -40,8 +38,6 @@ public:
      * @param origin  what the bytes came from, for messages (a file name, "model bytes")
      */
     static AffinityModel fromBytes(const std::string& bytes, const std::string& origin = "model bytes");
-    /** Load the model an AffinityForce holds, naming its file (if any) in messages. */
-    static AffinityModel fromForce(const AffinityForce& force);
     /** Load a model from a TorchScript file. */
     static AffinityModel fromFile(const std::string& file);
     /**

@@ -5,16 +5,14 @@
 #include "AffinityModel.h"
 #include "AffinityUnits.h"
 #include "PoseEnsemble.h"
-#include "openmm/Vec3.h"
+#include "internal/BatchPassCache.h"
+#include "internal/BatchSizer.h"
+#include "internal/BoundModel.h"
+#include <string>
 #include <torch/script.h>
-#include <memory>
 #include <vector>
 
 namespace AffinityPlugin {
-
-class EnergyBatchPass;
-class GradientBatchPass;
-struct GraphMemoryPool;
 
 /** Weighted sums of per-pose gradients, from AffinityScorer::weightedGradients(). */
 struct OPENMM_EXPORT_AFFINITY WeightedGradients {
@@ -28,6 +26,11 @@ struct OPENMM_EXPORT_AFFINITY WeightedGradients {
  * An affinity model bound to one complex topology on one device: what every platform
  * kernel, the gradient export and the pipelines use to evaluate poses. It needs no OpenMM
  * Context, so pipelines can score poses on a chosen device directly.
+ *
+ * It composes the pieces that do the work, each of its own concern: the model bound to the
+ * topology and temperature (BoundModel, ComplexTopology), the checks and the upload of poses
+ * (PoseUpload.h), the choice of batch sizes (BatchSizer), the batch passes kept between calls
+ * with their CUDA graphs (BatchPassCache), and the batched passes of TwoPassGradient.h.
  */
 class OPENMM_EXPORT_AFFINITY AffinityScorer {
 public:
@@ -44,21 +47,31 @@ public:
     ~AffinityScorer();
     AffinityScorer(AffinityScorer&&) noexcept;
     AffinityScorer& operator=(AffinityScorer&&) noexcept;
+    /** The model; copies of it share its parameters. */
     AffinityModel& getModel() {
-        return model;
+        return bound.model;
     }
+    /** Where the model runs. */
     const torch::Device& getDevice() const {
-        return device;
+        return bound.device;
     }
+    /** The floating-point dtype of positions and parameters. */
     torch::ScalarType getDtype() const {
-        return dtype;
+        return bound.dtype;
     }
+    /** The number of atoms the model sees. */
     int getNumAtoms() const {
-        return (int) atomicNumbers.size(0);
+        return bound.getNumAtoms();
     }
+    /** T in K. */
     double getTemperature() const {
-        return temperature;
+        return bound.temperature;
     }
+    /**
+     * Set T in K (releases the CUDA graphs, which hold the temperature they were captured with).
+     *
+     * @throws OpenMMException unless kelvin is positive and finite
+     */
     void setTemperature(double kelvin);
     /** Replace the atomic numbers and ligand flags (same number of atoms). */
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
@@ -71,24 +84,35 @@ public:
      * latest batch shapes share it; releaseCUDAGraphs() frees it). A model that cannot be
      * captured is run eagerly.
      */
-    void setUseCUDAGraphs(bool use);
+    void setUseCUDAGraphs(bool use) {
+        passes.setUseCUDAGraphs(use);
+    }
+    /** Whether batched evaluations on a CUDA device capture CUDA graphs. */
     bool getUseCUDAGraphs() const {
-        return useCUDAGraphs;
+        return passes.getUseCUDAGraphs();
     }
     /**
      * How many of the kept batch evaluations (energies, gradients) replay a captured CUDA
      * graph: 0, 1 or 2. For checking that a model is captured.
      */
-    int getNumCapturedGraphs() const;
+    int getNumCapturedGraphs() const {
+        return passes.getNumCapturedGraphs();
+    }
     /** Why the model could not be captured in the latest batch evaluations, or empty. */
-    std::string getCUDAGraphFailure() const;
+    std::string getCUDAGraphFailure() const {
+        return passes.getCUDAGraphFailure();
+    }
     /** Drop the kept batch evaluations and the device memory their graphs hold. */
-    void releaseCUDAGraphs();
+    void releaseCUDAGraphs() {
+        passes.release();
+    }
     /**
      * Energies in kJ/mol, [B], of positions [B,N,3] in nm on this scorer's device and dtype;
      * differentiable. See AffinityModel::energies for checkFinite.
      */
-    torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true);
+    torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true) {
+        return bound.energies(positions, checkFinite);
+    }
     /**
      * Upload the positions of poses [first, first+count) to this scorer's device and dtype,
      * as a [count,N,3] tensor.
@@ -103,7 +127,9 @@ public:
      * @param budgetMiB     memory a batch may use
      * @param withGradient  whether the batch keeps an autograd graph
      */
-    int batchSize(int requested, double budgetMiB, bool withGradient);
+    int batchSize(int requested, double budgetMiB, bool withGradient) {
+        return sizer.batchSize(bound, requested, budgetMiB, withGradient);
+    }
     /**
      * The energy of every pose, in kJ/mol, evaluated in batches without autograd graphs.
      *
@@ -111,17 +137,18 @@ public:
      * @param batchSize  poses per model call (0: chosen from budgetMiB)
      * @param budgetMiB  memory a batch may use, when the batch size is chosen
      */
-    std::vector<double> poseEnergies(const PoseEnsemble& poses, int batchSize = 0, double budgetMiB = 1024.0);
+    std::vector<double> poseEnergies(const PoseEnsemble& poses, int batchSize = 0,
+                                     double budgetMiB = DefaultMemoryBudgetMiB);
     /**
      * The energy of every pose of positions [P,N,3] already on this scorer's device, in kJ/mol,
-     * evaluated in batches of `batch` poses without autograd graphs.
+     * evaluated in batches of `batch` poses without autograd graphs (pass 1 of TwoPassGradient).
      */
     std::vector<double> batchedEnergies(const torch::Tensor& positions, int batch);
     /**
      * Σ_n w_n dE_n/dθ for every trainable parameter θ, and u_n dE_n/dx_n per pose when
      * positionWeights is defined, over positions [P,N,3] already on this scorer's device,
      * evaluated with autograd in batches of `batch` poses. Only one batch's autograd graph is
-     * alive at a time.
+     * alive at a time (pass 2 of TwoPassGradient).
      *
      * @param weights          w, [P] on this scorer's device and dtype
      * @param positionWeights  u, [P] likewise, or undefined for no position gradients
@@ -132,40 +159,10 @@ public:
     void checkPoses(const PoseEnsemble& poses, const std::string& who) const;
 
 private:
-    int64_t bytesPerPose(bool withGradient);
-    GraphMemoryPool batchGraphPool();
-    AffinityModel model;
-    torch::Device device;
-    torch::ScalarType dtype;
-    double temperature;
-    torch::Tensor atomicNumbers, ligandMask;
-    std::vector<int> hostAtomicNumbers;
-    std::vector<bool> hostLigandMask;
-    int64_t measuredBytesPerPose[2] = {0, 0};
-    bool useCUDAGraphs = true;
-    std::unique_ptr<EnergyBatchPass> energyPass;
-    std::unique_ptr<GradientBatchPass> gradientPass;
-    std::unique_ptr<GraphMemoryPool> graphPool;
+    BoundModel bound;
+    BatchSizer sizer;
+    BatchPassCache passes;
 };
-
-/**
- * Move each atom of positions [N,3] (nm) to the periodic image nearest the centre of the
- * ligand (made whole around its first atom first), or nearest atom 0 when there is no
- * ligand, for OpenMM's reduced triclinic box vectors box [3,3] (rows a, b, c). Lattice
- * translations do not change gradients, so forces computed from the imaged positions apply to
- * the original ones. Only device operations: no value is read back to the host.
- *
- * @param ligandAtoms  int64 indices of the ligand atoms (empty when there is no ligand)
- */
-OPENMM_EXPORT_AFFINITY torch::Tensor imageAroundLigand(const torch::Tensor& positions, const torch::Tensor& box,
-                                                      const torch::Tensor& ligandAtoms);
-
-/** OpenMM's periodic box vectors a, b, c (nm) as the rows of a [3,3] tensor. */
-OPENMM_EXPORT_AFFINITY torch::Tensor boxTensor(const OpenMM::Vec3& a, const OpenMM::Vec3& b, const OpenMM::Vec3& c,
-                                              const torch::TensorOptions& options);
-
-/** The int64 indices of the true entries of a ligand mask, on a device. */
-OPENMM_EXPORT_AFFINITY torch::Tensor ligandAtomIndices(const std::vector<bool>& ligandMask, const torch::Device& device);
 
 } // namespace AffinityPlugin
 

@@ -1,7 +1,6 @@
 #include "AffinityModel.h"
-#include "FilterConvolution.h"
-#include "AffinityForce.h"
 #include "AffinityUnits.h"
+#include "FilterConvolution.h"
 #include "openmm/OpenMMException.h"
 #include <fstream>
 #include <optional>
@@ -49,11 +48,6 @@ AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::stri
     return AffinityModel(module, origin);
 }
 
-AffinityModel AffinityModel::fromForce(const AffinityForce& force) {
-    return fromBytes(force.getModelBytes(),
-                     force.getModelFile().empty() ? "model bytes" : "'" + force.getModelFile() + "'");
-}
-
 AffinityModel AffinityModel::fromFile(const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in)
@@ -70,15 +64,15 @@ AffinityModel::AffinityModel(torch::jit::Module m, std::string o) : module(std::
         throw OpenMMException("AffinityForce: the model from " + origin + " has no forward method");
     const c10::FunctionSchema& schema = forward->function().getSchema();
     const auto& args = schema.arguments();
-    const int arity = (int) args.size() - 1; // arguments()[0] is self
+    const int arity = (int)args.size() - 1; // arguments()[0] is self
     if (arity == 1)
         contract = ModelContract::PositionsOnly;
     else if (arity == 3)
         contract = ModelContract::PositionsAtomicNumbersLigandMask;
     else {
         std::stringstream msg;
-        msg << "AffinityForce: the forward method of the model from " << origin << " takes " << arity
-            << " arguments (" << schema << "); expected forward(positions) or forward(positions, "
+        msg << "AffinityForce: the forward method of the model from " << origin << " takes " << arity << " arguments ("
+            << schema << "); expected forward(positions) or forward(positions, "
             << "atomic_numbers, ligand_mask)";
         throw OpenMMException(msg.str());
     }

@@ -1,5 +1,4 @@
 #include "internal/BatchPasses.h"
-#include "AffinityScorer.h"
 #include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
@@ -10,30 +9,29 @@ namespace {
 // second on, which the third call captures.
 constexpr int EagerCallsBeforeCapture = 2;
 
-torch::Tensor batchInput(const AffinityScorer& scorer, int batch) {
-    return torch::zeros({batch, scorer.getNumAtoms(), 3},
-                        torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice()));
+torch::Tensor batchInput(const BoundModel& model, int batch) {
+    return torch::zeros({batch, model.getNumAtoms(), 3}, model.positionOptions());
 }
 
 } // namespace
 
-EnergyBatchPass::EnergyBatchPass(const AffinityScorer& scorer, int batch, bool capture, GraphMemoryPool pool)
-    : call(scorer.getDevice(), EagerCallsBeforeCapture, capture, pool), input(batchInput(scorer, batch)) {}
+EnergyBatchPass::EnergyBatchPass(const BoundModel& model, int batch, bool capture, GraphMemoryPool pool)
+    : model(model), call(model.device, EagerCallsBeforeCapture, capture, pool), input(batchInput(model, batch)) {}
 
-const torch::Tensor& EnergyBatchPass::run(AffinityScorer& scorer, const torch::Tensor& positions) {
+const torch::Tensor& EnergyBatchPass::run(const torch::Tensor& positions) {
     torch::NoGradGuard noGrad;
     input.copy_(positions);
-    auto body = [&] { output = scorer.energies(input, /*checkFinite=*/false); };
+    auto body = [&] { output = model.energies(input, /*checkFinite=*/false); };
     if (!call.run(body))
         body(); // the model could not be captured: it stays eager
     return output;
 }
 
-GradientBatchPass::GradientBatchPass(AffinityScorer& scorer, int batch, bool positionGradients, bool capture,
+GradientBatchPass::GradientBatchPass(const BoundModel& model, int batch, bool positionGradients, bool capture,
                                      GraphMemoryPool pool)
-    : call(scorer.getDevice(), EagerCallsBeforeCapture, capture, pool), input(batchInput(scorer, batch)) {
+    : model(model), call(model.device, EagerCallsBeforeCapture, capture, pool), input(batchInput(model, batch)) {
     int64_t size = 0;
-    for (auto& [name, tensor] : scorer.getModel().trainableParameters()) {
+    for (auto& [name, tensor] : model.model.trainableParameters()) {
         parameters.push_back(tensor);
         size += tensor.numel();
     }
@@ -49,7 +47,8 @@ void GradientBatchPass::clear() {
     sumBuffer.zero_();
 }
 
-std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat, const std::vector<torch::Tensor>& shapes) {
+std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat,
+                                                   const std::vector<torch::Tensor>& shapes) {
     std::vector<torch::Tensor> views;
     int64_t offset = 0;
     for (const auto& t : shapes) {
@@ -59,10 +58,10 @@ std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat, co
     return views;
 }
 
-void GradientBatchPass::evaluate(AffinityScorer& scorer) {
+void GradientBatchPass::evaluate() {
     torch::AutoGradMode gradMode(true);
     torch::Tensor x = hasPositionGradients() ? input.detach().requires_grad_(true) : input;
-    torch::Tensor energy = scorer.energies(x, /*checkFinite=*/false);
+    torch::Tensor energy = model.energies(x, /*checkFinite=*/false);
     if (!parameters.empty()) {
         auto grads = torch::autograd::grad({energy}, parameters, {weights}, /*retain_graph=*/hasPositionGradients(),
                                            false, /*allow_unused=*/true);
@@ -74,13 +73,12 @@ void GradientBatchPass::evaluate(AffinityScorer& scorer) {
         positionGradient = torch::autograd::grad({energy}, {x}, {positionWeights})[0];
 }
 
-void GradientBatchPass::run(AffinityScorer& scorer, const torch::Tensor& positions, const torch::Tensor& w,
-                            const torch::Tensor& u) {
+void GradientBatchPass::run(const torch::Tensor& positions, const torch::Tensor& w, const torch::Tensor& u) {
     input.copy_(positions);
     weights.copy_(w);
     if (hasPositionGradients())
         positionWeights.copy_(u);
-    auto body = [&] { evaluate(scorer); };
+    auto body = [&] { evaluate(); };
     if (!call.run(body))
         body(); // the model could not be captured: it stays eager
 }

@@ -10,11 +10,18 @@ bool needsTopology(const AffinityModel& model) {
     return model.getContract() == ModelContract::PositionsAtomicNumbersLigandMask;
 }
 
+// The model a force holds, naming its file (if any) in messages. Here rather than in
+// AffinityModel, which knows nothing of the Force that carries a model.
+AffinityModel modelOf(const AffinityForce& force) {
+    return AffinityModel::fromBytes(force.getModelBytes(),
+                                    force.getModelFile().empty() ? "model bytes" : "'" + force.getModelFile() + "'");
+}
+
 } // namespace
 
 ForceBinding ForceBinding::of(const AffinityForce& force, const OpenMM::System& system, const torch::Device& device,
                               std::optional<torch::ScalarType> dtype) {
-    AffinityModel model = AffinityModel::fromForce(force);
+    AffinityModel model = modelOf(force);
     ForceParticles particles = ForceParticles::of(force, system, needsTopology(model));
     AffinityScorer scorer(model, particles.atomicNumbers, particles.ligandMask, device,
                           dtype.value_or(model.parameterDtype()), force.getTemperature());
@@ -38,8 +45,8 @@ void ForceBinding::reportNonFinitePosition(int particle) const {
     throw OpenMM::OpenMMException(msg.str());
 }
 
-torch::Tensor ForceBinding::modelPositions(const torch::Tensor& positions, const OpenMM::Vec3& a,
-                                           const OpenMM::Vec3& b, const OpenMM::Vec3& c) const {
+torch::Tensor ForceBinding::modelPositions(const torch::Tensor& positions, const OpenMM::Vec3& a, const OpenMM::Vec3& b,
+                                           const OpenMM::Vec3& c) const {
     if (!periodic)
         return positions;
     return modelPositions(positions, boxTensor(a, b, c, positions.options()));

@@ -1,10 +1,12 @@
 #include "GradientExport.h"
 #include "internal/BatchPasses.h"
+#include "internal/LossCoefficients.h"
+#include "internal/TwoPassGradient.h"
 #include "openmm/OpenMMException.h"
-#include <torch/csrc/autograd/autograd.h>
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
 using OpenMM::OpenMMException;
@@ -16,7 +18,8 @@ GradientStrategy AffinityPlugin::gradientStrategyFromName(const std::string& nam
         return GradientStrategy::TwoPass;
     if (name == "one-pass")
         return GradientStrategy::OnePass;
-    throw OpenMMException("combinedGradient: unknown strategy '" + name + "'; expected store-all, two-pass or one-pass");
+    throw OpenMMException("combinedGradient: unknown strategy '" + name +
+                          "'; expected store-all, two-pass or one-pass");
 }
 
 namespace {
@@ -123,19 +126,6 @@ void scale(std::vector<torch::Tensor>& y, double a) {
         t.mul_(a);
 }
 
-// The parts of a combined gradient that every strategy shares once the energies are known.
-CombinedGradientResult summarise(const std::vector<double>& energies, const Combination& combination,
-                                 const AffinityLoss& loss, double temperature) {
-    CombinedGradientResult result;
-    const double beta = betaForTemperature(temperature);
-    result.energies = energies;
-    result.combination = combination.combine(energies, temperature);
-    result.loss = loss.value(result.combination.deltaG, energies, beta);
-    result.lossCoefficients = loss.poseCoefficients(result.combination.deltaG, energies,
-                                                    result.combination.coefficients, beta);
-    return result;
-}
-
 torch::Tensor stackScaled(const std::vector<torch::Tensor>& perPose, const std::vector<double>& coefficients) {
     std::vector<torch::Tensor> scaled;
     for (size_t n = 0; n < perPose.size(); n++)
@@ -153,7 +143,7 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
         perPose.push_back(differentiatePose(scorer, all, n, params, options.positionGradients));
         energies.push_back(perPose.back().energy);
     }
-    result = summarise(energies, combination, loss, scorer.getTemperature());
+    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
     std::vector<torch::Tensor> total = params.zeros();
     std::vector<torch::Tensor> positionGradients;
     for (int n = 0; n < poses.getNumPoses(); n++) {
@@ -164,27 +154,6 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
     if (options.positionGradients)
         result.positionGradients = stackScaled(positionGradients, result.combination.coefficients);
     return total;
-}
-
-std::vector<torch::Tensor> twoPass(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
-                                   const AffinityLoss& loss, const CombinedGradientOptions& options,
-                                   CombinedGradientResult& result) {
-    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-    // Both passes use the gradient pass's batch size, so that on a GPU their graphs share one
-    // batch's memory: with the energy pass's own, larger batch the two held 2.0 GiB between
-    // calls at 2,700 atoms (benchmark model, H100) where the budget was 1 GiB.
-    const int batch = scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true);
-    std::vector<double> energies = scorer.batchedEnergies(all, batch);
-    result = summarise(energies, combination, loss, scorer.getTemperature());
-    const torch::TensorOptions onDevice = torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice());
-    const torch::Tensor g = torch::tensor(result.lossCoefficients, torch::kFloat64).to(onDevice);
-    const torch::Tensor c = options.positionGradients
-                                ? torch::tensor(result.combination.coefficients, torch::kFloat64).to(onDevice)
-                                : torch::Tensor();
-    WeightedGradients sums = scorer.weightedGradients(all, g, c, batch);
-    if (options.positionGradients)
-        result.positionGradients = sums.positions.to(torch::kCPU, torch::kFloat64);
-    return sums.parameters;
 }
 
 std::vector<torch::Tensor> onePass(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
@@ -222,7 +191,7 @@ std::vector<torch::Tensor> onePass(AffinityScorer& scorer, const PoseEnsemble& p
             positionGradients.push_back(d.positionGradient);
         energies.push_back(d.energy);
     }
-    result = summarise(energies, combination, loss, scorer.getTemperature());
+    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
     const double beta = betaForTemperature(scorer.getTemperature());
     const auto [a, b] = combination.gradientCoefficients(result.combination.deltaG - reference, beta);
     const double dLdDeltaG = loss.derivativeByDeltaG(result.combination.deltaG, beta);
@@ -270,22 +239,6 @@ void checkLigands(const std::vector<LigandTerm>& ligands, const std::string& who
     }
 }
 
-LigandSetScores scoreAll(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                         const CombinedGradientOptions& options) {
-    LigandSetScores scores;
-    for (const LigandTerm& ligand : ligands) {
-        AffinityScorer& scorer = *ligand.scorer;
-        const PoseEnsemble& poses = *ligand.poses;
-        // The batch size of the gradient pass, as one ligand's two-pass uses for both passes.
-        const int batch = scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true);
-        scores.energies.push_back(scorer.batchedEnergies(scorer.uploadPoses(poses, 0, poses.getNumPoses()), batch));
-        scores.combinations.push_back(combination.combine(scores.energies.back(), scorer.getTemperature()));
-    }
-    return scores;
-}
-
-LigandSetValues valuesOf(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores);
-
 // Throw unless the targets suit the loss, before any pose is evaluated.
 void checkTargets(const std::vector<LigandTerm>& ligands, const LigandSetLoss& loss) {
     LigandSetScores placeholders;
@@ -293,66 +246,7 @@ void checkTargets(const std::vector<LigandTerm>& ligands, const LigandSetLoss& l
         placeholders.energies.emplace_back(ligand.poses->getNumPoses(), 0.0);
         placeholders.combinations.emplace_back();
     }
-    loss.validate(valuesOf(ligands, placeholders));
-}
-
-LigandSetValues valuesOf(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores) {
-    LigandSetValues values;
-    for (size_t l = 0; l < ligands.size(); l++) {
-        values.deltaG.push_back(scores.combinations[l].deltaG);
-        values.poseEnergies.push_back(scores.energies[l]);
-        values.targets.push_back(ligands[l].target);
-        values.sigmas.push_back(ligands[l].sigma);
-        values.poseTargets.push_back(ligands[l].poseTargets);
-        values.betas.push_back(betaForTemperature(ligands[l].scorer->getTemperature()));
-    }
-    return values;
-}
-
-// g_l,n = ∂L/∂ΔG_l · c_l,n + ∂L/∂G_l,n.
-std::vector<std::vector<double>> poseCoefficientsOf(const LigandSetScores& scores, const std::vector<double>& byDeltaG,
-                                                    const std::vector<std::vector<double>>& byPoseEnergy) {
-    std::vector<std::vector<double>> g;
-    for (size_t l = 0; l < scores.combinations.size(); l++) {
-        const std::vector<double>& c = scores.combinations[l].coefficients;
-        std::vector<double> gl(c.size());
-        for (size_t n = 0; n < c.size(); n++)
-            gl[n] = byDeltaG[l] * c[n] + (byPoseEnergy.empty() ? 0.0 : byPoseEnergy[l][n]);
-        g.push_back(std::move(gl));
-    }
-    return g;
-}
-
-// The loss on the scores, its derivatives and g_l,n.
-void applyLoss(const std::vector<LigandTerm>& ligands, const LigandSetLoss& loss, SetGradientResult& result) {
-    SetLossValue value = loss.evaluate(valuesOf(ligands, result.scores));
-    result.loss = value.value;
-    result.lossByDeltaG = std::move(value.byLigand);
-    result.lossByPoseEnergy = std::move(value.byPose);
-    result.lossCoefficients = poseCoefficientsOf(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
-}
-
-// Pass 2 of two-pass over a set: Σ_l Σ_n g_l,n dG_l,n/dθ, one ligand's batches at a time.
-std::vector<torch::Tensor> twoPassSetGradients(const std::vector<LigandTerm>& ligands,
-                                               const std::vector<std::vector<double>>& coefficients,
-                                               const CombinedGradientOptions& options) {
-    std::vector<torch::Tensor> total;
-    for (size_t l = 0; l < ligands.size(); l++) {
-        AffinityScorer& scorer = *ligands[l].scorer;
-        const PoseEnsemble& poses = *ligands[l].poses;
-        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-        const int batch = scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true);
-        const torch::TensorOptions onDevice =
-            torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice());
-        const torch::Tensor g = torch::tensor(coefficients[l], torch::kFloat64).to(onDevice);
-        WeightedGradients sums = scorer.weightedGradients(all, g, torch::Tensor(), batch);
-        if (total.empty())
-            total = std::move(sums.parameters);
-        else
-            for (size_t i = 0; i < total.size(); i++)
-                total[i].add_(sums.parameters[i]);
-    }
-    return total;
+    loss.validate(ligandSetValues(ligands, placeholders));
 }
 
 std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
@@ -370,7 +264,7 @@ std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, c
         result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
         result.scores.energies.push_back(std::move(energies));
     }
-    applyLoss(ligands, loss, result);
+    applyLigandSetLoss(ligands, loss, result);
     std::vector<torch::Tensor> total = params.zeros();
     for (size_t l = 0; l < ligands.size(); l++)
         for (size_t n = 0; n < perPose[l].size(); n++)
@@ -427,7 +321,7 @@ std::vector<torch::Tensor> onePassSet(const std::vector<LigandTerm>& ligands, co
         result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
         result.scores.energies.push_back(std::move(energies));
     }
-    const LigandSetValues values = valuesOf(ligands, result.scores);
+    const LigandSetValues values = ligandSetValues(ligands, result.scores);
     SetLossValue value = loss.evaluateFormula(values);
     for (size_t l = 0; l < value.byPose.size(); l++)
         for (double d : value.byPose[l])
@@ -440,7 +334,7 @@ std::vector<torch::Tensor> onePassSet(const std::vector<LigandTerm>& ligands, co
     result.loss = value.value;
     result.lossByDeltaG = std::move(value.byLigand);
     result.lossByPoseEnergy = std::move(value.byPose);
-    result.lossCoefficients = poseCoefficientsOf(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
+    result.lossCoefficients = ligandSetLossCoefficients(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
     std::vector<torch::Tensor> total = params.zeros();
     for (size_t l = 0; l < ligands.size(); l++) {
         const OnlineSums& s = sums[l];
@@ -458,8 +352,7 @@ std::vector<torch::Tensor> onePassSet(const std::vector<LigandTerm>& ligands, co
 } // namespace
 
 void AffinityPlugin::forEachPoseGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
-                                         const std::function<void(const PoseGradient&)>& sink,
-                                         bool positionGradients) {
+                                         const std::function<void(const PoseGradient&)>& sink, bool positionGradients) {
     scorer.checkPoses(poses, "forEachPoseGradient");
     torch::AutoGradMode gradMode(true);
     Parameters params(scorer);
@@ -490,7 +383,7 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
         total = storeAll(scorer, poses, combination, loss, params, options, result);
         break;
     case GradientStrategy::TwoPass:
-        total = twoPass(scorer, poses, combination, loss, options, result);
+        total = TwoPassGradient::ofLigand(scorer, poses, combination, loss, options, result);
         break;
     case GradientStrategy::OnePass:
         total = onePass(scorer, poses, combination, loss, params, options, result);
@@ -512,7 +405,7 @@ std::vector<double> LigandSetScores::deltaG() const {
 LigandSetScores AffinityPlugin::scoreLigandSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
                                                const CombinedGradientOptions& options) {
     checkLigands(ligands, "scoreLigandSet");
-    return scoreAll(ligands, combination, options);
+    return TwoPassGradient::scoresOfSet(ligands, combination, options);
 }
 
 SetGradientResult AffinityPlugin::evaluateLigandSet(const std::vector<LigandTerm>& ligands,
@@ -521,8 +414,8 @@ SetGradientResult AffinityPlugin::evaluateLigandSet(const std::vector<LigandTerm
     checkLigands(ligands, "evaluateLigandSet");
     checkTargets(ligands, loss);
     SetGradientResult result;
-    result.scores = scoreAll(ligands, combination, options);
-    applyLoss(ligands, loss, result);
+    result.scores = TwoPassGradient::scoresOfSet(ligands, combination, options);
+    applyLigandSetLoss(ligands, loss, result);
     return result;
 }
 
@@ -543,9 +436,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
         total = storeAllSet(ligands, combination, loss, params, result);
         break;
     case GradientStrategy::TwoPass:
-        result.scores = scoreAll(ligands, combination, options);
-        applyLoss(ligands, loss, result);
-        total = twoPassSetGradients(ligands, result.lossCoefficients, options);
+        total = TwoPassGradient::ofSet(ligands, combination, loss, options, result);
         break;
     case GradientStrategy::OnePass:
         total = onePassSet(ligands, combination, loss, params, result);
@@ -601,8 +492,8 @@ std::vector<std::vector<double>> AffinityPlugin::addLigandSetGradient(
     }
     torch::AutoGradMode gradMode(true);
     Parameters params(*ligands[0].scorer);
-    const std::vector<std::vector<double>> coefficients = poseCoefficientsOf(scores, byDeltaG, byPoseEnergy);
-    std::vector<torch::Tensor> total = twoPassSetGradients(ligands, coefficients, options);
+    const std::vector<std::vector<double>> coefficients = ligandSetLossCoefficients(scores, byDeltaG, byPoseEnergy);
+    std::vector<torch::Tensor> total = TwoPassGradient::gradientOfSet(ligands, coefficients, options);
     if (!total.empty())
         addToGradients(params, total);
     return coefficients;

@@ -39,8 +39,10 @@ struct ModelBytes;
 }
 
 %{
+#include "AffinityDefaults.h"
 #include "AffinityForce.h"
 #include "AffinityLoss.h"
+#include "AffinityUnits.h"
 #include "Combination.h"
 #include "LigandSetLoss.h"
 #include "ModelBytes.h"
@@ -51,12 +53,20 @@ struct ModelBytes;
 #include "openmm/RPMDIntegrator.h"
 #include "openmm/RPMDMonteCarloBarostat.h"
 #include "PoseArrays.h"
-#include "PoseScorer.h"
+#include "PoseArrayModel.h"
 #include "PythonValues.h"
 #include "openmm/OpenMMException.h"
 %}
 
 #define OPENMM_EXPORT_AFFINITY
+
+// The defaults and the unit factor of the plugin, written once in AffinityDefaults.h and
+// AffinityUnits.h; the Python functions take their defaults from these module constants.
+%constant double DEFAULT_TEMPERATURE = AffinityPlugin::DefaultTemperature;
+%constant double DEFAULT_MEMORY_BUDGET_MIB = AffinityPlugin::DefaultMemoryBudgetMiB;
+%constant double DEFAULT_SMOOTH_MAX_SCALE = AffinityPlugin::DefaultSmoothMaxScale;
+%constant double DEFAULT_POCKET_CUTOFF_NM = AffinityPlugin::DefaultPocketCutoffNm;
+%constant double NM_PER_ANGSTROM = AffinityPlugin::NmPerAngstrom;
 
 // C++ exceptions become Python exceptions with the same message: OpenMM's own
 // openmm.OpenMMException for the errors that the plugin reports, RuntimeError for anything
@@ -93,12 +103,12 @@ struct ModelBytes;
 %enddef
 AFFINITY_RELEASE_GIL(AffinityPlugin::AffinityForce::_computePoseEnergies)
 AFFINITY_RELEASE_GIL(AffinityPlugin::AffinityForce::updateParametersInContext)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::PoseScorer)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::setTensorValues)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::poseEnergies)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::combinedGradient)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::_forEachPoseGradient)
-AFFINITY_RELEASE_GIL(AffinityPython::PoseScorer::withTopology)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::PoseArrayModel)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::setTensorValues)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::poseEnergies)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::combinedGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::_forEachPoseGradient)
+AFFINITY_RELEASE_GIL(AffinityPython::PoseArrayModel::withTopology)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::addLigand)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::combinedGradient)
 AFFINITY_RELEASE_GIL(AffinityPython::LigandSet::evaluate)
@@ -271,7 +281,7 @@ AFFINITY_RELEASE_GIL(_torchScriptSetLoss)
         return dict;
     }
     %pythoncode %{
-    def combine(self, energies, temperature=298.15):
+    def combine(self, energies, temperature=DEFAULT_TEMPERATURE):
         """Combine per-pose energies G_n (kJ/mol) into one ΔG at a temperature (K).
 
         Returns a Combined with delta_g (kJ/mol), the pose weights and c_n = ∂ΔG/∂G_n as numpy arrays."""
@@ -342,18 +352,18 @@ AffinityPlugin::LigandSetLoss* _pythonSetLoss(PyObject* callable, const std::str
 
 // ---- The Context-free scorer, wrapped by the Python class openmmaffinity.Scorer -----------
 
-%rename(_PoseScorer) AffinityPython::PoseScorer;
+%rename(_PoseArrayModel) AffinityPython::PoseArrayModel;
 %ignore AffinityPython::NamedArray;
 %ignore AffinityPython::PoseGradientArrays;
 %ignore AffinityPython::CombinedGradientArrays;
-%ignore AffinityPython::PoseScorer::forEachPoseGradient;
+%ignore AffinityPython::PoseArrayModel::forEachPoseGradient;
 %ignore AffinityPython::SetGradientArrays;
 %rename(_LigandSet) AffinityPython::LigandSet;
-%newobject AffinityPython::PoseScorer::withTopology;
+%newobject AffinityPython::PoseArrayModel::withTopology;
 
-%include "PoseScorer.h"
+%include "PoseArrayModel.h"
 
-%extend AffinityPython::PoseScorer {
+%extend AffinityPython::PoseArrayModel {
     void _forEachPoseGradient(const double* positions, size_t count, PyObject* callback, bool positionGradients) {
         $self->forEachPoseGradient(positions, count, AffinityPython::poseGradientCallback(callback), positionGradients);
     }

@@ -1,7 +1,7 @@
 #ifndef CPU_AFFINITY_KERNELS_H_
 #define CPU_AFFINITY_KERNELS_H_
 
-#include "internal/HostAffinityKernel.h"
+#include "HostAffinityKernel.h"
 
 namespace AffinityPlugin {
 
@@ -13,8 +13,7 @@ namespace AffinityPlugin {
 class CpuCalcAffinityForceKernel : public HostAffinityKernel {
 public:
     CpuCalcAffinityForceKernel(const std::string& name, const OpenMM::Platform& platform, int numThreads)
-        : HostAffinityKernel(name, platform, /*alwaysDouble=*/false, numThreads) {
-    }
+        : HostAffinityKernel(name, platform, /*alwaysDouble=*/false, numThreads) {}
 };
 
 } // namespace AffinityPlugin

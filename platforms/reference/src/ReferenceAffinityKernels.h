@@ -1,7 +1,7 @@
 #ifndef REFERENCE_AFFINITY_KERNELS_H_
 #define REFERENCE_AFFINITY_KERNELS_H_
 
-#include "internal/HostAffinityKernel.h"
+#include "HostAffinityKernel.h"
 
 namespace AffinityPlugin {
 
@@ -12,8 +12,7 @@ namespace AffinityPlugin {
 class ReferenceCalcAffinityForceKernel : public HostAffinityKernel {
 public:
     ReferenceCalcAffinityForceKernel(const std::string& name, const OpenMM::Platform& platform)
-        : HostAffinityKernel(name, platform, /*alwaysDouble=*/true, /*numThreads=*/0) {
-    }
+        : HostAffinityKernel(name, platform, /*alwaysDouble=*/true, /*numThreads=*/0) {}
 };
 
 } // namespace AffinityPlugin

@@ -1,29 +1,30 @@
 #ifndef OPENMM_AFFINITY_BATCH_PASSES_H_
 #define OPENMM_AFFINITY_BATCH_PASSES_H_
 
+#include "internal/BoundModel.h"
 #include "internal/CapturedCall.h"
 #include <torch/types.h>
 #include <vector>
 
 namespace AffinityPlugin {
 
-class AffinityScorer;
-
 /**
  * The model's energies for batches of one shape [B,N,3], without autograd graphs. Each batch is
  * copied into an input tensor of this pass, so that on a GPU the call can be captured in a CUDA
- * graph after its warm-up calls and replayed for every later batch of the shape.
+ * graph after its warm-up calls and replayed for every later batch of the shape. The pass keeps
+ * its own copy of the bound model: a graph replays the topology and temperature it captured.
  */
 class EnergyBatchPass {
 public:
     /**
+     * @param model    what each call evaluates
      * @param batch    poses per call
      * @param capture  whether to capture a CUDA graph (on a CUDA device)
      * @param pool     the memory of the graph (its output is copied out before run() returns)
      */
-    EnergyBatchPass(const AffinityScorer& scorer, int batch, bool capture, GraphMemoryPool pool = {});
+    EnergyBatchPass(const BoundModel& model, int batch, bool capture, GraphMemoryPool pool = {});
     int batchSize() const {
-        return (int) input.size(0);
+        return (int)input.size(0);
     }
     const CapturedCall& capturedCall() const {
         return call;
@@ -32,9 +33,10 @@ public:
      * The energies [B] of positions [B,N,3]; the tensor is overwritten by the next call (and may
      * be by another graph of the pool).
      */
-    const torch::Tensor& run(AffinityScorer& scorer, const torch::Tensor& positions);
+    const torch::Tensor& run(const torch::Tensor& positions);
 
 private:
+    BoundModel model;
     CapturedCall call;
     torch::Tensor input, output;
 };
@@ -44,21 +46,23 @@ private:
  * each trainable parameter θ, accumulated across calls, and u_b dE_b/dx_b for each pose. The
  * inputs are copied into tensors of this pass and the sums kept in it, so that on a GPU the
  * whole pass (forward, backward, accumulation) can be captured in a CUDA graph after its warm-up
- * calls and replayed for every later batch.
+ * calls and replayed for every later batch. Like EnergyBatchPass, it keeps its own copy of the
+ * bound model.
  */
 class GradientBatchPass {
 public:
     /**
+     * @param model              what each call differentiates
      * @param batch              poses per call
      * @param positionGradients  whether to compute u_b dE_b/dx_b as well
      * @param capture            whether to capture a CUDA graph (on a CUDA device)
      * @param pool               the memory of the graph (read positionGradients() before
      *                           another graph of the pool runs)
      */
-    GradientBatchPass(AffinityScorer& scorer, int batch, bool positionGradients, bool capture,
+    GradientBatchPass(const BoundModel& model, int batch, bool positionGradients, bool capture,
                       GraphMemoryPool pool = {});
     int batchSize() const {
-        return (int) input.size(0);
+        return (int)input.size(0);
     }
     bool hasPositionGradients() const {
         return positionWeights.defined();
@@ -71,12 +75,11 @@ public:
     /**
      * Add the batch's Σ_b w_b dE_b/dθ to the sums.
      *
-     * @param positions        [B,N,3] on the scorer's device and dtype
+     * @param positions        [B,N,3] on the model's device and dtype
      * @param weights          w, [B]
      * @param positionWeights  u, [B]; ignored without position gradients
      */
-    void run(AffinityScorer& scorer, const torch::Tensor& positions, const torch::Tensor& weights,
-             const torch::Tensor& positionWeights);
+    void run(const torch::Tensor& positions, const torch::Tensor& weights, const torch::Tensor& positionWeights);
     /**
      * The sums since clear(), float64, of every trainable parameter (in the model's order),
      * flattened and concatenated in one tensor.
@@ -94,7 +97,8 @@ public:
     }
 
 private:
-    void evaluate(AffinityScorer& scorer);
+    void evaluate();
+    BoundModel model;
     CapturedCall call;
     std::vector<torch::Tensor> parameters, sums;
     torch::Tensor sumBuffer, input, weights, positionWeights, positionGradient;

@@ -4,6 +4,7 @@
 #include "AffinityForce.h"
 #include "AffinityProperties.h"
 #include "AffinityScorer.h"
+#include "PeriodicImaging.h"
 #include "internal/ForceParticles.h"
 #include "openmm/System.h"
 #include <optional>

@@ -18,6 +18,10 @@ and the Python-only pieces around them:
   losses ``MeanSquaredError``, ``CentredMeanSquaredError``, ``PairwiseRankingLoss``,
   ``GaussianNllLoss`` (or a name, a TorchScript module, a torch function; ``set_loss``).
 
+The module constants ``DEFAULT_TEMPERATURE`` (K), ``DEFAULT_MEMORY_BUDGET_MIB``,
+``DEFAULT_SMOOTH_MAX_SCALE``, ``DEFAULT_POCKET_CUTOFF_NM`` and ``NM_PER_ANGSTROM`` are the
+plugin's own defaults and unit factor, which the functions here use.
+
 OpenMM objects keep OpenMM's camelCase method names; the Python-only API is snake_case, as
 PyTorch is. Units are OpenMM's: nm, kJ/mol, K. Errors reported by the plugin raise
 ``openmm.OpenMMException`` with the plugin's message; malformed arguments (shapes, dtypes,
@@ -25,6 +29,11 @@ types) raise ``ValueError`` or ``TypeError`` before anything reaches C++.
 """
 
 from .openmmaffinity import (
+    DEFAULT_MEMORY_BUDGET_MIB,
+    DEFAULT_POCKET_CUTOFF_NM,
+    DEFAULT_SMOOTH_MAX_SCALE,
+    DEFAULT_TEMPERATURE,
+    NM_PER_ANGSTROM,
     AffinityForce,
     AffinityLoss,
     BoltzmannCombination,
@@ -44,6 +53,11 @@ from .scorer import Scorer
 from .ligand_sets import Ligand, SetGradient, combined_dg, combined_gradient_set, evaluate_set, set_loss
 
 __all__ = [
+    "DEFAULT_MEMORY_BUDGET_MIB",
+    "DEFAULT_POCKET_CUTOFF_NM",
+    "DEFAULT_SMOOTH_MAX_SCALE",
+    "DEFAULT_TEMPERATURE",
+    "NM_PER_ANGSTROM",
     "AffinityForce",
     "AffinityLoss",
     "BoltzmannCombination",

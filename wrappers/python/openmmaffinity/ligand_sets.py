@@ -18,6 +18,8 @@ from ._arrays import pose_array, topology_arrays
 from ._model_source import is_torch_module, model_bytes
 from ._results import _doubles, _named_arrays, add_gradients_to_module
 from .openmmaffinity import (
+    DEFAULT_MEMORY_BUDGET_MIB,
+    DEFAULT_TEMPERATURE,
     CentredMeanSquaredError,
     Combination,
     GaussianNllLoss,
@@ -254,7 +256,7 @@ def _as_ligand(item, index):
 class _ScoredSet:
     """A set of ligands resolved to scorers that share one model, and its C++ LigandSet."""
 
-    def __init__(self, ligands, base=None, model=None, device="cpu", dtype=None, temperature=298.15):
+    def __init__(self, ligands, base=None, model=None, device="cpu", dtype=None, temperature=DEFAULT_TEMPERATURE):
         items = [_as_ligand(item, i) for i, item in enumerate(ligands)]
         if not items:
             raise ValueError("ligands: the set of ligands is empty; expected at least one ligand")
@@ -310,8 +312,9 @@ def _check_combination(combination, who):
 
 
 def combined_gradient_set(ligands, combination, loss="mse", *, model=None, strategy="two-pass", readout=None,
-                          pose_readout=None, pose_weight=None, batch_size=0, memory_budget_mib=1024.0, device="cpu",
-                          dtype=None, temperature=298.15, as_torch=False, scorer=None, **loss_options):
+                          pose_readout=None, pose_weight=None, batch_size=0,
+                          memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, device="cpu", dtype=None,
+                          temperature=DEFAULT_TEMPERATURE, as_torch=False, scorer=None, **loss_options):
     """The gradient of a loss over a set of ligands with respect to the model's parameters.
 
     Parameters
@@ -350,8 +353,8 @@ def combined_gradient_set(ligands, combination, loss="mse", *, model=None, strat
 
 
 def evaluate_set(ligands, combination, loss="mse", *, model=None, readout=None, pose_readout=None, pose_weight=None,
-                 batch_size=0, memory_budget_mib=1024.0, device="cpu", dtype=None, temperature=298.15,
-                 as_torch=False, scorer=None, **loss_options):
+                 batch_size=0, memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, device="cpu", dtype=None,
+                 temperature=DEFAULT_TEMPERATURE, as_torch=False, scorer=None, **loss_options):
     """The loss over a set of ligands and its derivatives, without any gradient of the model (the
     validation step of a training loop): arguments as for combined_gradient_set; the result's
     gradients are empty."""
@@ -397,8 +400,9 @@ def _combined_delta_g_function():
 _FUNCTION = []
 
 
-def combined_dg(ligands, combination, *, model=None, pose_energies=False, batch_size=0, memory_budget_mib=1024.0,
-                device="cpu", dtype=None, temperature=298.15, scorer=None):
+def combined_dg(ligands, combination, *, model=None, pose_energies=False, batch_size=0,
+                memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, device="cpu", dtype=None, temperature=DEFAULT_TEMPERATURE,
+                scorer=None):
     """ΔG of each ligand of a set as a torch tensor [L] (float64, kJ/mol) that backpropagates into
     the model's parameters, so that ``loss(combined_dg(ligands, combination, model=module)).backward()``
     fills ``module``'s parameters' ``.grad`` as if every pose had gone through the module in one

@@ -8,7 +8,7 @@ import numpy as np
 from ._arrays import pose_array, topology_arrays
 from ._model_source import is_torch_module, model_bytes
 from ._results import CombinedGradient, PoseGradient
-from .openmmaffinity import AffinityLoss, Combination, _PoseScorer
+from .openmmaffinity import DEFAULT_MEMORY_BUDGET_MIB, DEFAULT_TEMPERATURE, AffinityLoss, Combination, _PoseArrayModel
 
 _STRATEGIES = ("store-all", "two-pass", "one-pass")
 
@@ -54,12 +54,12 @@ class Scorer:
         whether to copy a ScriptModule's state_dict() in before each call (see above)
     """
 
-    def __init__(self, model, atomic_numbers, ligand_mask, device="cpu", dtype=None, temperature=298.15,
+    def __init__(self, model, atomic_numbers, ligand_mask, device="cpu", dtype=None, temperature=DEFAULT_TEMPERATURE,
                  follow_module=True):
         numbers, mask = topology_arrays(atomic_numbers, ligand_mask, "Scorer")
         self._module = model if follow_module and is_torch_module(model) else None
-        self._scorer = _PoseScorer(model_bytes(model, "Scorer"), numbers.tolist(), mask.tolist(), str(device),
-                                   _dtype_name(dtype), temperature)
+        self._scorer = _PoseArrayModel(model_bytes(model, "Scorer"), numbers.tolist(), mask.tolist(), str(device),
+                                       _dtype_name(dtype), temperature)
 
     @classmethod
     def for_force(cls, force, device="cpu", dtype=None):
@@ -140,7 +140,7 @@ class Scorer:
         if self._module is not None:
             self.load_state_dict(self._module.state_dict())
 
-    def pose_energies(self, poses, batch_size=0, memory_budget_mib=1024.0):
+    def pose_energies(self, poses, batch_size=0, memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB):
         """The energy of each pose in kJ/mol, a numpy array [P], evaluated in batches without
         autograd graphs.
 
@@ -151,7 +151,7 @@ class Scorer:
         return np.array(self._scorer.poseEnergies(array, int(batch_size), float(memory_budget_mib)), dtype=np.float64)
 
     def combined_gradient(self, poses, combination, loss, strategy="two-pass", batch_size=0,
-                          memory_budget_mib=1024.0, position_gradients=False):
+                          memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, position_gradients=False):
         """The gradient of a loss on the combined ΔG of one ligand's poses.
 
         Parameters

@@ -6,7 +6,7 @@
 // as bytearrays of float64, which the package's Python code views with numpy.frombuffer:
 // one copy, and no dependence of the extension on numpy's C API.
 
-#include "PoseScorer.h"
+#include "PoseArrayModel.h"
 #include <Python.h>
 #include <memory>
 #include <string>
@@ -241,7 +241,7 @@ inline AffinityPlugin::CallableSetLoss::Formula pythonSetLossFormula(PyObject* c
 }
 
 /**
- * Wrap a Python callable as the callback of PoseScorer::forEachPoseGradient(), which runs
+ * Wrap a Python callable as the callback of PoseArrayModel::forEachPoseGradient(), which runs
  * with the GIL released: it takes the GIL and calls the callable with a dict per pose (see
  * poseGradientToDict()); an exception the callable raises ends the loop and reaches the
  * caller unchanged.

@@ -1,9 +1,9 @@
-#ifndef OPENMM_AFFINITY_PYTHON_POSE_SCORER_H_
-#define OPENMM_AFFINITY_PYTHON_POSE_SCORER_H_
+#ifndef OPENMM_AFFINITY_PYTHON_POSE_ARRAY_MODEL_H_
+#define OPENMM_AFFINITY_PYTHON_POSE_ARRAY_MODEL_H_
 
 // The LibTorch-free face of AffinityScorer and the gradient export that the Python module is
 // built on: plain C++ types in and out (flat arrays of doubles, names, shapes), so that SWIG
-// never sees a torch type and only PoseScorer.cpp includes LibTorch's headers.
+// never sees a torch type and only PoseArrayModel.cpp includes LibTorch's headers.
 
 #include "AffinityLoss.h"
 #include "Combination.h"
@@ -79,7 +79,7 @@ class LigandSet;
  * A training loop that changes the parameters of its own module copies them in with
  * setTensorValues() before each call; gradients are returned, never accumulated here.
  */
-class PoseScorer {
+class PoseArrayModel {
 public:
     /**
      * @param modelBytes     the contents of a TorchScript file
@@ -91,11 +91,12 @@ public:
      * @throws OpenMMException for a model that cannot be loaded, an unknown or absent device
      *         or an unknown dtype
      */
-    PoseScorer(const ModelBytes& modelBytes, const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask,
-               const std::string& device, const std::string& dtype, double temperature);
-    ~PoseScorer();
-    PoseScorer(const PoseScorer&) = delete;
-    PoseScorer& operator=(const PoseScorer&) = delete;
+    PoseArrayModel(const ModelBytes& modelBytes, const std::vector<int>& atomicNumbers,
+                   const std::vector<bool>& ligandMask, const std::string& device, const std::string& dtype,
+                   double temperature);
+    ~PoseArrayModel();
+    PoseArrayModel(const PoseArrayModel&) = delete;
+    PoseArrayModel& operator=(const PoseArrayModel&) = delete;
 
     /** The device the model runs on, as LibTorch writes it ("cpu", "cuda:0"). */
     std::string getDevice() const;
@@ -147,13 +148,13 @@ public:
      * A new scorer of another complex topology that shares this scorer's model (its parameters),
      * device, dtype and temperature: the scorers of a LigandSet must share one model.
      */
-    PoseScorer* withTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask) const;
+    PoseArrayModel* withTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask) const;
     /** Whether this scorer and another evaluate one model (share its parameters). */
-    bool sharesModelWith(const PoseScorer& other) const;
+    bool sharesModelWith(const PoseArrayModel& other) const;
 
 private:
     friend class LigandSet;
-    PoseScorer() = default;
+    PoseArrayModel() = default;
     struct Impl;
     std::unique_ptr<Impl> impl;
 };
@@ -178,7 +179,7 @@ public:
      * @param sigma        σ_l, the uncertainty of y_l
      * @param poseTargets  y_l,n, empty or one per pose
      */
-    void addLigand(PoseScorer& scorer, const double* positions, size_t count, double target, double sigma,
+    void addLigand(PoseArrayModel& scorer, const double* positions, size_t count, double target, double sigma,
                    const std::vector<double>& poseTargets);
     /** The number of ligands. */
     int getNumLigands() const;

@@ -11,8 +11,11 @@ namespace AffinityPlugin {
  * memory (Reference and CPU, which share ReferencePlatform::PlatformData). The two differ
  * only in precision and threads, which the platform kernels pass in; LibTorch stays out of
  * this header so that they compile without it.
+ *
+ * It reads OpenMM's Reference platform data, so it belongs to the platforms, not to the core:
+ * both platform plugins link it from a static library of their own (OpenMMAffinityHostKernel).
  */
-class OPENMM_EXPORT_AFFINITY HostAffinityKernel : public CalcAffinityForceKernel {
+class HostAffinityKernel : public CalcAffinityForceKernel {
 public:
     /**
      * @param alwaysDouble  evaluate in float64 whatever the model's dtype (Reference); otherwise

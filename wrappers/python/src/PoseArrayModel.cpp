@@ -1,5 +1,5 @@
 // The one source of the Python module that includes LibTorch's headers.
-#include "PoseScorer.h"
+#include "PoseArrayModel.h"
 #include "AffinityScorer.h"
 #include "GradientExport.h"
 #include "PoseArrays.h"
@@ -60,7 +60,7 @@ NamedArray toNamedArray(const std::string& name, const torch::Tensor& parameter,
 
 } // namespace
 
-struct PoseScorer::Impl {
+struct PoseArrayModel::Impl {
     AffinityScorer scorer;
     std::vector<int> atomicNumbers;
     std::vector<bool> ligandMask;
@@ -82,9 +82,9 @@ struct PoseScorer::Impl {
     }
 };
 
-PoseScorer::PoseScorer(const ModelBytes& modelBytes, const std::vector<int>& atomicNumbers,
-                       const std::vector<bool>& ligandMask, const std::string& device, const std::string& dtype,
-                       double temperature) {
+PoseArrayModel::PoseArrayModel(const ModelBytes& modelBytes, const std::vector<int>& atomicNumbers,
+                               const std::vector<bool>& ligandMask, const std::string& device, const std::string& dtype,
+                               double temperature) {
     if (atomicNumbers.size() != ligandMask.size()) {
         std::stringstream msg;
         msg << "PoseScorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
@@ -98,43 +98,43 @@ PoseScorer::PoseScorer(const ModelBytes& modelBytes, const std::vector<int>& ato
                         ligandMask});
 }
 
-PoseScorer::~PoseScorer() = default;
+PoseArrayModel::~PoseArrayModel() = default;
 
-std::string PoseScorer::getDevice() const {
+std::string PoseArrayModel::getDevice() const {
     return impl->scorer.getDevice().str();
 }
 
-std::string PoseScorer::getDtype() const {
+std::string PoseArrayModel::getDtype() const {
     return impl->scorer.getDtype() == torch::kFloat64 ? "float64" : "float32";
 }
 
-int PoseScorer::getNumAtoms() const {
+int PoseArrayModel::getNumAtoms() const {
     return impl->scorer.getNumAtoms();
 }
 
-double PoseScorer::getTemperature() const {
+double PoseArrayModel::getTemperature() const {
     return impl->scorer.getTemperature();
 }
 
-void PoseScorer::setTemperature(double kelvin) {
+void PoseArrayModel::setTemperature(double kelvin) {
     impl->scorer.setTemperature(kelvin);
 }
 
-std::vector<std::string> PoseScorer::getParameterNames() const {
+std::vector<std::string> PoseArrayModel::getParameterNames() const {
     std::vector<std::string> names;
     for (const auto& [name, tensor] : impl->scorer.getModel().trainableParameters())
         names.push_back(name);
     return names;
 }
 
-std::vector<std::string> PoseScorer::getStateNames() const {
+std::vector<std::string> PoseArrayModel::getStateNames() const {
     std::vector<std::string> names;
     for (const auto& [name, tensor] : impl->state())
         names.push_back(name);
     return names;
 }
 
-void PoseScorer::setTensorValues(const std::string& name, const double* values, size_t count) {
+void PoseArrayModel::setTensorValues(const std::string& name, const double* values, size_t count) {
     for (auto& [stateName, tensor] : impl->state()) {
         if (stateName != name)
             continue;
@@ -153,14 +153,15 @@ void PoseScorer::setTensorValues(const std::string& name, const double* values, 
     throw OpenMMException("PoseScorer: the model has no floating-point parameter or buffer named '" + name + "'");
 }
 
-std::vector<double> PoseScorer::poseEnergies(const double* positions, size_t count, int batchSize, double budgetMiB) {
+std::vector<double> PoseArrayModel::poseEnergies(const double* positions, size_t count, int batchSize,
+                                                 double budgetMiB) {
     return impl->scorer.poseEnergies(impl->poses(positions, count, "poseEnergies"), batchSize, budgetMiB);
 }
 
-CombinedGradientArrays PoseScorer::combinedGradient(const double* positions, size_t count,
-                                                    const Combination& combination, const AffinityLoss& loss,
-                                                    const std::string& strategy, int batchSize, double budgetMiB,
-                                                    bool positionGradients) {
+CombinedGradientArrays PoseArrayModel::combinedGradient(const double* positions, size_t count,
+                                                        const Combination& combination, const AffinityLoss& loss,
+                                                        const std::string& strategy, int batchSize, double budgetMiB,
+                                                        bool positionGradients) {
     CombinedGradientOptions options;
     options.strategy = gradientStrategyFromName(strategy);
     options.batchSize = batchSize;
@@ -188,9 +189,9 @@ CombinedGradientArrays PoseScorer::combinedGradient(const double* positions, siz
     return arrays;
 }
 
-void PoseScorer::forEachPoseGradient(const double* positions, size_t count,
-                                     const std::function<void(const PoseGradientArrays&)>& callback,
-                                     bool positionGradients) {
+void PoseArrayModel::forEachPoseGradient(const double* positions, size_t count,
+                                         const std::function<void(const PoseGradientArrays&)>& callback,
+                                         bool positionGradients) {
     const PoseEnsemble poses = impl->poses(positions, count, "forEachPoseGradient");
     auto sink = [&callback](const PoseGradient& gradient) {
         PoseGradientArrays arrays;
@@ -205,7 +206,8 @@ void PoseScorer::forEachPoseGradient(const double* positions, size_t count,
     AffinityPlugin::forEachPoseGradient(impl->scorer, poses, sink, positionGradients);
 }
 
-PoseScorer* PoseScorer::withTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask) const {
+PoseArrayModel* PoseArrayModel::withTopology(const std::vector<int>& atomicNumbers,
+                                             const std::vector<bool>& ligandMask) const {
     if (atomicNumbers.size() != ligandMask.size()) {
         std::stringstream msg;
         msg << "PoseScorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
@@ -213,14 +215,14 @@ PoseScorer* PoseScorer::withTopology(const std::vector<int>& atomicNumbers, cons
         throw OpenMMException(msg.str());
     }
     AffinityScorer& scorer = impl->scorer;
-    std::unique_ptr<PoseScorer> result(new PoseScorer());
+    std::unique_ptr<PoseArrayModel> result(new PoseArrayModel());
     result->impl.reset(new Impl{AffinityScorer(scorer.getModel(), atomicNumbers, ligandMask, scorer.getDevice(),
                                                scorer.getDtype(), scorer.getTemperature()),
                                 atomicNumbers, ligandMask});
     return result.release();
 }
 
-bool PoseScorer::sharesModelWith(const PoseScorer& other) const {
+bool PoseArrayModel::sharesModelWith(const PoseArrayModel& other) const {
     const auto mine = impl->scorer.getModel().trainableParameters();
     const auto theirs = other.impl->scorer.getModel().trainableParameters();
     if (mine.size() != theirs.size())
@@ -241,7 +243,7 @@ void appendAll(std::vector<double>& to, const std::vector<double>& values) {
 } // namespace
 
 struct LigandSet::Impl {
-    std::vector<PoseScorer*> scorers;
+    std::vector<PoseArrayModel*> scorers;
     std::vector<std::unique_ptr<PoseEnsemble>> poses;
     std::vector<LigandTerm> terms;
     LigandSetScores scores; // of the last score()
@@ -303,7 +305,7 @@ LigandSet::LigandSet() : impl(new Impl) {}
 
 LigandSet::~LigandSet() = default;
 
-void LigandSet::addLigand(PoseScorer& scorer, const double* positions, size_t count, double target, double sigma,
+void LigandSet::addLigand(PoseArrayModel& scorer, const double* positions, size_t count, double target, double sigma,
                           const std::vector<double>& poseTargets) {
     const std::string who = "LigandSet: ligand " + std::to_string(impl->terms.size());
     impl->poses.push_back(std::make_unique<PoseEnsemble>(scorer.impl->poses(positions, count, who)));

@@ -1,11 +1,11 @@
-#include "internal/HostAffinityKernel.h"
+#include "HostAffinityKernel.h"
 #include "internal/ForceBinding.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/reference/ReferencePlatform.h"
 #include <ATen/Parallel.h>
-#include <torch/csrc/autograd/autograd.h>
 #include <cmath>
+#include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
@@ -16,8 +16,7 @@ struct HostAffinityKernel::State {
 
 HostAffinityKernel::HostAffinityKernel(const std::string& name, const Platform& platform, bool alwaysDouble,
                                        int numThreads)
-    : CalcAffinityForceKernel(name, platform), alwaysDouble(alwaysDouble), numThreads(numThreads) {
-}
+    : CalcAffinityForceKernel(name, platform), alwaysDouble(alwaysDouble), numThreads(numThreads) {}
 
 HostAffinityKernel::~HostAffinityKernel() = default;
 
@@ -34,7 +33,7 @@ double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, boo
     const std::vector<Vec3>& positions = *data->positions;
     ForceBinding& binding = state->binding;
     const std::vector<int>& indices = binding.particles.systemIndices;
-    const int numAtoms = (int) indices.size();
+    const int numAtoms = (int)indices.size();
 
     torch::Tensor x = torch::empty({numAtoms, 3}, torch::kFloat64);
     double* xs = x.data_ptr<double>();

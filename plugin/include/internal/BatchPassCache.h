@@ -1,0 +1,54 @@
+#ifndef OPENMM_AFFINITY_BATCH_PASS_CACHE_H_
+#define OPENMM_AFFINITY_BATCH_PASS_CACHE_H_
+
+#include "AffinityExport.h"
+#include "internal/BatchPasses.h"
+#include <memory>
+#include <string>
+
+namespace AffinityPlugin {
+
+/**
+ * The batch passes kept between batched evaluations, and with them the lifecycle of their CUDA
+ * graphs: one energy pass and one gradient pass, each for the latest batch shape, sharing one
+ * graph memory pool. A pass is rebuilt (and its graph captured anew) when the batch shape
+ * changes; release() drops both and the memory their graphs hold, which an owner does whenever
+ * what a graph captured (the topology, the temperature) changes.
+ */
+class OPENMM_EXPORT_AFFINITY BatchPassCache {
+public:
+    BatchPassCache();
+    ~BatchPassCache();
+    BatchPassCache(BatchPassCache&&) noexcept;
+    BatchPassCache& operator=(BatchPassCache&&) noexcept;
+    /** Whether passes on a CUDA device capture CUDA graphs (default: on); a change releases the passes. */
+    void setUseCUDAGraphs(bool use);
+    /** Whether passes on a CUDA device capture CUDA graphs. */
+    bool getUseCUDAGraphs() const {
+        return useCUDAGraphs;
+    }
+    /** How many of the kept passes replay a captured CUDA graph: 0, 1 or 2. */
+    int getNumCapturedGraphs() const;
+    /** Why the model could not be captured in the kept passes, or empty. */
+    std::string getCUDAGraphFailure() const;
+    /** Drop the kept passes and the device memory their graphs hold. */
+    void release();
+    /** The energy pass for batches of `batch` poses of a model, rebuilt unless the kept one has that shape. */
+    EnergyBatchPass& energyPass(const BoundModel& model, int batch);
+    /**
+     * The gradient pass for batches of `batch` poses of a model, with or without position
+     * gradients, rebuilt unless the kept one is of that kind.
+     */
+    GradientBatchPass& gradientPass(const BoundModel& model, int batch, bool positionGradients);
+
+private:
+    GraphMemoryPool sharedPool(const torch::Device& device);
+    bool useCUDAGraphs = true;
+    std::unique_ptr<EnergyBatchPass> energy;
+    std::unique_ptr<GradientBatchPass> gradient;
+    std::unique_ptr<GraphMemoryPool> pool;
+};
+
+} // namespace AffinityPlugin
+
+#endif

@@ -1,0 +1,47 @@
+#ifndef OPENMM_AFFINITY_BOUND_MODEL_H_
+#define OPENMM_AFFINITY_BOUND_MODEL_H_
+
+#include "AffinityModel.h"
+#include "internal/ComplexTopology.h"
+
+namespace AffinityPlugin {
+
+/**
+ * An affinity model with everything one call of it needs besides the positions: the complex
+ * topology, the temperature, and the device and dtype of the positions. It is a value: copies
+ * share the model's parameters and the topology's tensors, so a batch pass keeps a copy of the
+ * evaluation it was built for (and may have captured in a CUDA graph) rather than a reference
+ * to its owner.
+ */
+struct OPENMM_EXPORT_AFFINITY BoundModel {
+    /** The model, on `device` in `dtype`. */
+    AffinityModel model;
+    /** The atoms the model sees. */
+    ComplexTopology topology;
+    /** T in K, for models that return kT. */
+    double temperature;
+    /** Where the model runs. */
+    torch::Device device;
+    /** The floating-point dtype of positions and parameters. */
+    torch::ScalarType dtype;
+
+    /**
+     * Energies in kJ/mol, [B], of positions [B,N,3] in nm on `device` in `dtype`;
+     * differentiable. See AffinityModel::energies for checkFinite.
+     */
+    torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true) {
+        return model.energies(positions, topology.atomicNumbers(), topology.ligandMask(), temperature, checkFinite);
+    }
+    /** The number of atoms the model sees. */
+    int getNumAtoms() const {
+        return topology.getNumAtoms();
+    }
+    /** Options for tensors of positions on the model's device and dtype. */
+    torch::TensorOptions positionOptions() const {
+        return torch::TensorOptions().dtype(dtype).device(device);
+    }
+};
+
+} // namespace AffinityPlugin
+
+#endif

@@ -1,0 +1,28 @@
+#ifndef OPENMM_AFFINITY_LOSS_COEFFICIENTS_H_
+#define OPENMM_AFFINITY_LOSS_COEFFICIENTS_H_
+
+#include "GradientExport.h"
+
+namespace AffinityPlugin {
+
+/**
+ * What every strategy of combinedGradient() computes once a ligand's energies are known: ΔG and
+ * c_n from the combination, then L and g_n = L'(ΔG) c_n + ℓ_n'(G_n) from the loss.
+ */
+CombinedGradientResult lossAtEnergies(const std::vector<double>& energies, const Combination& combination,
+                                      const AffinityLoss& loss, double temperature);
+
+/** The values a set loss is evaluated on: ΔG_l, G_l,n, the targets and β_l of each ligand. */
+LigandSetValues ligandSetValues(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores);
+
+/** g_l,n = ∂L/∂ΔG_l · c_l,n + ∂L/∂G_l,n (byPoseEnergy may be empty: no direct terms). */
+std::vector<std::vector<double>> ligandSetLossCoefficients(const LigandSetScores& scores,
+                                                           const std::vector<double>& byDeltaG,
+                                                           const std::vector<std::vector<double>>& byPoseEnergy);
+
+/** The loss on result.scores, its derivatives and g_l,n, into `result`. */
+void applyLigandSetLoss(const std::vector<LigandTerm>& ligands, const LigandSetLoss& loss, SetGradientResult& result);
+
+} // namespace AffinityPlugin
+
+#endif

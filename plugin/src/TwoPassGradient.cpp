@@ -1,0 +1,148 @@
+#include "internal/TwoPassGradient.h"
+#include "internal/LossCoefficients.h"
+#include <algorithm>
+
+using namespace AffinityPlugin;
+
+namespace {
+
+// Batches of exactly `batch` poses covering [0, numPoses): a short last batch is instead the
+// last `batch` poses, overlapping the one before, of which only the new poses count. Every call
+// then has the same shape: TorchScript compiles its fused kernels for the first shapes it sees
+// and falls back to slower code for further ones (on the H100 a third shape cut the benchmark
+// model's throughput by four), and a CUDA graph replays one shape.
+struct Batch {
+    int start;   // the first pose evaluated
+    int skipped; // poses at its start that an earlier batch already covered
+};
+
+std::vector<Batch> batchesOf(int numPoses, int batch) {
+    std::vector<Batch> result;
+    for (int first = 0; first < numPoses; first += batch) {
+        const int count = std::min(batch, numPoses - first);
+        result.push_back({first + count - batch, batch - count});
+    }
+    return result;
+}
+
+// A ligand's poses on its scorer's device, with the batch size both passes use: the gradient
+// pass's, so that on a GPU their graphs share one batch's memory. With the energy pass's own,
+// larger batch the two held 2.0 GiB between calls at 2,700 atoms (benchmark model, H100) where
+// the budget was 1 GiB.
+struct LigandBatches {
+    torch::Tensor positions;
+    int batch;
+
+    LigandBatches(AffinityScorer& scorer, const PoseEnsemble& poses, const CombinedGradientOptions& options)
+        : positions(scorer.uploadPoses(poses, 0, poses.getNumPoses())),
+          batch(scorer.batchSize(options.batchSize, options.memoryBudgetMiB, true)) {}
+};
+
+torch::Tensor onDevice(const AffinityScorer& scorer, const std::vector<double>& values) {
+    return torch::tensor(values, torch::kFloat64)
+        .to(torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice()));
+}
+
+} // namespace
+
+std::vector<double> TwoPassGradient::energies(BatchPassCache& passes, BoundModel& model, const torch::Tensor& positions,
+                                              int batch) {
+    torch::NoGradGuard noGrad;
+    const int numPoses = (int)positions.size(0);
+    batch = std::min(batch, numPoses);
+    EnergyBatchPass& pass = passes.energyPass(model, batch);
+    // The energies stay on the device until every batch is done, so the GPU is not stalled by
+    // a read-back per batch.
+    torch::Tensor energy = torch::empty({numPoses}, positions.options());
+    for (const Batch& b : batchesOf(numPoses, batch)) {
+        const torch::Tensor& out = pass.run(positions.narrow(0, b.start, batch));
+        energy.narrow(0, b.start + b.skipped, batch - b.skipped).copy_(out.narrow(0, b.skipped, batch - b.skipped));
+    }
+    model.model.checkFinite(energy);
+    energy = energy.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(energy.data_ptr<double>(), energy.data_ptr<double>() + numPoses);
+}
+
+WeightedGradients TwoPassGradient::weightedGradients(BatchPassCache& passes, const BoundModel& model,
+                                                     const torch::Tensor& positions, const torch::Tensor& weights,
+                                                     const torch::Tensor& positionWeights, int batch) {
+    const int numPoses = (int)positions.size(0);
+    const bool withPositions = positionWeights.defined();
+    batch = std::min(batch, numPoses);
+    GradientBatchPass& pass = passes.gradientPass(model, batch, withPositions);
+    pass.clear();
+    WeightedGradients result;
+    if (withPositions)
+        result.positions = torch::empty_like(positions);
+    for (const Batch& b : batchesOf(numPoses, batch)) {
+        torch::Tensor w = weights.narrow(0, b.start, batch);
+        if (b.skipped > 0) { // poses that an earlier batch covered add nothing again
+            w = w.clone();
+            w.narrow(0, 0, b.skipped).zero_();
+        }
+        pass.run(positions.narrow(0, b.start, batch), w,
+                 withPositions ? positionWeights.narrow(0, b.start, batch) : torch::Tensor());
+        if (withPositions)
+            result.positions.narrow(0, b.start + b.skipped, batch - b.skipped)
+                .copy_(pass.positionGradients().narrow(0, b.skipped, batch - b.skipped));
+    }
+    // A copy: the pass's sums are cleared by its next call.
+    result.parameters = viewsOf(pass.flatParameterGradients().clone(), pass.trainableParameters());
+    return result;
+}
+
+std::vector<torch::Tensor> TwoPassGradient::ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses,
+                                                     const Combination& combination, const AffinityLoss& loss,
+                                                     const CombinedGradientOptions& options,
+                                                     CombinedGradientResult& result) {
+    const LigandBatches ligand(scorer, poses, options);
+    // Pass 1, then the loss's coefficients g_n (and c_n for the position gradients).
+    std::vector<double> energies = scorer.batchedEnergies(ligand.positions, ligand.batch);
+    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
+    const torch::Tensor g = onDevice(scorer, result.lossCoefficients);
+    const torch::Tensor c =
+        options.positionGradients ? onDevice(scorer, result.combination.coefficients) : torch::Tensor();
+    // Pass 2.
+    WeightedGradients sums = scorer.weightedGradients(ligand.positions, g, c, ligand.batch);
+    if (options.positionGradients)
+        result.positionGradients = sums.positions.to(torch::kCPU, torch::kFloat64);
+    return sums.parameters;
+}
+
+LigandSetScores TwoPassGradient::scoresOfSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                             const CombinedGradientOptions& options) {
+    LigandSetScores scores;
+    for (const LigandTerm& term : ligands) {
+        AffinityScorer& scorer = *term.scorer;
+        const LigandBatches ligand(scorer, *term.poses, options);
+        scores.energies.push_back(scorer.batchedEnergies(ligand.positions, ligand.batch));
+        scores.combinations.push_back(combination.combine(scores.energies.back(), scorer.getTemperature()));
+    }
+    return scores;
+}
+
+std::vector<torch::Tensor> TwoPassGradient::gradientOfSet(const std::vector<LigandTerm>& ligands,
+                                                          const std::vector<std::vector<double>>& coefficients,
+                                                          const CombinedGradientOptions& options) {
+    std::vector<torch::Tensor> total;
+    for (size_t l = 0; l < ligands.size(); l++) {
+        AffinityScorer& scorer = *ligands[l].scorer;
+        const LigandBatches ligand(scorer, *ligands[l].poses, options);
+        WeightedGradients sums = scorer.weightedGradients(ligand.positions, onDevice(scorer, coefficients[l]),
+                                                          torch::Tensor(), ligand.batch);
+        if (total.empty())
+            total = std::move(sums.parameters);
+        else
+            for (size_t i = 0; i < total.size(); i++)
+                total[i].add_(sums.parameters[i]);
+    }
+    return total;
+}
+
+std::vector<torch::Tensor> TwoPassGradient::ofSet(const std::vector<LigandTerm>& ligands,
+                                                  const Combination& combination, const LigandSetLoss& loss,
+                                                  const CombinedGradientOptions& options, SetGradientResult& result) {
+    result.scores = scoresOfSet(ligands, combination, options);
+    applyLigandSetLoss(ligands, loss, result);
+    return gradientOfSet(ligands, result.lossCoefficients, options);
+}

@@ -12,7 +12,7 @@ AFFINITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AFFINITY_ROOT
 
 packages="build-essential cmake ninja-build ccache catch2 libboost-dev libboost-program-options-dev
-          swig libopenbabel-dev openbabel autodock-vina python3-venv python3-dev"
+          swig libopenbabel-dev openbabel autodock-vina python3-venv python3-dev clang-format"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

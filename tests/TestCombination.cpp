@@ -1,6 +1,6 @@
 // The combinations, readouts and loss against independent computations: LibTorch autograd
-// through torch::logsumexp / softmax, and the seed's formulas (README_COMBINATION.md) written
-// out literally.
+// through torch::logsumexp / softmax, and the formulas of docs/combination-and-gradients.md
+// written out literally.
 #include "AffinityLoss.h"
 #include "AffinityUnits.h"
 #include "Combination.h"
@@ -90,8 +90,8 @@ TEST_CASE("Each combination's ΔG and c_n equal LibTorch autograd") {
         }
 }
 
-TEST_CASE("The seed's formulas are reproduced literally with G in kT (β = 1)") {
-    // T = 1/k_B makes β = 1 mol/kJ, so energies in kJ/mol are energies in kT, as in the seed.
+TEST_CASE("The documented formulas are reproduced literally with G in kT (β = 1)") {
+    // T = 1/k_B makes β = 1 mol/kJ, so energies in kJ/mol are energies in kT, as in the derivation.
     const double temperature = 1.0 / BoltzmannKJPerMolK;
     const std::vector<double> g = {-3.2, -1.1, -2.7, 0.4, -0.9};
     const int n = (int) g.size();
@@ -116,7 +116,7 @@ TEST_CASE("The seed's formulas are reproduced literally with G in kT (β = 1)") 
             requireClose(r.coefficients[i], std::exp(-t * g[i] - q), 1e-13);
     }
     SECTION("BoltzmannCombination: dΔG/dθ = Σ [dw_n/dθ G_n + w_n dG_n/dθ]") {
-        // Take θ = G, so dG_n/dθ_m = δ_nm, and follow the seed's chain of formulas.
+        // Take θ = G, so dG_n/dθ_m = δ_nm, and follow the derivation's chain of formulas (through Q).
         double sum = 0.0;
         for (double v : g)
             sum += std::exp(-v);

@@ -22,8 +22,8 @@ constexpr double DefaultMemoryBudgetMiB = 1024.0;
  */
 constexpr double DefaultSmoothMaxScale = 1000.0;
 /**
- * The pocket cutoff of the docking tools, in nm: the receptor's whole residues with any atom
- * within this distance of any pose of the ligand make up the complex the model sees.
+ * The pocket cutoff of the docking tools, in nm: the receptor atoms within this distance of
+ * any atom of any pose of a ligand, with the ligand, make up the complex the model sees.
  */
 constexpr double DefaultPocketCutoffNm = 1.0;
 

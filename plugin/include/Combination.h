@@ -32,7 +32,8 @@ struct OPENMM_EXPORT_AFFINITY CombinationResult {
  * for a weight exponent κ, a shift G_ref (any constant; the gradient code uses the first
  * pose's energy, which keeps the sums small) and a pair (a, b) that depends only on ΔG.
  * Hence dΔG/dθ = a·A + b·B with A = Σ w_n dG_n/dθ and B = Σ w_n (G_n − G_ref) dG_n/dθ,
- * the two running sums of the one-pass gradient strategy.
+ * the two running sums of the one-pass gradient strategy (docs/combination-and-gradients.md
+ * derives each combination's coefficients).
  *
  * All sums are evaluated in double precision with the exponent shifted by its maximum, so
  * that one pose and spreads of 10^4 kT give finite results.

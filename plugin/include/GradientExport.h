@@ -16,9 +16,10 @@
 namespace AffinityPlugin {
 
 /**
- * How combinedGradient() gets dL/dθ = Σ_n g_n dG_n/dθ :
+ * How combinedGradient() gets dL/dθ = Σ_n g_n dG_n/dθ (docs/combination-and-gradients.md
+ * derives the three):
  *  - StoreAll: one forward+backward per pose, every dG_n/dθ kept, combined at the end;
- *    memory N·|θ|. The seed's method, kept as the reference.
+ *    memory N·|θ|. The plain method, kept as the reference.
  *  - TwoPass: every pose forward without a graph (batched), then g_n, then forward+backward
  *    per batch with grad_output g; memory |θ| plus one batch's graph.
  *  - OnePass: one forward+backward per pose with running sums A = Σ w_n dG_n/dθ and

@@ -29,8 +29,8 @@ struct ScoringOptions {
     double substrateConcentration = 0.0;
     double michaelisConstant = 1.0;
     /**
-     * Receptor residues with an atom within this distance (nm) of any atom of any pose of a
-     * ligand form its pocket. A model's pocket_cutoff_nm attribute replaces the default when
+     * Receptor atoms within this distance (nm) of any atom of any pose of a ligand form its
+     * pocket. A model's pocket_cutoff_nm attribute replaces the default when
      * the option is not given (resolvePocketCutoff).
      */
     double pocketCutoff = AffinityPlugin::DefaultPocketCutoffNm;

@@ -7,6 +7,7 @@
 #include "DeviceMemory.h"
 #include "GradientExport.h"
 #include "SyntheticComplex.h"
+#include "TorchDevice.h"
 #include "openmm/Context.h"
 #include "openmm/LangevinMiddleIntegrator.h"
 #include "openmm/Platform.h"
@@ -279,7 +280,7 @@ int main(int argc, char* argv[]) {
     }
     try {
         Platform::loadPluginsFromDirectory(Platform::getDefaultPluginsDirectory());
-        const torch::Device device = deviceName == "cpu" ? torch::Device(torch::kCPU) : torch::Device(deviceName);
+        const torch::Device device = torchDevice(DeviceName::fromName(deviceName));
         const SyntheticComplex complex(receptorAtoms, ligandAtoms);
         if (!dumpFile.empty()) {
             writePoses(complex.poses(scorePoses), dumpFile);

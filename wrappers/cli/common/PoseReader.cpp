@@ -1,4 +1,5 @@
 #include "PoseReader.h"
+#include "AffinityUnits.h"
 #include "MoleculeFileFormat.h"
 #include <cmath>
 #include <cstring>
@@ -12,7 +13,6 @@ using namespace AffinityCli;
 
 namespace {
 
-constexpr double NmPerAngstrom = 0.1;
 
 /**
  * A record's title as a ligand name: trimmed, and empty (so that the file's name is used)
@@ -131,7 +131,7 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
             continue;
         record.atomicNumbers.push_back((int)atom->GetAtomicNum());
         for (double x : xyz)
-            record.positions.push_back(x * NmPerAngstrom);
+            record.positions.push_back(x * AffinityPlugin::NmPerAngstrom);
     }
     if (record.atomicNumbers.empty()) {
         std::stringstream msg;

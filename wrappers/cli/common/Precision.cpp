@@ -1,4 +1,4 @@
-#include "Precision.h"
+#include "TorchPrecision.h"
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -26,4 +26,12 @@ std::string AffinityCli::precisionName(Precision precision) {
     default:
         return "auto";
     }
+}
+
+c10::ScalarType AffinityCli::torchDtype(Precision precision, const c10::Device& device, c10::ScalarType modelDtype) {
+    if (precision == Precision::Double || (precision == Precision::Auto && device.is_cpu()))
+        return c10::kDouble;
+    if (precision == Precision::Single)
+        return c10::kFloat;
+    return modelDtype;
 }

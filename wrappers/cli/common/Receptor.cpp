@@ -1,4 +1,5 @@
 #include "Receptor.h"
+#include "AffinityUnits.h"
 #include "MoleculeFileFormat.h"
 #include <cerrno>
 #include <cmath>
@@ -48,7 +49,7 @@ Receptor Receptor::read(const std::string& path, AtomConvention convention) {
             continue;
         receptor.atomicNumbers.push_back((int)atom->GetAtomicNum());
         for (double x : xyz)
-            receptor.positions.push_back(0.1 * x); // Å to nm
+            receptor.positions.push_back(x * AffinityPlugin::NmPerAngstrom);
     }
     if (receptor.atomicNumbers.empty())
         throw fail("it holds only hydrogens; expected a structure with heavy atoms");

@@ -3,6 +3,7 @@
 #include "AffinityScorer.h"
 #include "ModelAttributes.h"
 #include "TorchDevice.h"
+#include "TorchPrecision.h"
 #include "openmm/OpenMMException.h"
 #include <ATen/Parallel.h>
 #include <algorithm>
@@ -30,9 +31,9 @@ std::string unitName(AffinityPlugin::EnergyUnit unit) {
 
 class ScoringModel::Impl {
 public:
-    Impl(const std::string& modelFile, const DeviceName& deviceName, Precision precision, double temperature,
+    Impl(const std::string& modelFile, const AffinityPlugin::DeviceName& deviceName, Precision precision, double temperature,
          int batchSize, double budgetMiB, int threads)
-        : file(modelFile), model(loadModelFile(modelFile)), device(torchDevice(deviceName)), temperature(temperature),
+        : file(modelFile), model(loadModelFile(modelFile)), device(AffinityPlugin::torchDevice(deviceName)), temperature(temperature),
           batchSize(batchSize), budgetMiB(budgetMiB) {
         if (model.getContract() != AffinityPlugin::ModelContract::PositionsAtomicNumbersLigandMask)
             throw OpenMMException("the model " + modelFile +
@@ -99,7 +100,7 @@ public:
     double pocketCutoff = 0.0;
 };
 
-ScoringModel::ScoringModel(const std::string& modelFile, const DeviceName& device, Precision precision,
+ScoringModel::ScoringModel(const std::string& modelFile, const AffinityPlugin::DeviceName& device, Precision precision,
                            double temperature, int batchSize, double budgetMiB, int threads)
     : impl(new Impl(modelFile, device, precision, temperature, batchSize, budgetMiB, threads)) {}
 

@@ -40,7 +40,7 @@ public:
      * @param threads      LibTorch's intra-op threads, for the CPU
      * @throws std::runtime_error (an OpenMMException) naming the file or device and the problem
      */
-    ScoringModel(const std::string& modelFile, const DeviceName& device, Precision precision, double temperature,
+    ScoringModel(const std::string& modelFile, const AffinityPlugin::DeviceName& device, Precision precision, double temperature,
                  int batchSize, double budgetMiB, int threads);
     ~ScoringModel();
     ScoringModel(const ScoringModel&) = delete;

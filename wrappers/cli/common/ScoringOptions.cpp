@@ -80,8 +80,8 @@ void AffinityCli::checkScoringOptions(const po::variables_map& values, ScoringOp
     if (!o.atomConvention.empty())
         atomConventionFromName(o.atomConvention, "--atom-convention");
     try {
-        o.deviceName = DeviceName::fromName(o.device);
-    } catch (const std::runtime_error& e) {
+        o.deviceName = AffinityPlugin::DeviceName::fromName(o.device);
+    } catch (const std::exception& e) {
         throw std::runtime_error("--device: " + std::string(e.what()));
     }
     try {

@@ -39,7 +39,7 @@ struct ScoringOptions {
     std::string atomConvention;
     /** "cpu", "cuda" or "cuda:i", parsed into deviceName. */
     std::string device = "cpu";
-    DeviceName deviceName;
+    AffinityPlugin::DeviceName deviceName;
     /** "auto", "double" or "single", parsed into precisionKind; a tool may change the default. */
     std::string precision = "auto";
     Precision precisionKind = Precision::Auto;
@@ -58,7 +58,7 @@ void addScoringOptions(boost::program_options::options_description& description,
 /**
  * Check the shared options after the command line was stored and notified: every name is
  * parsed by its own parser (Combination::fromName, Readout::fromName, atomConventionFromName,
- * DeviceName::fromName, precisionFromName) and every number checked.
+ * AffinityPlugin::DeviceName::fromName, precisionFromName) and every number checked.
  *
  * @throws std::runtime_error naming the option and what it expects
  */

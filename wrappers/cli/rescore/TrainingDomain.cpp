@@ -1,4 +1,5 @@
 #include "TrainingDomain.h"
+#include "AffinityUnits.h"
 #include "ElementSymbol.h"
 #include <algorithm>
 #include <cmath>
@@ -70,7 +71,7 @@ DomainFlags TrainingDomain::check(const AffinityPlugin::PoseEnsemble& complex, c
     if (noContact > 0) {
         addFlag(flags.ligand, "no-contact");
         warning << "; " << noContact << " of " << poses << " poses have no receptor atom within "
-                << contactDistance * 10.0 << " A of the ligand";
+                << contactDistance / AffinityPlugin::NmPerAngstrom << " A of the ligand";
     }
     if (!unseen.empty()) {
         addFlag(flags.ligand, "unseen-element");

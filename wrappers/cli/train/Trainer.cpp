@@ -2,6 +2,7 @@
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"
 #include "TorchDevice.h"
+#include "TorchPrecision.h"
 #include "openmm/OpenMMException.h"
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <chrono>
@@ -45,7 +46,7 @@ std::vector<std::string> groupsOf(const std::vector<TrainingLigand>& ligands, co
 
 Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOptions& o)
     : model(std::move(m)), ligands(std::move(l)), options(o) {
-    const torch::Device device = AffinityCli::torchDevice(options.deviceName);
+    const torch::Device device = AffinityPlugin::torchDevice(options.deviceName);
     const torch::ScalarType dtype = AffinityCli::torchDtype(options.precisionKind, device, model.parameterDtype());
     // Scorers first: each moves the (shared) model to the device and dtype, and the optimizer
     // must hold the parameters as they are after that.

@@ -1,5 +1,6 @@
 // The one source of the Python module that includes LibTorch's headers.
 #include "PoseArrayModel.h"
+#include "TorchDevice.h"
 #include "AffinityScorer.h"
 #include "GradientExport.h"
 #include "PoseArrays.h"
@@ -16,24 +17,7 @@ using OpenMM::OpenMMException;
 namespace {
 
 torch::Device deviceFromName(const std::string& name) {
-    torch::Device device(torch::kCPU);
-    try {
-        device = torch::Device(name);
-    } catch (const c10::Error&) {
-        throw OpenMMException("PoseScorer: device '" + name + "' is not a device name; expected cpu, cuda or cuda:N");
-    }
-    if (device.is_cuda()) {
-        const int available = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
-        if (device.has_index() ? device.index() >= available : available == 0) {
-            std::stringstream msg;
-            msg << "PoseScorer: device '" << name << "' is not present; LibTorch sees " << available
-                << " CUDA device(s)";
-            throw OpenMMException(msg.str());
-        }
-    } else if (!device.is_cpu()) {
-        throw OpenMMException("PoseScorer: device '" + name + "' is not supported; expected cpu, cuda or cuda:N");
-    }
-    return device;
+    return torchDevice(DeviceName::fromName(name));
 }
 
 torch::ScalarType dtypeFromName(const std::string& name, const AffinityModel& model) {

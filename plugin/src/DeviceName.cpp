@@ -1,8 +1,8 @@
 #include "DeviceName.h"
 #include <cctype>
-#include <stdexcept>
+#include "openmm/OpenMMException.h"
 
-using namespace AffinityCli;
+using namespace AffinityPlugin;
 
 DeviceName DeviceName::fromName(const std::string& name) {
     DeviceName device;
@@ -17,7 +17,7 @@ DeviceName DeviceName::fromName(const std::string& name) {
     for (char c : digits)
         valid = valid && std::isdigit((unsigned char)c);
     if (!valid)
-        throw std::runtime_error("the device is '" + name + "'; expected cpu, cuda or cuda:i");
+        throw OpenMM::OpenMMException("device '" + name + "' is not a device name; expected cpu, cuda or cuda:i");
     device.index = std::stoi(digits);
     return device;
 }

@@ -27,8 +27,8 @@ using Catch::Contains;
 
 namespace {
 
-const Vec3 Center(1.0, 1.5, 2.0);
-const double Spring = 250.0;
+const Vec3 Center = AffinityTest::HarmonicCenter;
+const double Spring = AffinityTest::HarmonicSpring;
 const Vec3 ForceOffset(0.5, -0.25, 1.0);
 // A triclinic box in OpenMM's reduced form.
 const Vec3 BoxA(3.0, 0, 0), BoxB(0.4, 3.2, 0), BoxC(-0.5, 0.3, 3.5);

@@ -283,13 +283,11 @@ def main(directory):
     save(PerAtomEnergies(), directory, "per_atom.pt")
     save(NaNBeyond(), directory, "nan_beyond.pt")
     save(IntegerEnergy(), directory, "integer_energy.pt")
-    save(ForcesOutput(), directory, "forces_output.pt")
-    save(GlobalParameters(), directory, "global_parameters.pt")
-    save(BoxModel(), directory, "box.pt")
-    save(OptionalBox(), directory, "optional_box.pt")
-    save(EveryArgument(), directory, "every_argument.pt")
-    save(WrongTupleLength(), directory, "wrong_tuple_length.pt")
-    save(WrongForcesShape(), directory, "wrong_forces_shape.pt")
+    torch_force_kinds = {"forces_output.pt": ForcesOutput, "global_parameters.pt": GlobalParameters,
+                         "box.pt": BoxModel, "optional_box.pt": OptionalBox, "every_argument.pt": EveryArgument,
+                         "wrong_tuple_length.pt": WrongTupleLength, "wrong_forces_shape.pt": WrongForcesShape}
+    for name, kind in torch_force_kinds.items():
+        save(kind(), directory, name)
     with open(os.path.join(directory, "corrupt.pt"), "wb") as f:
         f.write(b"PK\x03\x04 this is not a TorchScript archive" * 10)
 

@@ -37,8 +37,12 @@ void AffinityForceImpl::initialize(ContextImpl& context) {
         if (!globals.insert(owner.getGlobalParameterName(i)).second)
             throw OpenMMException("AffinityForce: global parameter '" + owner.getGlobalParameterName(i) +
                                   "' is added twice; expected each name once");
+    std::set<std::string> derivatives;
     for (int i = 0; i < owner.getNumEnergyParameterDerivatives(); i++) {
         const std::string& name = owner.getEnergyParameterDerivativeName(i);
+        if (!derivatives.insert(name).second)
+            throw OpenMMException("AffinityForce: energy parameter derivative '" + name +
+                                  "' is added twice; expected each name once");
         if (globals.count(name) == 0) {
             std::string known;
             for (const std::string& global : globals)

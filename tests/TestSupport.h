@@ -6,6 +6,7 @@
 // tests/models/make_test_models.py writes.
 
 #include "openmm/Platform.h"
+#include "openmm/Vec3.h"
 #include <string>
 
 namespace AffinityTest {
@@ -18,6 +19,10 @@ OpenMM::Platform& platform();
 void loadPlugins();
 /** The path of a test model, e.g. model("harmonic.pt"). */
 std::string model(const std::string& name);
+/** The restraint centre (nm) of the harmonic test models, E = k/2 Σ |x_i − c|². */
+const OpenMM::Vec3 HarmonicCenter(1.0, 1.5, 2.0);
+/** Their spring constant k, kJ/mol/nm². */
+const double HarmonicSpring = 250.0;
 /** The contents of a file. */
 std::string readFile(const std::string& path);
 

@@ -26,20 +26,55 @@ class PoseEnsemble;
  *    sees every particle of the System, as a TorchForce would.
  *  - forward(positions, atomic_numbers, ligand_mask) -> energy: positions [N,3] (or [B,N,3]
  *    for a batch of poses), atomic_numbers an int64 tensor [N] and ligand_mask a bool
- *    tensor [N]. One trained model then serves any complex.
+ *    tensor [N]. One trained model then serves any complex. The second contract is chosen
+ *    when forward's second and third arguments are named atomic_numbers and ligand_mask, or
+ *    when it takes exactly these three arguments, none with a default, and the force has no
+ *    global parameters.
+ *
+ * Models written for OpenMM-Torch's TorchForce run unchanged; this class uses its names and
+ * meanings:
+ *  - Global parameters (addGlobalParameter()) are passed after the positions (and after
+ *    atomic_numbers and ligand_mask for the second contract) as scalar tensors, one argument
+ *    each in the order they were added, with their current values in the Context
+ *    (Context::setParameter()). Derivatives of the energy with respect to those named by
+ *    addEnergyParameterDerivative() are computed by autograd and reported by
+ *    State::getEnergyParameterDerivatives().
+ *  - With setOutputsForces(true), forward returns (energy, forces), forces shaped like the
+ *    positions in the energy's unit per nm, and the forces are applied as returned, with no
+ *    autograd (autograd still gives parameter derivatives).
+ *  - Arguments with default values may be left out: forward(positions, boxvectors:
+ *    Optional[Tensor] = None) is called with the positions alone when the force is not
+ *    periodic.
+ *
+ * Periodic boundary conditions (setUsesPeriodicBoundaryConditions(true)) work in one of two
+ * ways, told apart by forward's arguments:
+ *  - A positions-only model whose forward takes one argument more than the global parameters
+ *    gets the box, as TorchForce gives it: the positions as OpenMM holds them (not wrapped into
+ *    the box) and, right after them and before the global parameters, the periodic box vectors
+ *    as the rows of a [3,3] tensor in nm.
+ *  - Any other model (every model of the second contract) gets no box; each particle it sees
+ *    is moved to the periodic image nearest the centre of the ligand (or of the first
+ *    particle, if there is no ligand), so that it always sees a whole complex.
  *
  * The energy is a scalar (or [B] for a batch) in the unit named by the model's string
  * attribute energy_unit: "kJ/mol" (the default), "kcal/mol" or "kT". Energies in kT are
- * converted with the temperature set by setTemperature(). Forces are -dE/dx, computed by
- * autograd, and are applied only to the particles the model sees.
+ * converted with the temperature set by setTemperature(), and so are returned forces. Forces
+ * are -dE/dx, computed by autograd unless the model outputs them, and are applied only to the
+ * particles the model sees.
+ *
+ * computePoseEnergies() evaluates many poses with the Context's current global parameters and
+ * (for models that take it) box. A model that outputs forces is scored there by the energy it
+ * returns; its forces are not used, and the gradient export differentiates its energy.
  *
  * The model is stored in the Force as the bytes of its file, so a System holding an
  * AffinityForce serializes to XML with the model embedded.
  *
  * Properties (string name → string value, as OpenMM-Torch's TorchForce) tune how platforms
- * run the model; unknown names are rejected when a Context is created. Recognised:
- *  - "useCUDAGraphs" ("true"/"false"): capture the model call in a CUDA graph (CUDA only).
- *  - "CUDAGraphWarmupSteps" (integer ≥ 1): calls run eagerly before capture.
+ * run the model; getProperties() lists every one with its value, and setProperty() (or the
+ * constructor) rejects an unknown name at once. Recognised:
+ *  - "useCUDAGraphs" ("true"/"false", default "false"): capture the model call in a CUDA graph
+ *    (CUDA only).
+ *  - "CUDAGraphWarmupSteps" (integer ≥ 1, default 10): calls run eagerly before capture.
  *  - "poseBatchSize" (integer ≥ 0): poses per model call in computePoseEnergies(); 0 (the
  *    default) chooses it from "poseMemoryBudgetMiB" on CUDA, and 1 on Reference and CPU.
  *  - "poseMemoryBudgetMiB" (number > 0): memory a batch of poses may use, default 1024.
@@ -51,10 +86,9 @@ public:
      *
      * @param modelFile   the path of a file written by torch.jit.save (or torch::jit::Module::save)
      * @param properties  platform properties, see the class description
-     * @throws OpenMMException if the file cannot be read
+     * @throws OpenMMException if the file cannot be read or a property name is unknown
      */
-    explicit AffinityForce(const std::string& modelFile,
-                           const std::map<std::string, std::string>& properties = {});
+    explicit AffinityForce(const std::string& modelFile, const std::map<std::string, std::string>& properties = {});
     /**
      * Create an AffinityForce from the bytes of a TorchScript file, as held in memory (for
      * example the result of torch.jit.save into a buffer).
@@ -113,10 +147,10 @@ public:
         return temperature;
     }
     /**
-     * Set whether the force uses periodic boundary conditions. When it does, each particle
-     * the model sees is moved to the periodic image nearest the centre of the ligand (or of
-     * the first particle, if there is no ligand) before the model is called, so that the model
-     * always sees a whole complex.
+     * Set whether the force uses periodic boundary conditions. When it does, a model whose
+     * forward takes the box gets it as a [3,3] tensor in nm after the positions; any other model
+     * sees each particle moved to the periodic image nearest the centre of the ligand (see the
+     * class description).
      */
     void setUsesPeriodicBoundaryConditions(bool periodic) {
         periodicFlag = periodic;
@@ -125,9 +159,63 @@ public:
     bool usesPeriodicBoundaryConditions() const override {
         return periodicFlag;
     }
-    /** Set a platform property (see the class description). */
+    /**
+     * Set whether the model's forward returns (energy, forces) rather than the energy alone.
+     * The forces (kJ/mol/nm, or the model's energy_unit per nm), shaped like the positions, are
+     * then applied as returned, without autograd. The default is false.
+     */
+    void setOutputsForces(bool outputsForces) {
+        outputsForcesFlag = outputsForces;
+    }
+    /** Get whether the model's forward returns (energy, forces). */
+    bool getOutputsForces() const {
+        return outputsForcesFlag;
+    }
+    /** Get the number of global parameters the model takes. */
+    int getNumGlobalParameters() const {
+        return static_cast<int>(globalParameters.size());
+    }
+    /**
+     * Add a global parameter that the model takes. Its value, initially the default given here,
+     * can be changed with Context::setParameter(); the model gets it as a scalar tensor after
+     * the positions (and the box), in the order the parameters were added.
+     *
+     * @param name          the name of the parameter
+     * @param defaultValue  its value in a new Context
+     * @return the index of the parameter
+     */
+    int addGlobalParameter(const std::string& name, double defaultValue);
+    /** Get the name of a global parameter, by index. */
+    const std::string& getGlobalParameterName(int index) const;
+    /** Set the name of a global parameter, by index. */
+    void setGlobalParameterName(int index, const std::string& name);
+    /** Get the default value of a global parameter, by index. */
+    double getGlobalParameterDefaultValue(int index) const;
+    /** Set the default value of a global parameter, by index. */
+    void setGlobalParameterDefaultValue(int index, double defaultValue);
+    /**
+     * Ask for the derivative of the energy with respect to a global parameter, computed by
+     * autograd and returned by State::getEnergyParameterDerivatives() (in kJ/mol per unit of
+     * the parameter). The name must be one of this force's global parameters when a Context is
+     * created.
+     *
+     * @param name  the name of the parameter
+     * @return the index of the derivative
+     */
+    int addEnergyParameterDerivative(const std::string& name);
+    /** Get the number of global parameters whose energy derivatives are computed. */
+    int getNumEnergyParameterDerivatives() const {
+        return static_cast<int>(energyParameterDerivatives.size());
+    }
+    /** Get the name of the parameter of an energy derivative, by index. */
+    const std::string& getEnergyParameterDerivativeName(int index) const;
+    /**
+     * Set a platform property (see the class description).
+     *
+     * @throws OpenMMException naming the known properties if the name is unknown
+     */
     void setProperty(const std::string& name, const std::string& value);
-    /** Get the platform properties. */
+    /** Get the platform properties: every known property, with its default unless it was set. */
     const std::map<std::string, std::string>& getProperties() const {
         return properties;
     }
@@ -158,13 +246,22 @@ private:
         int atomicNumber;
         bool isLigand;
     };
+    struct GlobalParameter {
+        std::string name;
+        double defaultValue;
+    };
     void checkParticleIndex(int index) const;
+    void checkGlobalParameterIndex(int index) const;
+    void setProperties(const std::map<std::string, std::string>& given);
     std::string modelBytes;
     std::string modelFile;
     std::vector<ParticleInfo> particles;
     std::map<std::string, std::string> properties;
     double temperature = DefaultTemperature;
     bool periodicFlag = false;
+    bool outputsForcesFlag = false;
+    std::vector<GlobalParameter> globalParameters;
+    std::vector<std::string> energyParameterDerivatives;
 };
 
 } // namespace AffinityPlugin

@@ -17,6 +17,42 @@ enum class ModelContract {
     PositionsAtomicNumbersLigandMask
 };
 
+/**
+ * What an AffinityForce passes to its model's forward besides the positions (and, for the
+ * second contract, the atomic numbers and ligand mask), and what it expects back. A model
+ * loaded without an AffinityForce (for scoring poses) gets the defaults.
+ */
+struct OPENMM_EXPORT_AFFINITY ForwardOptions {
+    /**
+     * The names of the global parameters, passed as scalar tensors after the positions (and the
+     * box), in this order, as OpenMM-Torch's TorchForce passes them.
+     */
+    std::vector<std::string> globalParameterNames;
+    /**
+     * Whether the System is periodic: a positions-only model whose forward takes an argument
+     * more than the global parameters is then given the box [3,3] (nm) right after the positions.
+     */
+    bool periodic = false;
+    /** Whether forward returns (energy, forces) rather than the energy alone. */
+    bool outputsForces = false;
+};
+
+/** The tensors a model is called with besides positions, atomic numbers and ligand mask. */
+struct OPENMM_EXPORT_AFFINITY ForwardExtras {
+    /** The periodic box vectors as rows of a [3,3] tensor (nm); used when the model takes the box. */
+    torch::Tensor box;
+    /** The global parameters, a [G] tensor whose elements are passed as scalar tensors. */
+    torch::Tensor globals;
+};
+
+/** What a model returns for a batch of poses, converted to kJ/mol. */
+struct OPENMM_EXPORT_AFFINITY ModelOutput {
+    /** [B] energies in kJ/mol. */
+    torch::Tensor energies;
+    /** [B,N,3] forces in kJ/mol/nm as the model returned them, or undefined unless it outputs forces. */
+    torch::Tensor forces;
+};
+
 /** The unit of the energies a model returns (its energy_unit attribute). */
 enum class EnergyUnit { KJPerMol, KcalPerMol, KT };
 
@@ -37,20 +73,44 @@ public:
      * @param bytes   the file's contents
      * @param origin  what the bytes came from, for messages (a file name, "model bytes")
      */
-    static AffinityModel fromBytes(const std::string& bytes, const std::string& origin = "model bytes");
+    static AffinityModel fromBytes(const std::string& bytes, const std::string& origin = "model bytes",
+                                   const ForwardOptions& options = {});
     /** Load a model from a TorchScript file. */
     static AffinityModel fromFile(const std::string& file);
     /**
      * Wrap a module that is already loaded (for example one defined with
      * torch::jit::Module::define, or being trained).
+     *
+     * The contract is read from forward's schema. Its second and third arguments named
+     * atomic_numbers and ligand_mask, or exactly three arguments without defaults and no global
+     * parameters, make the second contract (which may take global parameters after ligand_mask);
+     * anything else is the OpenMM-Torch contract, whose arguments after the positions are the box
+     * (when periodic and taken) and then the global parameters. Arguments with default values
+     * may be left out.
+     *
+     * @param options  what the caller passes besides the positions
+     * @throws OpenMMException if forward cannot take what options say is passed, or does not
+     *         return what they say it returns
      */
-    explicit AffinityModel(torch::jit::Module module, std::string origin = "model");
+    explicit AffinityModel(torch::jit::Module module, std::string origin = "model", const ForwardOptions& options = {});
 
     ModelContract getContract() const {
         return contract;
     }
     EnergyUnit getEnergyUnit() const {
         return energyUnit;
+    }
+    /** Whether forward is given the periodic box [3,3] after the positions. */
+    bool takesBox() const {
+        return boxArgument;
+    }
+    /** The number of global parameters forward is given. */
+    int getNumGlobalParameters() const {
+        return (int)options.globalParameterNames.size();
+    }
+    /** Whether forward returns (energy, forces). */
+    bool outputsForces() const {
+        return options.outputsForces;
     }
     /** Whether forward accepts a batch of poses, [B,N,3] positions giving [B] energies. */
     bool supportsBatch() const {
@@ -85,7 +145,21 @@ public:
      *         non-finite energy
      */
     torch::Tensor energies(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
-                           const torch::Tensor& ligandMask, double temperature, bool checkFinite = true);
+                           const torch::Tensor& ligandMask, double temperature, bool checkFinite = true,
+                           const ForwardExtras& extras = {}) {
+        return outputs(positions, atomicNumbers, ligandMask, temperature, checkFinite, extras).energies;
+    }
+    /**
+     * The same as energies(), with the forces of a model that outputs them ([B,N,3], converted
+     * from the model's energy unit per nm to kJ/mol/nm like the energies).
+     *
+     * @param extras  the box (for a model that takes it) and the global parameters
+     * @throws OpenMMException also if a model that outputs forces returns anything other than
+     *         a pair (energy, forces) with forces shaped like the positions
+     */
+    ModelOutput outputs(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
+                        const torch::Tensor& ligandMask, double temperature, bool checkFinite = true,
+                        const ForwardExtras& extras = {});
     /**
      * Throw an OpenMMException naming the first pose whose energy is not finite.
      *
@@ -94,13 +168,17 @@ public:
     void checkFinite(const torch::Tensor& energies) const;
 
 private:
-    torch::Tensor callForward(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
-                              const torch::Tensor& ligandMask, int64_t expectedCount);
+    ModelOutput callForward(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
+                            const torch::Tensor& ligandMask, const ForwardExtras& extras, int64_t expectedCount);
+    void checkSignature(const c10::FunctionSchema& schema);
+    void checkReturns(const c10::FunctionSchema& schema) const;
     torch::jit::Module module;
     std::string origin;
     ModelContract contract = ModelContract::PositionsOnly;
     EnergyUnit energyUnit = EnergyUnit::KJPerMol;
     bool batch = false;
+    ForwardOptions options;
+    bool boxArgument = false;
 };
 
 } // namespace AffinityPlugin

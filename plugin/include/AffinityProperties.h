@@ -23,6 +23,14 @@ struct OPENMM_EXPORT_AFFINITY AffinityProperties {
      * @throws OpenMMException naming the property for an unknown name or a bad value
      */
     static AffinityProperties parse(const std::map<std::string, std::string>& properties);
+    /** Every property name with its default value, as AffinityForce::getProperties() lists them. */
+    static const std::map<std::string, std::string>& defaults();
+    /**
+     * Check that a property name is known.
+     *
+     * @throws OpenMMException naming the known properties if it is not
+     */
+    static void checkName(const std::string& name);
 };
 
 } // namespace AffinityPlugin

@@ -51,6 +51,10 @@ public:
     AffinityModel& getModel() {
         return bound.model;
     }
+    /** The model. */
+    const AffinityModel& getModel() const {
+        return bound.model;
+    }
     /** Where the model runs. */
     const torch::Device& getDevice() const {
         return bound.device;
@@ -73,6 +77,22 @@ public:
      * @throws OpenMMException unless kelvin is positive and finite
      */
     void setTemperature(double kelvin);
+    /**
+     * Set the values of the global parameters the model takes (see ForwardOptions), in the
+     * model's order. They are copied in place, so CUDA graphs captured earlier read the new values.
+     *
+     * @throws OpenMMException unless there is one value per global parameter
+     */
+    void setGlobalParameters(const std::vector<double>& values);
+    /**
+     * Set the periodic box ([3,3], rows a, b, c, nm) for a model that takes it; copied in place
+     * like the global parameters. Ignored for other models.
+     */
+    void setBox(const torch::Tensor& box);
+    /** The box and global parameters the model is called with (see BoundModel::extras). */
+    const ForwardExtras& getExtras() const {
+        return bound.extras;
+    }
     /** Replace the atomic numbers and ligand flags (same number of atoms). */
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
     /**
@@ -112,6 +132,13 @@ public:
      */
     torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true) {
         return bound.energies(positions, checkFinite);
+    }
+    /**
+     * Energies and, for a model that outputs them, forces of positions [B,N,3] on this scorer's
+     * device and dtype, called with the given box and global parameters rather than the kept ones.
+     */
+    ModelOutput outputs(const torch::Tensor& positions, const ForwardExtras& extras, bool checkFinite = true) {
+        return bound.outputs(positions, extras, checkFinite);
     }
     /**
      * Upload the positions of poses [first, first+count) to this scorer's device and dtype,
@@ -162,6 +189,7 @@ private:
     BoundModel bound;
     BatchSizer sizer;
     BatchPassCache passes;
+    std::vector<double> globalValues;
 };
 
 } // namespace AffinityPlugin

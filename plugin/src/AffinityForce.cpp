@@ -1,4 +1,5 @@
 #include "AffinityForce.h"
+#include "AffinityProperties.h"
 #include "internal/AffinityForceImpl.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>
@@ -31,15 +32,28 @@ void checkAtomicNumber(int index, int atomicNumber) {
 } // namespace
 
 AffinityForce::AffinityForce(const std::string& file, const std::map<std::string, std::string>& props)
-    : modelBytes(readModelFile(file)), modelFile(file), properties(props) {
+    : modelBytes(readModelFile(file)), modelFile(file) {
+    setProperties(props);
 }
 
-AffinityForce* AffinityForce::fromModelBytes(const std::string& bytes, const std::map<std::string, std::string>& props) {
+void AffinityForce::setProperties(const std::map<std::string, std::string>& given) {
+    properties = AffinityProperties::defaults();
+    for (const auto& [name, value] : given)
+        setProperty(name, value);
+}
+
+AffinityForce* AffinityForce::fromModelBytes(const std::string& bytes,
+                                             const std::map<std::string, std::string>& props) {
     if (bytes.empty())
         throw OpenMMException("AffinityForce: the model bytes are empty; expected the contents of a TorchScript file");
     AffinityForce* force = new AffinityForce();
     force->modelBytes = bytes;
-    force->properties = props;
+    try {
+        force->setProperties(props);
+    } catch (...) {
+        delete force;
+        throw;
+    }
     return force;
 }
 
@@ -95,7 +109,57 @@ void AffinityForce::setTemperature(double kelvin) {
 }
 
 void AffinityForce::setProperty(const std::string& name, const std::string& value) {
+    AffinityProperties::checkName(name);
     properties[name] = value;
+}
+
+void AffinityForce::checkGlobalParameterIndex(int index) const {
+    if (index < 0 || index >= getNumGlobalParameters()) {
+        std::stringstream msg;
+        msg << "AffinityForce: global parameter index " << index << " is out of range; the force has "
+            << getNumGlobalParameters() << " global parameters";
+        throw OpenMMException(msg.str());
+    }
+}
+
+int AffinityForce::addGlobalParameter(const std::string& name, double defaultValue) {
+    globalParameters.push_back({name, defaultValue});
+    return getNumGlobalParameters() - 1;
+}
+
+const std::string& AffinityForce::getGlobalParameterName(int index) const {
+    checkGlobalParameterIndex(index);
+    return globalParameters[index].name;
+}
+
+void AffinityForce::setGlobalParameterName(int index, const std::string& name) {
+    checkGlobalParameterIndex(index);
+    globalParameters[index].name = name;
+}
+
+double AffinityForce::getGlobalParameterDefaultValue(int index) const {
+    checkGlobalParameterIndex(index);
+    return globalParameters[index].defaultValue;
+}
+
+void AffinityForce::setGlobalParameterDefaultValue(int index, double defaultValue) {
+    checkGlobalParameterIndex(index);
+    globalParameters[index].defaultValue = defaultValue;
+}
+
+int AffinityForce::addEnergyParameterDerivative(const std::string& name) {
+    energyParameterDerivatives.push_back(name);
+    return getNumEnergyParameterDerivatives() - 1;
+}
+
+const std::string& AffinityForce::getEnergyParameterDerivativeName(int index) const {
+    if (index < 0 || index >= getNumEnergyParameterDerivatives()) {
+        std::stringstream msg;
+        msg << "AffinityForce: energy parameter derivative index " << index << " is out of range; the force has "
+            << getNumEnergyParameterDerivatives() << " energy parameter derivatives";
+        throw OpenMMException(msg.str());
+    }
+    return energyParameterDerivatives[index];
 }
 
 void AffinityForce::updateParametersInContext(Context& context) {
@@ -103,7 +167,8 @@ void AffinityForce::updateParametersInContext(Context& context) {
 }
 
 std::vector<double> AffinityForce::computePoseEnergies(Context& context, const PoseEnsemble& poses) const {
-    return dynamic_cast<AffinityForceImpl&>(getImplInContext(context)).computePoseEnergies(getContextImpl(context), poses);
+    return dynamic_cast<AffinityForceImpl&>(getImplInContext(context))
+        .computePoseEnergies(getContextImpl(context), poses);
 }
 
 ForceImpl* AffinityForce::createImpl() const {

@@ -2,6 +2,7 @@
 #include "openmm/OpenMMException.h"
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 using namespace AffinityPlugin;
 using OpenMM::OpenMMException;
@@ -38,21 +39,40 @@ double parsePositive(const std::string& name, const std::string& value) {
 
 } // namespace
 
+const std::map<std::string, std::string>& AffinityProperties::defaults() {
+    static const std::map<std::string, std::string> values = [] {
+        const AffinityProperties d;
+        std::ostringstream budget;
+        budget << d.poseMemoryBudgetMiB;
+        return std::map<std::string, std::string>{{"useCUDAGraphs", d.useCUDAGraphs ? "true" : "false"},
+                                                  {"CUDAGraphWarmupSteps", std::to_string(d.cudaGraphWarmupSteps)},
+                                                  {"poseBatchSize", std::to_string(d.poseBatchSize)},
+                                                  {"poseMemoryBudgetMiB", budget.str()}};
+    }();
+    return values;
+}
+
+void AffinityProperties::checkName(const std::string& name) {
+    if (defaults().count(name) > 0)
+        return;
+    std::string known;
+    for (const auto& [knownName, value] : defaults())
+        known += (known.empty() ? "" : ", ") + knownName;
+    throw OpenMMException("AffinityForce: unknown property '" + name + "'; expected one of " + known);
+}
+
 AffinityProperties AffinityProperties::parse(const std::map<std::string, std::string>& properties) {
     AffinityProperties result;
     for (const auto& [name, value] : properties) {
+        checkName(name);
         if (name == "useCUDAGraphs")
             result.useCUDAGraphs = parseBool(name, value);
         else if (name == "CUDAGraphWarmupSteps")
-            result.cudaGraphWarmupSteps = (int) parseInteger(name, value, 1);
+            result.cudaGraphWarmupSteps = (int)parseInteger(name, value, 1);
         else if (name == "poseBatchSize")
-            result.poseBatchSize = (int) parseInteger(name, value, 0);
+            result.poseBatchSize = (int)parseInteger(name, value, 0);
         else if (name == "poseMemoryBudgetMiB")
             result.poseMemoryBudgetMiB = parsePositive(name, value);
-        else
-            throw OpenMMException("AffinityForce: unknown property '" + name +
-                                  "'; expected useCUDAGraphs, CUDAGraphWarmupSteps, poseBatchSize or "
-                                  "poseMemoryBudgetMiB");
     }
     return result;
 }

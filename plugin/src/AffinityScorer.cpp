@@ -11,10 +11,40 @@ using OpenMM::OpenMMException;
 AffinityScorer::AffinityScorer(AffinityModel model, const std::vector<int>& atomicNumbers,
                                const std::vector<bool>& ligandMask, const torch::Device& device,
                                torch::ScalarType dtype, double temperature)
-    : bound{std::move(model), ComplexTopology(atomicNumbers, ligandMask, DeviceMemory::resolve(device)), temperature,
-            DeviceMemory::resolve(device), dtype} {
+    : bound{std::move(model),
+            ComplexTopology(atomicNumbers, ligandMask, DeviceMemory::resolve(device)),
+            temperature,
+            DeviceMemory::resolve(device),
+            dtype,
+            ForwardExtras{}} {
     bound.model.to(bound.device, dtype);
     setTemperature(temperature);
+    if (bound.model.takesBox())
+        bound.extras.box = torch::zeros({3, 3}, bound.positionOptions());
+    const int numGlobals = bound.model.getNumGlobalParameters();
+    if (numGlobals > 0) {
+        bound.extras.globals = torch::zeros({numGlobals}, bound.positionOptions());
+        globalValues.assign(numGlobals, 0.0);
+    }
+}
+
+void AffinityScorer::setGlobalParameters(const std::vector<double>& values) {
+    if (values.size() != globalValues.size())
+        throw OpenMMException("AffinityScorer: " + std::to_string(values.size()) +
+                              " global parameter values; expected " + std::to_string(globalValues.size()) +
+                              ", one per global parameter the model takes");
+    if (values == globalValues)
+        return; // no transfer to the device for unchanged values
+    torch::NoGradGuard noGrad;
+    bound.extras.globals.copy_(torch::tensor(values, torch::kFloat64));
+    globalValues = values;
+}
+
+void AffinityScorer::setBox(const torch::Tensor& box) {
+    if (!bound.extras.box.defined())
+        return;
+    torch::NoGradGuard noGrad;
+    bound.extras.box.copy_(box);
 }
 
 AffinityScorer::~AffinityScorer() = default;

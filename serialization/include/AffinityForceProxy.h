@@ -12,8 +12,12 @@ namespace AffinityPlugin {
  */
 class OPENMM_EXPORT_AFFINITY AffinityForceProxy : public OpenMM::SerializationProxy {
 public:
-    /** The version written; reading accepts this version only. */
-    static constexpr int Version = 1;
+    /**
+     * The newest version. Version 2 adds global parameters, energy parameter derivatives and
+     * forces output to version 1; a force that uses none of them is written as version 1, which
+     * earlier builds of the plugin read too. Reading accepts every version up to this one.
+     */
+    static constexpr int Version = 2;
     AffinityForceProxy();
     void serialize(const void* object, OpenMM::SerializationNode& node) const override;
     void* deserialize(const OpenMM::SerializationNode& node) const override;

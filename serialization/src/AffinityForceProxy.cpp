@@ -8,18 +8,19 @@
 using namespace AffinityPlugin;
 using namespace OpenMM;
 
-AffinityForceProxy::AffinityForceProxy() : SerializationProxy("AffinityForce") {
-}
+AffinityForceProxy::AffinityForceProxy() : SerializationProxy("AffinityForce") {}
 
 void AffinityForceProxy::serialize(const void* object, SerializationNode& node) const {
     const AffinityForce& force = *reinterpret_cast<const AffinityForce*>(object);
-    node.setIntProperty("version", Version);
+    const bool needsVersion2 =
+        force.getOutputsForces() || force.getNumGlobalParameters() > 0 || force.getNumEnergyParameterDerivatives() > 0;
+    node.setIntProperty("version", needsVersion2 ? 2 : 1);
     node.setStringProperty("name", force.getName());
     node.setIntProperty("forceGroup", force.getForceGroup());
     node.setBoolProperty("usesPeriodic", force.usesPeriodicBoundaryConditions());
     node.setDoubleProperty("temperature", force.getTemperature());
     node.setStringProperty("modelFile", force.getModelFile());
-    node.setLongProperty("modelSize", (long long) force.getModelBytes().size());
+    node.setLongProperty("modelSize", (long long)force.getModelBytes().size());
     node.setStringProperty("model", base64Encode(force.getModelBytes()));
     SerializationNode& particles = node.createChildNode("Particles");
     for (int i = 0; i < force.getNumParticles(); i++) {
@@ -31,6 +32,18 @@ void AffinityForceProxy::serialize(const void* object, SerializationNode& node) 
             .setIntProperty("z", atomicNumber)
             .setBoolProperty("ligand", isLigand);
     }
+    if (needsVersion2) {
+        node.setBoolProperty("outputsForces", force.getOutputsForces());
+        SerializationNode& globals = node.createChildNode("GlobalParameters");
+        for (int i = 0; i < force.getNumGlobalParameters(); i++)
+            globals.createChildNode("Parameter")
+                .setStringProperty("name", force.getGlobalParameterName(i))
+                .setDoubleProperty("default", force.getGlobalParameterDefaultValue(i));
+        SerializationNode& derivatives = node.createChildNode("EnergyParameterDerivatives");
+        for (int i = 0; i < force.getNumEnergyParameterDerivatives(); i++)
+            derivatives.createChildNode("Parameter")
+                .setStringProperty("name", force.getEnergyParameterDerivativeName(i));
+    }
     SerializationNode& properties = node.createChildNode("Properties");
     for (const auto& [name, value] : force.getProperties())
         properties.createChildNode("Property").setStringProperty("name", name).setStringProperty("value", value);
@@ -38,12 +51,12 @@ void AffinityForceProxy::serialize(const void* object, SerializationNode& node) 
 
 void* AffinityForceProxy::deserialize(const SerializationNode& node) const {
     const int version = node.getIntProperty("version");
-    if (version != Version)
+    if (version < 1 || version > Version)
         throw OpenMMException("AffinityForce: unsupported serialization version " + std::to_string(version) +
-                              "; expected " + std::to_string(Version));
+                              "; expected 1 to " + std::to_string(Version));
     const std::string bytes = base64Decode(node.getStringProperty("model"));
     const long long size = node.getLongProperty("modelSize");
-    if ((long long) bytes.size() != size)
+    if ((long long)bytes.size() != size)
         throw OpenMMException("AffinityForce: the embedded model decodes to " + std::to_string(bytes.size()) +
                               " bytes; expected " + std::to_string(size) + " (the XML is truncated or corrupt)");
     std::unique_ptr<AffinityForce> force(AffinityForce::fromModelBytes(bytes));
@@ -54,6 +67,13 @@ void* AffinityForceProxy::deserialize(const SerializationNode& node) const {
     for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
         force->addParticle(particle.getIntProperty("index"), particle.getIntProperty("z"),
                            particle.getBoolProperty("ligand"));
+    if (version >= 2) {
+        force->setOutputsForces(node.getBoolProperty("outputsForces"));
+        for (const SerializationNode& global : node.getChildNode("GlobalParameters").getChildren())
+            force->addGlobalParameter(global.getStringProperty("name"), global.getDoubleProperty("default"));
+        for (const SerializationNode& derivative : node.getChildNode("EnergyParameterDerivatives").getChildren())
+            force->addEnergyParameterDerivative(derivative.getStringProperty("name"));
+    }
     for (const SerializationNode& property : node.getChildNode("Properties").getChildren())
         force->setProperty(property.getStringProperty("name"), property.getStringProperty("value"));
     return force.release();

@@ -8,6 +8,7 @@ Usage: python make_test_models.py OUTPUT_DIR
 """
 import os
 import sys
+from typing import Optional, Tuple
 
 import torch
 
@@ -171,6 +172,97 @@ class PerAtomEnergies(torch.nn.Module):
         return (positions ** 2).sum(-1)
 
 
+# The models of OpenMM-Torch's other kinds (TorchForce runs them all): forces output, global
+# parameters, the periodic box, optional arguments. All on [N,3] positions.
+
+# The offset that ForcesOutput adds to -dE/dx, so that a test can tell returned forces from autograd's.
+FORCE_OFFSET = (0.5, -0.25, 1.0)
+
+
+class ForcesOutput(torch.nn.Module):
+    """Returns (E, F) with E = k/2 sum |x_i - c|^2 and F = -k (x_i - c) + FORCE_OFFSET: not -dE/dx,
+    so forces taken from autograd would differ. The energy is computed without a graph."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("center", torch.tensor(CENTER, dtype=torch.float64))
+        self.register_buffer("offset", torch.tensor(FORCE_OFFSET, dtype=torch.float64))
+        self.spring = SPRING
+
+    def forward(self, positions) -> Tuple[torch.Tensor, torch.Tensor]:
+        d = positions.detach() - self.center
+        return 0.5 * self.spring * (d ** 2).sum(), -self.spring * d + self.offset
+
+
+class GlobalParameters(torch.nn.Module):
+    """forward(positions, k, s): E = k/2 sum |x_i - c|^2 + s^2 sum x_i0."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("center", torch.tensor(CENTER, dtype=torch.float64))
+
+    def forward(self, positions, k, s):
+        return 0.5 * k * ((positions - self.center) ** 2).sum() + s * s * positions[:, 0].sum()
+
+
+class BoxModel(torch.nn.Module):
+    """forward(positions, box): E = k/2 sum |x_i - c|^2 / a_x + b_y c_z, on positions as given."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("center", torch.tensor(CENTER, dtype=torch.float64))
+        self.spring = SPRING
+
+    def forward(self, positions, box):
+        return 0.5 * self.spring * ((positions - self.center) ** 2).sum() / box[0, 0] + box[1, 1] * box[2, 2]
+
+
+class OptionalBox(torch.nn.Module):
+    """openmm-ml's signature: E = k/2 sum |x_i - c|^2, plus 10 a_x when the box is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("center", torch.tensor(CENTER, dtype=torch.float64))
+        self.spring = SPRING
+
+    def forward(self, positions, boxvectors: Optional[torch.Tensor] = None):
+        energy = 0.5 * self.spring * ((positions - self.center) ** 2).sum()
+        if boxvectors is not None:
+            energy = energy + 10.0 * boxvectors[0, 0]
+        return energy
+
+
+class EveryArgument(torch.nn.Module):
+    """Every kind of extra argument, returning forces: forward(positions, box, k, scale=None) ->
+    (E, F) with E = (scale or 1) k/2 sum |x_i - c|^2 / a_x and F = -dE/dx."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("center", torch.tensor(CENTER, dtype=torch.float64))
+
+    def forward(self, positions, box, k, scale: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+        factor = k / box[0, 0]
+        if scale is not None:
+            factor = factor * scale
+        d = positions - self.center
+        return 0.5 * factor * (d ** 2).sum(), -factor * d.detach()
+
+
+class WrongTupleLength(torch.nn.Module):
+    def forward(self, positions) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return positions.sum(), -positions, positions.sum()
+
+
+class WrongForcesShape(torch.nn.Module):
+    """(E, F) with E = sum x; F has a row too few once any coordinate is beyond 50 nm."""
+
+    def forward(self, positions) -> Tuple[torch.Tensor, torch.Tensor]:
+        forces = -torch.ones_like(positions)
+        if bool(positions.max() > 50.0):
+            forces = forces[:-1]
+        return positions.sum(), forces
+
+
 def save(module, directory, name):
     torch.jit.script(module).save(os.path.join(directory, name))
 
@@ -191,6 +283,11 @@ def main(directory):
     save(PerAtomEnergies(), directory, "per_atom.pt")
     save(NaNBeyond(), directory, "nan_beyond.pt")
     save(IntegerEnergy(), directory, "integer_energy.pt")
+    torch_force_kinds = {"forces_output.pt": ForcesOutput, "global_parameters.pt": GlobalParameters,
+                         "box.pt": BoxModel, "optional_box.pt": OptionalBox, "every_argument.pt": EveryArgument,
+                         "wrong_tuple_length.pt": WrongTupleLength, "wrong_forces_shape.pt": WrongForcesShape}
+    for name, kind in torch_force_kinds.items():
+        save(kind(), directory, name)
     with open(os.path.join(directory, "corrupt.pt"), "wb") as f:
         f.write(b"PK\x03\x04 this is not a TorchScript archive" * 10)
 

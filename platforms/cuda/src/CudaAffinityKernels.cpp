@@ -46,9 +46,15 @@ void CudaCalcAffinityForceKernel::initialize(const System& system, const Affinit
     c10::cuda::CUDAGuard deviceGuard(device);
     ForceBinding binding =
         ForceBinding::of(force, system, device, cu.getUseDoublePrecision() ? torch::kFloat64 : torch::kFloat32);
+    for (const std::string& name : binding.derivativeNames)
+        cu.addEnergyParameterDerivative(name);
     CudaParticleArrays arrays(binding.particles.systemIndices, device);
-    state.reset(new State{std::move(binding), std::move(arrays), c10::cuda::getStreamFromPool(false, device.index()),
-                          std::make_unique<ContextHandoff>(cu, primaryContext), nullptr, {}});
+    state.reset(new State{std::move(binding),
+                          std::move(arrays),
+                          c10::cuda::getStreamFromPool(false, device.index()),
+                          std::make_unique<ContextHandoff>(cu, primaryContext),
+                          nullptr,
+                          {}});
 }
 
 double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
@@ -66,7 +72,9 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
         if (earlier.defined())
             binding.scorer.getModel().checkFinite(earlier.flatten());
     }
-    torch::Tensor energy, positions;
+    // Values that OpenMM holds on the host, copied in place so that a captured graph reads them.
+    binding.scorer.setGlobalParameters(binding.globalParameterValues(context));
+    torch::Tensor energy, positions, derivatives;
     if (includeForces) {
         if (!state->step)
             state->step = std::make_unique<CudaForceStep>(binding, state->arrays, cu, binding.properties.useCUDAGraphs,
@@ -74,10 +82,22 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
         state->step->enqueue(a, b, c);
         energy = state->step->energy();
         positions = state->step->positions();
+        derivatives = state->step->parameterDerivatives();
     } else {
-        torch::NoGradGuard noGrad;
-        positions = binding.modelPositions(state->arrays.gatherPositions(cu, binding.scorer.getDtype()), a, b, c);
-        energy = binding.scorer.energies(positions.unsqueeze(0), false);
+        positions = state->arrays.gatherPositions(cu, binding.scorer.getDtype());
+        torch::Tensor box;
+        if (binding.periodic)
+            box = boxTensor(a, b, c, positions.options());
+        ForceEvaluation result = binding.evaluate(positions, box, /*includeForces=*/false, /*checkFinite=*/false);
+        energy = result.energy;
+        derivatives = result.parameterDerivatives;
+    }
+    if (derivatives.defined()) {
+        // Read back (the host waits) only for a force that asks for parameter derivatives.
+        torch::Tensor values = derivatives.to(torch::kCPU, torch::kFloat64);
+        std::map<std::string, double>& workspace = cu.getEnergyParamDerivWorkspace();
+        for (size_t i = 0; i < binding.derivativeNames.size(); i++)
+            workspace[binding.derivativeNames[i]] += values.data_ptr<double>()[i];
     }
     if (!includeEnergy)
         state->energyCheck.watch(energy); // before the hand-off, so OpenMM's stream waits for it too
@@ -90,7 +110,7 @@ double CudaCalcAffinityForceKernel::execute(ContextImpl& context, bool includeFo
     if (!std::isfinite(result)) {
         torch::Tensor bad = (~torch::isfinite(positions)).any(1).nonzero();
         if (bad.numel() > 0)
-            binding.reportNonFinitePosition((int) bad[0][0].item<int64_t>());
+            binding.reportNonFinitePosition((int)bad[0][0].item<int64_t>());
         binding.scorer.getModel().checkFinite(energy.flatten());
     }
     return result;
@@ -107,5 +127,6 @@ std::vector<double> CudaCalcAffinityForceKernel::computePoseEnergies(ContextImpl
     PrimaryContextScope scope(primaryContext);
     ForceBinding& binding = state->binding;
     c10::cuda::CUDAGuard deviceGuard(binding.scorer.getDevice());
+    binding.setContextInputs(context);
     return binding.scorer.poseEnergies(poses, binding.properties.poseBatchSize, binding.properties.poseMemoryBudgetMiB);
 }

@@ -10,9 +10,8 @@ CudaForceStep::CudaForceStep(ForceBinding& binding, CudaParticleArrays& arrays, 
                              int warmupCalls)
     : binding(binding), arrays(arrays), cu(cu), call(binding.scorer.getDevice(), warmupCalls, useGraph) {
     if (binding.periodic)
-        box = torch::zeros({3, 3}, torch::TensorOptions()
-                                       .dtype(binding.scorer.getDtype())
-                                       .device(binding.scorer.getDevice()));
+        box = torch::zeros({3, 3},
+                           torch::TensorOptions().dtype(binding.scorer.getDtype()).device(binding.scorer.getDevice()));
 }
 
 void CudaForceStep::setBox(const Vec3& a, const Vec3& b, const Vec3& c) {
@@ -29,17 +28,18 @@ void CudaForceStep::evaluate() {
     // Graph-safe: device work only, no value read back, no host data copied in.
     {
         torch::NoGradGuard noGrad;
-        positionsTensor = binding.modelPositions(arrays.gatherPositions(cu, binding.scorer.getDtype()), box);
+        positionsTensor = arrays.gatherPositions(cu, binding.scorer.getDtype());
     }
-    torch::Tensor leaf = positionsTensor.unsqueeze(0).detach().requires_grad_(true);
-    torch::Tensor energy = binding.scorer.energies(leaf, /*checkFinite=*/false);
-    arrays.addForces(cu, torch::autograd::grad({energy}, {leaf})[0][0]);
-    energyTensor = energy.detach(); // the graph's tensors that the gradient did not need go now
+    ForceEvaluation result = binding.evaluate(positionsTensor, box, /*includeForces=*/true, /*checkFinite=*/false);
+    arrays.addForces(cu, -result.forces);
+    energyTensor = result.energy;
+    derivativesTensor = result.parameterDerivatives;
 }
 
 void CudaForceStep::enqueue(const Vec3& a, const Vec3& b, const Vec3& c) {
     setBox(a, b, c);
     if (!call.run([this] { evaluate(); }))
         throw OpenMMException("AffinityForce: the model could not be captured in a CUDA graph (set useCUDAGraphs to "
-                              "false for this model): " + call.failure());
+                              "false for this model): " +
+                              call.failure());
 }

@@ -2,22 +2,24 @@
 #define OPENMM_AFFINITY_CUDA_FORCE_STEP_H_
 
 #include "CudaParticleArrays.h"
-#include "internal/ForceBinding.h"
 #include "internal/CapturedCall.h"
+#include "internal/ForceBinding.h"
 
 namespace AffinityPlugin {
 
 /**
  * The AffinityForce's part of an MD step, queued on the current (LibTorch) stream: the
- * positions gathered from OpenMM's device arrays and imaged when periodic, the model's energy
- * and its gradient, and the forces added into OpenMM's force buffer. Nothing is read back.
+ * positions gathered from OpenMM's device arrays, the energy, forces and parameter derivatives
+ * of ForceBinding::evaluate(), and the forces added into OpenMM's force buffer. Nothing is read
+ * back.
  *
  * With CUDA graphs, the whole of it is captured after a number of eager warm-up calls
  * (TorchScript profiles and optimises the model during its first calls) and replayed with one
  * launch from then on: a single pose is otherwise bound by the host's cost of launching the
  * model's few hundred small kernels. The graph reads OpenMM's arrays at their fixed device
- * addresses, and the periodic box from a tensor of its own that is refreshed before a replay
- * when the box has changed.
+ * addresses, the periodic box from a tensor of its own that is refreshed before a replay
+ * when the box has changed, and the global parameters from the scorer's tensor, which is
+ * refreshed in place likewise.
  */
 class CudaForceStep {
 public:
@@ -35,7 +37,11 @@ public:
     const torch::Tensor& energy() const {
         return energyTensor;
     }
-    /** The positions [N,3] the model saw in the last evaluation, on the device. */
+    /** dE/dλ [D] of the last evaluation for the force's energy parameter derivatives, or undefined. */
+    const torch::Tensor& parameterDerivatives() const {
+        return derivativesTensor;
+    }
+    /** The positions [N,3] gathered from OpenMM for the last evaluation, on the device. */
     const torch::Tensor& positions() const {
         return positionsTensor;
     }
@@ -50,7 +56,7 @@ private:
     torch::Tensor box; // [3,3] on the device, rows a, b, c; only used when periodic
     OpenMM::Vec3 boxVectors[3];
     bool boxSet = false;
-    torch::Tensor positionsTensor, energyTensor;
+    torch::Tensor positionsTensor, energyTensor, derivativesTensor;
 };
 
 } // namespace AffinityPlugin

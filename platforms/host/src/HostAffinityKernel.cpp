@@ -43,21 +43,29 @@ double HostAffinityKernel::execute(ContextImpl& context, bool includeForces, boo
             if (!std::isfinite(xs[3 * i + k]))
                 binding.reportNonFinitePosition(i);
         }
-    Vec3 a, b, c;
-    context.getPeriodicBoxVectors(a, b, c);
-    x = binding.modelPositions(x, a, b, c).to(binding.scorer.getDtype()).unsqueeze(0);
-    if (!includeForces) {
-        torch::NoGradGuard noGrad;
-        return binding.scorer.energies(x).item<double>();
+    torch::Tensor box;
+    if (binding.periodic) {
+        Vec3 a, b, c;
+        context.getPeriodicBoxVectors(a, b, c);
+        box = boxTensor(a, b, c, x.options().dtype(binding.scorer.getDtype()));
     }
-    x.requires_grad_(true);
-    torch::Tensor energy = binding.scorer.energies(x);
-    torch::Tensor gradient = torch::autograd::grad({energy}, {x})[0].squeeze(0).to(torch::kFloat64).contiguous();
-    const double* g = gradient.data_ptr<double>();
-    std::vector<Vec3>& forces = *data->forces;
-    for (int i = 0; i < numAtoms; i++)
-        forces[indices[i]] -= Vec3(g[3 * i], g[3 * i + 1], g[3 * i + 2]);
-    return energy.item<double>();
+    binding.scorer.setGlobalParameters(binding.globalParameterValues(context));
+    const ForceEvaluation result =
+        binding.evaluate(x.to(binding.scorer.getDtype()), box, includeForces, /*checkFinite=*/true);
+    if (includeForces) {
+        torch::Tensor f = result.forces.to(torch::kFloat64).contiguous();
+        const double* fs = f.data_ptr<double>();
+        std::vector<Vec3>& forces = *data->forces;
+        for (int i = 0; i < numAtoms; i++)
+            forces[indices[i]] += Vec3(fs[3 * i], fs[3 * i + 1], fs[3 * i + 2]);
+    }
+    if (result.parameterDerivatives.defined()) {
+        torch::Tensor d = result.parameterDerivatives.to(torch::kFloat64).contiguous();
+        std::map<std::string, double>& derivatives = *data->energyParameterDerivatives;
+        for (size_t i = 0; i < binding.derivativeNames.size(); i++)
+            derivatives[binding.derivativeNames[i]] += d.data_ptr<double>()[i];
+    }
+    return result.energy.item<double>();
 }
 
 void HostAffinityKernel::copyParametersToContext(ContextImpl& context, const AffinityForce& force) {
@@ -66,5 +74,6 @@ void HostAffinityKernel::copyParametersToContext(ContextImpl& context, const Aff
 
 std::vector<double> HostAffinityKernel::computePoseEnergies(ContextImpl& context, const PoseEnsemble& poses) {
     ForceBinding& binding = state->binding;
+    binding.setContextInputs(context);
     return binding.scorer.poseEnergies(poses, binding.properties.poseBatchSize, binding.properties.poseMemoryBudgetMiB);
 }

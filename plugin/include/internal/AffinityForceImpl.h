@@ -23,13 +23,11 @@ public:
     const AffinityForce& getOwner() const override {
         return owner;
     }
-    void updateContextState(OpenMM::ContextImpl& context, bool& forcesInvalid) override {
-    }
+    void updateContextState(OpenMM::ContextImpl& context, bool& forcesInvalid) override {}
     double calcForcesAndEnergy(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy,
                                int groups) override;
-    std::map<std::string, double> getDefaultParameters() override {
-        return {};
-    }
+    /** The force's global parameters with their default values. */
+    std::map<std::string, double> getDefaultParameters() override;
     std::vector<std::string> getKernelNames() override;
     void updateParametersInContext(OpenMM::ContextImpl& context);
     std::vector<double> computePoseEnergies(OpenMM::ContextImpl& context, const PoseEnsemble& poses);

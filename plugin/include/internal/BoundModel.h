@@ -24,13 +24,23 @@ struct OPENMM_EXPORT_AFFINITY BoundModel {
     torch::Device device;
     /** The floating-point dtype of positions and parameters. */
     torch::ScalarType dtype;
+    /**
+     * The box and global parameters the model is called with, on `device` in `dtype`, for models
+     * that take them. Their values are changed in place, so that a captured CUDA graph reads them.
+     */
+    ForwardExtras extras;
 
     /**
      * Energies in kJ/mol, [B], of positions [B,N,3] in nm on `device` in `dtype`;
      * differentiable. See AffinityModel::energies for checkFinite.
      */
     torch::Tensor energies(const torch::Tensor& positions, bool checkFinite = true) {
-        return model.energies(positions, topology.atomicNumbers(), topology.ligandMask(), temperature, checkFinite);
+        return outputs(positions, extras, checkFinite).energies;
+    }
+    /** Energies and, for models that output them, forces of positions [B,N,3], with the given extras. */
+    ModelOutput outputs(const torch::Tensor& positions, const ForwardExtras& given, bool checkFinite = true) {
+        return model.outputs(positions, topology.atomicNumbers(), topology.ligandMask(), temperature, checkFinite,
+                             given);
     }
     /** The number of atoms the model sees. */
     int getNumAtoms() const {

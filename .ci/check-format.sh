@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fails, listing them, when tracked C++ and CUDA sources differ from what clang-format makes
 # of them with the checked-in .clang-format. `bash .ci/check-format.sh --fix` formats them.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The README's main job: set up what is missing and build, dock a handful of ligands into
 # Vina's test receptor (AutoDock Vina from Debian; cached, so only the first run docks), then
 # rescore every docked pose with affinity-rescore and its default model (the trained

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build and run the GPU tests (and, with --benchmarks, the GPU benchmarks) on a bare GPU
 # machine that has CUDA, CMake, Ninja and a Python with the CUDA torch wheel, but no network:
 # the openmm and openmm-cuda wheels and Catch2's headers are carried in .device/ (made by

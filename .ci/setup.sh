@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Everything a fresh Debian/Ubuntu machine needs, done only where it is missing:
 #   1. Debian packages (compilers, CMake, Ninja, ccache, Catch2, Boost, SWIG, Open Babel, Vina);
 #   2. a Python environment with the pinned torch and openmm wheels, kept in a per-user cache

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Set up what is missing, build, and run every test (Catch2 and pytest, through CTest).
 # Tests that need a GPU skip, with the reason printed, where none is present.
 set -euo pipefail

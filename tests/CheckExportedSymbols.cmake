@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fails if one of LIBRARIES ('|'-separated) exports a definition of the C++ or C allocator
 # (operator new/delete, malloc, free). OpenMM loads plugins with RTLD_GLOBAL, so such a
 # definition, taken from a static archive at link time, would be bound by every library loaded

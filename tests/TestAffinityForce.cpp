@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AffinityForce in a Context, on the platform named by --platform: energies and forces
 // against closed forms and finite differences, units, parameters, pose scoring, periodic
 // imaging, errors, and XML serialization.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The combinations, readouts and loss against independent computations: LibTorch autograd
 // through torch::logsumexp / softmax, and the formulas of docs/combination-and-gradients.md
 // written out literally.

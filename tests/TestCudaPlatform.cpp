@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CUDA platform against the Reference platform and the CPU: energies and forces in each
 // precision, a 1,000-step Langevin run with Reference spot checks, CUDA graphs on and off,
 // pose scoring, and the combined gradient on the GPU. Run with --platform CUDA; where no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The operator affinity::filter_convolution (plugin/ops). Test cases tagged [cpu] check the
 // plain formula against independent scalar loops, an analytic case and finite differences;
 // [cuda] ones (run with --platform CUDA [cuda]; exit 77 without a GPU) check the fused CUDA

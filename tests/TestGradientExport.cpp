@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The gradient export against full autograd over all poses kept in one graph: every
 // combination × strategy × {with, without per-pose loss terms} × {with, without readout},
 // for N ∈ {1, 2, 7, 64} poses of a two-layer model of about 8,700 parameters (float64).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The combined gradient of a loss over a set of ligands against full autograd: every ligand's
 // poses in one LibTorch graph through the model, each combination and each loss written here
 // in LibTorch from its definition, for a set of three ligands of different atom and pose

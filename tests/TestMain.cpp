@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The main() of every Catch2 test program. It takes one option of its own,
 // --platform NAME, and exits with 77 (CTest's "skipped") with a printed reason when that
 // platform is not available here, e.g. CUDA on a machine without a GPU.

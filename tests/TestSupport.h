@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_TEST_SUPPORT_H_
 #define AFFINITY_TEST_SUPPORT_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The other kinds of model that OpenMM-Torch's TorchForce runs, on the platform named by
 // --platform: models that output forces, global parameters with energy derivatives, the
 // periodic box, optional arguments, and a model that takes every kind of extra argument;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Held-out accuracy of an affinity model, series by series, against two baselines.
 
 For each series of the chosen split of the manifest, runs the real affinity-rescore once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write a tiny synthetic manifest in the layout evaluate_heldout.py reads, to check the
 benchmark's plumbing end to end without the real data set.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "BenchmarkReport.h"
 #include "openmm/Platform.h"
 #include <torch/version.h>

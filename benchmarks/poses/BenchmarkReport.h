@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_BENCHMARK_REPORT_H_
 #define AFFINITY_BENCHMARK_REPORT_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "SyntheticComplex.h"
 #include <cmath>
 #include <cstdint>

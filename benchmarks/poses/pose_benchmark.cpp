@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-pose-benchmark: how fast and how lean the plugin scores poses, exports gradients
 // and runs MD, on the CPU or a CUDA device. Prints tables and, unless --no-record, appends them
 // with the machine, versions and command to benchmarks/RESULTS.md. Figures, not pass/fail.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Where a model's time goes on the GPU: the CUDA kernels of one batched forward, and of one
 forward + backward, as torch.profiler sees them, summed by kernel name (top entries printed).
 It guides optimisation; the figures that count are those of affinity-pose-benchmark.

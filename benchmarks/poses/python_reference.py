@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference points for affinity-pose-benchmark, measured without the plugin: the same
 TorchScript model driven from Python.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Summarise a Chrome trace of MD steps written by `affinity-pose-benchmark --md-trace` (or of
 combined-gradient calls, `--gradient-trace`: each call counts as a step).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Benchmark affinity-rescore end to end (read, score, write) on many docked poses.
 
 The poses are Vina's docking output of the main job (wrappers/cli/rescore/example), copied

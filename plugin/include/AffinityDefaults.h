@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_DEFAULTS_H_
 #define OPENMM_AFFINITY_DEFAULTS_H_
 

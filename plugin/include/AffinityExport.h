@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_EXPORT_H_
 #define OPENMM_AFFINITY_EXPORT_H_
 

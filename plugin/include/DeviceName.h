@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_DEVICE_NAME_H_
 #define OPENMM_AFFINITY_DEVICE_NAME_H_
 

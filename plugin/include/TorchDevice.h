@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_TORCH_DEVICE_H_
 #define OPENMM_AFFINITY_TORCH_DEVICE_H_
 

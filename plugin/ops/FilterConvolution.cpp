@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The TorchScript operator affinity::filter_convolution (see FilterConvolution.h): its
 // schema, the plain-LibTorch formula (CompositeImplicitAutograd: every device, autograd
 // for free), and on CUDA the fused kernels behind a custom autograd function.

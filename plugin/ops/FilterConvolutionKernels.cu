@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CUDA kernels of affinity::filter_convolution. One warp handles one atom of one pose:
 // it walks the atom's K neighbour slots (the same slot for every lane, so branches do not
 // diverge) while its lanes stride over the F features, so that every read of a segment's

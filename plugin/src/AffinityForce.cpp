@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityForce.h"
 #include "AffinityProperties.h"
 #include "internal/AffinityForceImpl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/AffinityForceImpl.h"
 #include "AffinityKernels.h"
 #include "AffinityProperties.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityLoss.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityModel.h"
 #include "AffinityUnits.h"
 #include "FilterConvolution.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityProperties.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>

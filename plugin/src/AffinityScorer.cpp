@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityScorer.h"
 #include "DeviceMemory.h"
 #include "internal/PoseUpload.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/BatchPassCache.h"
 
 using namespace AffinityPlugin;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/BatchPasses.h"
 #include <torch/csrc/autograd/autograd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/BatchSizer.h"
 #include "DeviceMemory.h"
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/CapturedCall.h"
 #include "DeviceMemory.h"
 #ifdef AFFINITY_TORCH_HAS_CUDA

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "Combination.h"
 #include "AffinityUnits.h"
 #include "openmm/OpenMMException.h"

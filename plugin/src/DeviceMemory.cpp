@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "DeviceMemory.h"
 #ifdef AFFINITY_TORCH_HAS_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "DeviceName.h"
 #include <cctype>
 #include "openmm/OpenMMException.h"

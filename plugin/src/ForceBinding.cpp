@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/ForceBinding.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/ForceParticles.h"
 #include "openmm/OpenMMException.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "GradientExport.h"
 #include "internal/BatchPasses.h"
 #include "internal/LossCoefficients.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "LigandSetLoss.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>

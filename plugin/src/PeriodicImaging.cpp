@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "PeriodicImaging.h"
 
 using namespace AffinityPlugin;

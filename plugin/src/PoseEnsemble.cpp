@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "PoseEnsemble.h"
 #include "AffinityForce.h"
 #include "openmm/OpenMMException.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/PoseUpload.h"
 #include "openmm/OpenMMException.h"
 #include <sstream>

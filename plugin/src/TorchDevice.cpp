@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TorchDevice.h"
 #include "openmm/OpenMMException.h"
 #include <torch/cuda.h>

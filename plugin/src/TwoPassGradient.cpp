@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "internal/TwoPassGradient.h"
 #include "internal/LossCoefficients.h"
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityForceProxy.h"
 #include "AffinityForce.h"
 #include "Base64.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityForce.h"
 #include "AffinityForceProxy.h"
 #include "openmm/serialization/SerializationProxy.h"

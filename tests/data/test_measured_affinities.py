@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tests of prepare_measured_affinities.py on small synthetic inputs (no source archive needed)."""
 
 import csv

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write small SchNetAffinity models with tabulated filters (the fused operator
 affinity::filter_convolution) for the C++ tests, in float32 and float64.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write the TorchScript models the C++ tests load.
 
 The models are written by Python's torch.jit.script, a different tool from the C++ side that

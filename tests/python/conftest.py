@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared set-up of the Python tests: tests marked `cuda` are skipped, with the reason printed
 (pytest -rs, see pytest.ini), where OpenMM has no CUDA platform or LibTorch no CUDA device."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Models and complexes the Python tests share, written here in PyTorch so that every test can
 compare what the plugin computes with the same model run by PyTorch itself."""
 

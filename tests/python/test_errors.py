@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad input raises a Python exception with a clear message: argument errors (shapes, dtypes,
 types) as ValueError or TypeError before anything reaches C++, errors the plugin finds as
 openmm.OpenMMException carrying the C++ message unchanged."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The gradient export from Python against PyTorch itself: the same scripted model with all
 poses in one autograd graph and each combination written in torch (scripted_models.py), in
 float64, to 1e-9."""

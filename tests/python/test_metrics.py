@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tests of openmmaffinity.metrics against small examples worked out by hand in the comments."""
 
 import math

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ContactAffinity, the kind of the default model: its formula against a direct evaluation, batches,
 TorchScript, forces by finite differences, and its export."""
 import math

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """python -m openmmaffinity.models.export: the file it writes, its options and its errors."""
 import subprocess
 import sys

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SchNetAffinity: scripting, batching, invariances, and equality with PyTorch Geometric's
 SchNet for equal weights (the independent reference)."""
 import math

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SchNetAffinity with tabulated filters (filter_table_size > 0, the operator
 affinity::filter_convolution): equal to the exact model within the interpolation error, which
 falls as the fourth power of the table's step; scripting, batching and gradients; the

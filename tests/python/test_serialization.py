@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An AffinityForce is an openmm.Force: XmlSerializer round trips of the force and of a System
 holding it, pickling of the System (through XML), and casting back from System.getForce()."""
 

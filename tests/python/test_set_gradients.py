@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Losses over sets of ligands from Python against PyTorch itself: every ligand's poses through
 the same scripted model in one autograd graph, the combination and the loss written in torch,
 in float64, to 1e-9. Ligands differ in atom and pose counts."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An AffinityForce in an OpenMM simulation driven from Python: a System holding the force
 alone, integrated with LangevinMiddleIntegrator on the Reference and CPU platforms; energies
 and forces along the trajectory equal the same model run by PyTorch on the same positions and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Models written for OpenMM-Torch's TorchForce, run by AffinityForce from Python with the same
 calls: forces output, global parameters with energy derivatives, the periodic box and
 openmm-ml's optional box argument. Energies, forces and derivatives are compared with the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A training loop in Python on the exported gradients: 50 Adam steps on a tiny synthetic
 dataset of pose groups (three ligands, each with its own topology and poses, and a target ΔG)
 lower the loss, and match the same loop done entirely in PyTorch."""

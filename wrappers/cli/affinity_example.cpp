@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-example: the bundled example of the README's main job. It builds a small
 // protein–ligand pocket as an OpenMM System with an AffinityForce, prints the energy and the
 // forces on the ligand on every platform present, then scores a handful of ligand poses and

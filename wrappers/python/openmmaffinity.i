@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SWIG interface of the Python module openmmaffinity.
 //
 // It imports the interface of OpenMM's own Python module (the swig/ files that the openmm

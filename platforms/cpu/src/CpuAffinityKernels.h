@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef CPU_AFFINITY_KERNELS_H_
 #define CPU_AFFINITY_KERNELS_H_
 

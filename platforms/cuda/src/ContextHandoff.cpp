@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ContextHandoff.h"
 #include "PrimaryContextScope.h"
 #include "openmm/common/ContextSelector.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "CudaAffinityKernels.h"
 #include "ContextHandoff.h"
 #include "CudaForceStep.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef CUDA_AFFINITY_KERNELS_H_
 #define CUDA_AFFINITY_KERNELS_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "CudaForceStep.h"
 #include "openmm/OpenMMException.h"
 #include <torch/csrc/autograd/autograd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_CUDA_FORCE_STEP_H_
 #define OPENMM_AFFINITY_CUDA_FORCE_STEP_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "CudaParticleArrays.h"
 
 using namespace AffinityPlugin;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "HostAffinityKernel.h"
 #include "internal/ForceBinding.h"
 #include "openmm/OpenMMException.h"

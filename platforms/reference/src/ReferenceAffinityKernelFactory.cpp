@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AffinityExport.h"
 #include "ReferenceAffinityKernels.h"
 #include "openmm/KernelFactory.h"

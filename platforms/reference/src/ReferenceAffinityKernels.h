@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef REFERENCE_AFFINITY_KERNELS_H_
 #define REFERENCE_AFFINITY_KERNELS_H_
 

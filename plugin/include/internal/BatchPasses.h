@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_BATCH_PASSES_H_
 #define OPENMM_AFFINITY_BATCH_PASSES_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_BOUND_MODEL_H_
 #define OPENMM_AFFINITY_BOUND_MODEL_H_
 

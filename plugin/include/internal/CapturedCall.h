@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_CAPTURED_CALL_H_
 #define OPENMM_AFFINITY_CAPTURED_CALL_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_FORCE_BINDING_H_
 #define OPENMM_AFFINITY_FORCE_BINDING_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef OPENMM_AFFINITY_POSE_UPLOAD_H_
 #define OPENMM_AFFINITY_POSE_UPLOAD_H_
 

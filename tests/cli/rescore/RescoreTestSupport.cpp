@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "RescoreTestSupport.h"
 #include <boost/property_tree/json_parser.hpp>
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_RESCORE_TEST_SUPPORT_H_
 #define AFFINITY_RESCORE_TEST_SUPPORT_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-rescore on bad input: a ligand or file that cannot be scored is reported and
 // skipped, the others are scored, and the exit status says so (3); a missing model or
 // receptor stops the run at once (1) and leaves earlier outputs as they were; usage errors

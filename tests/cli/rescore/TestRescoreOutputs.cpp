@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-rescore on Vina's real docking output: the outputs parse back with the right
 // counts, the per-pose ΔG equal the plugin's computePoseEnergies for the whole complex, and
 // the combined ΔG and weights equal the combinations' formulas evaluated here.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Make the inputs of the affinity-rescore tests in OUTDIR:
 #   receptor.pdbqt       Vina's test receptor (Abl kinase, from the autodock-vina package)
 #   imatinib.pdbqt       Vina's multi-model output of a tiny, seeded, single-threaded docking

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write the models the affinity-rescore tests load, in the second model contract.
 
   elements_model.pt  a pair score that declares supported_elements = H C N O S (so a ligand

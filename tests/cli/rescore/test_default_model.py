@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """affinity-rescore's default model: without --model the tool uses the trained model shipped in
 wrappers/python/openmmaffinity/models/default_model.pt, and its per-pose and combined ΔG equal
 what PyTorch computes from that file on complexes built here, independently of the tool:

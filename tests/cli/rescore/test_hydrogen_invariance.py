@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The canonical atom convention: the same poses spelled with different hydrogens give the same
 complex, and so the same per-pose ΔG from the default model.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models written by `python -m openmmaffinity.models.export` load through
 // AffinityModel::fromFile with the second contract and their attributes, and give, through
 // AffinityScorer, the energies PyTorch gives (export_schnet_fixture.py writes both).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write SchNet models with the export command, and what PyTorch computes with them, for
 TestExportedSchNet (C++).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """affinity-train end to end: it learns, one step equals full autograd in PyTorch, resuming
 equals not stopping, and bad input gives clear errors.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """affinity-train over a manifest: the same complexes as the one-receptor layout, the cache of
 built complexes (reused, and rebuilt when damaged), whole groups held out for validation, steps
 drawn from one group, and clear errors for a bad manifest.

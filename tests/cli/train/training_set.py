@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tiny synthetic training sets for the affinity-train tests, and an independent reader and
 loss for the full-autograd reference.
 

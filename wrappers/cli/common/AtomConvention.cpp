@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AtomConvention.h"
 #include <stdexcept>
 

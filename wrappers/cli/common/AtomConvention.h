@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_ATOM_CONVENTION_H_
 #define AFFINITY_CLI_ATOM_CONVENTION_H_
 

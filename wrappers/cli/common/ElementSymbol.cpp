@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ElementSymbol.h"
 
 // A table of its own rather than Open Babel's, so that the parts of the tool that never read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "LigandPoses.h"
 #include "ElementSymbol.h"
 #include <sstream>

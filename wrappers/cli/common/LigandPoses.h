@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_LIGAND_POSES_H_
 #define AFFINITY_CLI_LIGAND_POSES_H_
 

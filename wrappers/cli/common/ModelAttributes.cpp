@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ModelAttributes.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>

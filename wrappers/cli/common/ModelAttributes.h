@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_MODEL_ATTRIBUTES_H_
 #define AFFINITY_CLI_MODEL_ATTRIBUTES_H_
 

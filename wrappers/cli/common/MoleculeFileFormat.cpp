@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "MoleculeFileFormat.h"
 #include <algorithm>
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "PocketComplex.h"
 
 using namespace AffinityCli;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_POCKET_COMPLEX_H_
 #define AFFINITY_CLI_POCKET_COMPLEX_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "PocketSelector.h"
 #include <cmath>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "PoseReader.h"
 #include "AffinityUnits.h"
 #include "MoleculeFileFormat.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_POSE_READER_H_
 #define AFFINITY_CLI_POSE_READER_H_
 

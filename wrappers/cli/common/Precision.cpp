@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TorchPrecision.h"
 #include <algorithm>
 #include <cctype>

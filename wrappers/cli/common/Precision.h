@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_PRECISION_H_
 #define AFFINITY_CLI_PRECISION_H_
 

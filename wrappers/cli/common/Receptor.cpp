@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "Receptor.h"
 #include "AffinityUnits.h"
 #include "MoleculeFileFormat.h"

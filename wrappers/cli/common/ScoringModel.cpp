@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ScoringModel.h"
 #include "AffinityModel.h"
 #include "AffinityScorer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ScoringOptions.h"
 #include "AffinityLoss.h"
 #include "AtomConvention.h"

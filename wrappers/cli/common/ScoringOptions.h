@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_CLI_SCORING_OPTIONS_H_
 #define AFFINITY_CLI_SCORING_OPTIONS_H_
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write the bundled example model: a contact score in the second model contract.
 
 For every ligand–receptor atom pair at distance r, a smooth well

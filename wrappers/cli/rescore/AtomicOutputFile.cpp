@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "AtomicOutputFile.h"
 #include <cerrno>
 #include <csignal>

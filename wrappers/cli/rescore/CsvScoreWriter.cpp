@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ScoreWriter.h"
 #include <cmath>
 #include <cstdio>

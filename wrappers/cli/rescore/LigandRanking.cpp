@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "LigandRanking.h"
 #include <algorithm>
 #include <cmath>

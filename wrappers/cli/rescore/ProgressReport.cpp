@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ProgressReport.h"
 #include <algorithm>
 #include <cstdio>

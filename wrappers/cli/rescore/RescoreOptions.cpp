@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "RescoreOptions.h"
 #include <boost/program_options.hpp>
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_RESCORE_OPTIONS_H_
 #define AFFINITY_RESCORE_OPTIONS_H_
 

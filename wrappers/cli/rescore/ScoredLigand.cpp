@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ScoredLigand.h"
 #include "AffinityUnits.h"
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TrainingDomain.h"
 #include "AffinityUnits.h"
 #include "ElementSymbol.h"

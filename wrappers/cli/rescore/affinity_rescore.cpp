@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-rescore: rescore docked poses with a learned affinity model. Reads a receptor and
 // pose files through Open Babel one ligand at a time, scores each ligand's poses as one
 // pocket complex with AffinityScorer, combines them, and writes CSV, SDF and JSON outputs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ComplexCache.h"
 #include <cmath>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_TRAIN_COMPLEX_CACHE_H_
 #define AFFINITY_TRAIN_COMPLEX_CACHE_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "CsvTable.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_TRAIN_CSV_TABLE_H_
 #define AFFINITY_TRAIN_CSV_TABLE_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "LigandSplit.h"
 #include <algorithm>
 #include <map>

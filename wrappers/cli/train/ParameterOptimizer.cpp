@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ParameterOptimizer.h"
 #include "openmm/OpenMMException.h"
 #include <torch/optim/adam.h>

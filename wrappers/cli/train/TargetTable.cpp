@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TargetTable.h"
 #include "CsvTable.h"
 #include "openmm/OpenMMException.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TrainOptions.h"
 #include "openmm/OpenMMException.h"
 #include <boost/program_options.hpp>

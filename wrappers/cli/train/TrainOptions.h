@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_TRAIN_TRAIN_OPTIONS_H_
 #define AFFINITY_TRAIN_TRAIN_OPTIONS_H_
 

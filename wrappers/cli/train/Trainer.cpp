@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "Trainer.h"
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"

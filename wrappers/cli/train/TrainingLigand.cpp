@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TrainingLigand.h"
 #include "ScoringOptions.h"
 #include "ComplexCache.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "TrainingLog.h"
 #include "Trainer.h"
 #include "openmm/OpenMMException.h"

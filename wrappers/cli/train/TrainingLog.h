@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #ifndef AFFINITY_TRAIN_TRAINING_LOG_H_
 #define AFFINITY_TRAIN_TRAINING_LOG_H_
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // affinity-train: train a TorchScript affinity model on docked pose groups with the
 // one-pose-at-a-time gradients of combinedGradient(). See README.md and --help.
 

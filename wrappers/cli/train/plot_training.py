@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Plot an affinity-train run: the loss per epoch (training and validation) and the
 predicted against the target values of the validation ligands (training ligands in grey).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """openmmaffinity: a learned binding energy for OpenMM, from Python.
 
 The classes of the C++ plugin, wrapped with SWIG on top of OpenMM's own Python module:

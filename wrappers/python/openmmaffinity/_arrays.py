@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Conversion of user input (numpy arrays, lists, openmm.unit.Quantity, torch tensors) into
 the C-contiguous arrays the C++ side takes, with errors that name the argument, what was
 expected and what was found."""

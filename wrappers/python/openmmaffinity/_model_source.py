@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Where a model comes from: a file path, the bytes of a TorchScript file, or a ScriptModule.
 
 The C++ side loads models from files or bytes only; a torch.jit.ScriptModule crosses as the

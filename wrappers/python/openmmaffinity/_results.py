@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the combinations and the gradient export return, as numpy arrays.
 
 The extension hands results over as dicts whose arrays are bytearrays of float64; these

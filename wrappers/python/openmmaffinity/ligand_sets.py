@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Losses over sets of ligands: the combined gradient of L(ΔG_1 … ΔG_L, {G_l,n}) with respect
 to a model's parameters, and a torch.autograd.Function whose forward is the set's ΔG.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Accuracy of predicted against experimental binding free energies, series by series.
 
 Pure numpy (no scipy, nothing from the compiled plugin). The figures are the ones used to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Scorer: a TorchScript affinity model bound to one complex topology on a chosen device,
 without an OpenMM Context; per-pose energies and the gradient export, in numpy."""
 

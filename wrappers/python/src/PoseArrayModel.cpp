@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one source of the Python module that includes LibTorch's headers.
 #include "PoseArrayModel.h"
 #include "TorchDevice.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Dock the example ligands into the Abl kinase receptor that Debian's autodock-vina package
 # ships (/usr/share/doc/autodock-vina/test-data: protein.pdbqt.gz, the imatinib ligand.pdbqt
 # and the search box in conf.txt), plus the ligands of ligands.smi (made 3D by Open Babel).

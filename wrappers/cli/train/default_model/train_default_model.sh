@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Reproduce the default model, wrappers/python/openmmaffinity/models/default_model.pt, and its
 # held-out figures, from a clone (after .ci/setup.sh):
 #   1. export an untrained ContactAffinity (python -m openmmaffinity.models.export --architecture

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The mean per-series Pearson r of affinity-train's validation ligands (its --predictions CSV),
 which train_default_model.sh uses to choose the epoch of the default model. The validation
 ligands are whole training proteins held out of the optimisation (--validation-by protein);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Prepare the measured-affinity data set that affinity_train trains and evaluates on.
 
 Reads the two public FEP benchmark collections (Ross et al. 2023 and Uni-FEP Benchmarks, see

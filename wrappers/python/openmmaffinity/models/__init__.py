@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference affinity models for openmm-affinity, in plain PyTorch.
 
 ``SchNetAffinity`` is a SchNet protein–ligand model of the second model contract

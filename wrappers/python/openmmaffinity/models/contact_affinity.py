@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ContactAffinity: a learned protein–ligand contact score over heavy atoms, in the second model
 contract:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write a SchNetAffinity model as a TorchScript file that every part of openmm-affinity loads
 (AffinityModel::fromFile, AffinityForce, affinity-train, the rescoring tool).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Neighbour lists within a cutoff, in plain PyTorch (no torch_cluster), for batches of poses.
 
 The lists are dense: every atom gets exactly K slots (K = min(max_num_neighbors, N - 1)),

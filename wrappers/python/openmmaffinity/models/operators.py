@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The TorchScript operators of openmm-affinity (``torch.ops.affinity``), for models that call
 them: ``affinity::filter_convolution``, SchNet's continuous-filter convolution with a tabulated
 filter, fused into one CUDA kernel on the GPU and plain LibTorch operations elsewhere.

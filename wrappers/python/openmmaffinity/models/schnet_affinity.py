@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SchNetAffinity: a SchNet over the all-atom protein–ligand complex that follows the second
 model contract of openmm-affinity:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The layers of SchNet, with the module names and parameter shapes of PyTorch Geometric's
 ``torch_geometric.nn.models.schnet`` so that state dicts move between the two.
 

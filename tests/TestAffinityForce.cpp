@@ -327,7 +327,8 @@ TEST_CASE("An AffinityForce round-trips through XmlSerializer with its model emb
         const size_t version = text.find("version=\"1\"", text.find("<Force"));
         text.replace(version, 11, "version=\"9\"");
         std::stringstream future(text);
-        REQUIRE_THROWS_WITH(XmlSerializer::deserialize<System>(future), Contains("unsupported serialization version 9"));
+        REQUIRE_THROWS_WITH(XmlSerializer::deserialize<System>(future),
+                            Contains("unsupported serialization version 9"));
     }
 }
 

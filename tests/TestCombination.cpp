@@ -7,10 +7,10 @@
 #include "Combination.h"
 #include "openmm/OpenMMException.h"
 #include <catch2/catch.hpp>
-#include <torch/script.h>
 #include <cmath>
 #include <memory>
 #include <random>
+#include <torch/script.h>
 
 using namespace AffinityPlugin;
 using Catch::Contains;
@@ -70,11 +70,11 @@ TEST_CASE("Each combination's ΔG and c_n equal LibTorch autograd") {
     for (int i = 0; i < 9; i++)
         random.push_back(normal(rng));
     const std::vector<std::vector<double>> energySets = {
-        {-42.0},                                       // one pose
-        {-12.5, -12.5, -12.5, -12.5},                  // equal predictions
-        random,                                        // a spread of a few kT
-        {-1e4 * kT, 0.0, 2.0 * kT, 1e4 * kT},          // a spread of 10^4 kT
-        {5e3 * kT, 5e3 * kT + 1.0, 5e3 * kT + 3.0}};   // large energies, small differences
+        {-42.0},                                     // one pose
+        {-12.5, -12.5, -12.5, -12.5},                // equal predictions
+        random,                                      // a spread of a few kT
+        {-1e4 * kT, 0.0, 2.0 * kT, 1e4 * kT},        // a spread of 10^4 kT
+        {5e3 * kT, 5e3 * kT + 1.0, 5e3 * kT + 3.0}}; // large energies, small differences
     const std::vector<Case> cases = {{"mean", 0, 0}, {"max", -1, 1000.0}, {"max", +1, 2.5}, {"boltzmann", 0, 0}};
     for (const Case& c : cases)
         for (const auto& energies : energySets) {
@@ -95,7 +95,7 @@ TEST_CASE("The documented formulas are reproduced literally with G in kT (β = 1
     // T = 1/k_B makes β = 1 mol/kJ, so energies in kJ/mol are energies in kT, as in the derivation.
     const double temperature = 1.0 / BoltzmannKJPerMolK;
     const std::vector<double> g = {-3.2, -1.1, -2.7, 0.4, -0.9};
-    const int n = (int) g.size();
+    const int n = (int)g.size();
     SECTION("MeanCombination") {
         CombinationResult r = MeanCombination().combine(g, temperature);
         double mean = 0.0;
@@ -160,14 +160,16 @@ TEST_CASE("The loss and its derivatives equal LibTorch autograd") {
         AffinityLoss loss(readout.getKind() == Readout::None ? -23.0 : 4.2, readout);
         loss.setPoseTargets(poseTargets, 0.3);
         const CombinationResult combination = BoltzmannCombination().combine(energies, T);
-        const std::vector<double> g = loss.poseCoefficients(combination.deltaG, energies, combination.coefficients, Beta);
+        const std::vector<double> g =
+            loss.poseCoefficients(combination.deltaG, energies, combination.coefficients, Beta);
 
         torch::Tensor e = torch::tensor(energies, torch::kFloat64).requires_grad_(true);
         torch::Tensor dg = (torch::softmax(-Beta * e, 0) * e).sum();
         torch::Tensor r = dg;
         if (readout.getKind() != Readout::None)
             r = -Beta * dg / std::log(10.0) - (readout.getKind() == Readout::PIC50 ? std::log10(1.0 + 1.0 / 3.0) : 0.0);
-        torch::Tensor l = (r - loss.getTarget()).pow(2) + 0.3 * (e - torch::tensor(poseTargets, torch::kFloat64)).pow(2).sum();
+        torch::Tensor l =
+            (r - loss.getTarget()).pow(2) + 0.3 * (e - torch::tensor(poseTargets, torch::kFloat64)).pow(2).sum();
         l.backward();
         requireClose(loss.value(combination.deltaG, energies, Beta), l.item<double>(), 1e-12);
         for (int i = 0; i < 3; i++)

@@ -147,7 +147,8 @@ TEST_CASE("1,000 Langevin steps on CUDA stay finite and agree with Reference spo
         integrator.step(100);
         const State state = context.getState(State::Energy | State::Forces | State::Positions);
         REQUIRE(std::isfinite(state.getPotentialEnergy()));
-        requireAgreement(state, evaluate(c.system, state.getPositions(), Platform::getPlatformByName("Reference")), 1e-5);
+        requireAgreement(state, evaluate(c.system, state.getPositions(), Platform::getPlatformByName("Reference")),
+                         1e-5);
     }
 }
 
@@ -187,8 +188,8 @@ TEST_CASE("A non-finite energy in MD steps whose energy is not read is reported 
     VerletIntegrator integrator(0.0005);
     Context context(c.system, integrator, AffinityTest::platform());
     context.setPositions(c.positions);
-    integrator.step(1);                  // queued; the host does not wait for its energy
-    context.getState(State::Positions);  // waits for the device, and so for the energy's copy
+    integrator.step(1);                 // queued; the host does not wait for its energy
+    context.getState(State::Positions); // waits for the device, and so for the energy's copy
     REQUIRE_THROWS_WITH(integrator.step(1), Contains("non-finite energy") || Contains("NaN"));
 }
 
@@ -244,12 +245,12 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
     const std::vector<bool>& mask = poses.getLigandMask();
     // The tabulated SchNet models run the fused kernels' backward (table gradients included)
     // on the GPU, and the operator's plain formula on the CPU.
-    for (auto [file, dtype, tolerance] : {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5),
-                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10),
-                                          std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
-                                          std::make_tuple("schnet_tab_f64.pt", torch::kFloat64, 1e-10)})
+    for (auto [file, dtype, tolerance] :
+         {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5), std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10),
+          std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
+          std::make_tuple("schnet_tab_f64.pt", torch::kFloat64, 1e-10)})
         for (GradientStrategy strategy : {GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
-            INFO(file << " strategy " << (int) strategy);
+            INFO(file << " strategy " << (int)strategy);
             AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
             AffinityScorer gpu(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
             CombinedGradientOptions options;
@@ -274,10 +275,10 @@ TEST_CASE("A model that a CUDA graph cannot capture runs eagerly and its gradien
     // of its batch fails, the scorer reports why and goes on eagerly; the failed capture must
     // not break what follows (the memory probe of the gradient pass draws random poses).
     const PoseEnsemble poses = randomPoses(24, 8);
-    AffinityScorer cpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(),
-                       poses.getLigandMask(), torch::kCPU, torch::kFloat64);
-    AffinityScorer gpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(),
-                       poses.getLigandMask(), torch::Device(torch::kCUDA, 0), torch::kFloat64);
+    AffinityScorer cpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(), poses.getLigandMask(),
+                       torch::kCPU, torch::kFloat64);
+    AffinityScorer gpu(AffinityModel::fromFile(model("near_pairs.pt")), poses.getAtomicNumbers(), poses.getLigandMask(),
+                       torch::Device(torch::kCUDA, 0), torch::kFloat64);
     for (int call = 0; call < 3; call++) {
         const std::vector<double> expected = cpu.poseEnergies(poses, 8), actual = gpu.poseEnergies(poses, 8);
         for (size_t n = 0; n < expected.size(); n++)

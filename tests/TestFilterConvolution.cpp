@@ -6,8 +6,8 @@
 #include "FilterConvolution.h"
 #include "TestSupport.h"
 #include <catch2/catch.hpp>
-#include <torch/torch.h>
 #include <cmath>
+#include <torch/torch.h>
 
 using AffinityPlugin::filterConvolution;
 using AffinityPlugin::filterConvolutionReference;
@@ -46,8 +46,8 @@ Case makeCase(torch::Device device, torch::ScalarType dtype, int64_t B = 2, int6
     c.lengths = torch::rand({B, N, K}, real) * end * 1.1;
     const Tensor r = torch::arange(S + 1, real).unsqueeze(1) * spacing;
     const Tensor frequency = 0.5 + 2.5 * torch::rand({1, F}, real), phase = 6.0 * torch::rand({1, F}, real);
-    c.coefficients = hermiteCoefficients(torch::sin(frequency * r + phase),
-                                         frequency * torch::cos(frequency * r + phase), spacing);
+    c.coefficients =
+        hermiteCoefficients(torch::sin(frequency * r + phase), frequency * torch::cos(frequency * r + phase), spacing);
     for (Tensor* t : {&c.x, &c.lengths, &c.coefficients})
         *t = t->to(device, dtype);
     c.neighbors = c.neighbors.to(device);
@@ -214,9 +214,8 @@ TEST_CASE("The fused kernels compute only the gradients asked for, and refuse se
     const Tensor out = filterConvolution(x, c.neighbors, lengths, c.coefficients, c.spacing);
     const auto onlyX = torch::autograd::grad({out.sum()}, {x}, {}, true);
     const Tensor plainX = x.detach().clone().requires_grad_(true);
-    const auto expected =
-        torch::autograd::grad({filterConvolutionReference(plainX, c.neighbors, c.lengths, c.coefficients, c.spacing).sum()},
-                              {plainX});
+    const auto expected = torch::autograd::grad(
+        {filterConvolutionReference(plainX, c.neighbors, c.lengths, c.coefficients, c.spacing).sum()}, {plainX});
     REQUIRE(maxRelative(onlyX[0], expected[0]) < 1e-12);
     REQUIRE_THROWS_WITH(torch::autograd::grad({out.sum()}, {lengths}, {}, true, true),
                         Catch::Contains("second derivatives"));

@@ -2,20 +2,20 @@
 // The gradient export against full autograd over all poses kept in one graph: every
 // combination × strategy × {with, without per-pose loss terms} × {with, without readout},
 // for N ∈ {1, 2, 7, 64} poses of a two-layer model of about 8,700 parameters (float64).
+#include "AffinityForce.h"
 #include "GradientExport.h"
 #include "TestSupport.h"
-#include "AffinityForce.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/State.h"
 #include "openmm/System.h"
 #include "openmm/VerletIntegrator.h"
 #include <catch2/catch.hpp>
-#include <torch/csrc/autograd/autograd.h>
 #include <cmath>
 #include <memory>
 #include <random>
 #include <sstream>
+#include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
 using AffinityTest::model;
@@ -122,10 +122,11 @@ TEST_CASE("combinedGradient equals full autograd over all poses for every combin
         PoseEnsemble poses = makePoses(count);
         const std::vector<double> energies = scorer.poseEnergies(poses);
         for (const char* kind : {"mean", "max", "boltzmann"})
-            for (GradientStrategy strategy : {GradientStrategy::StoreAll, GradientStrategy::TwoPass, GradientStrategy::OnePass})
+            for (GradientStrategy strategy :
+                 {GradientStrategy::StoreAll, GradientStrategy::TwoPass, GradientStrategy::OnePass})
                 for (bool poseTerms : {false, true})
                     for (bool readout : {false, true}) {
-                        INFO(count << " poses, " << kind << ", strategy " << (int) strategy << ", pose terms "
+                        INFO(count << " poses, " << kind << ", strategy " << (int)strategy << ", pose terms "
                                    << poseTerms << ", readout " << readout);
                         AffinityLoss loss(readout ? 5.5 : energies[0] - 3.0,
                                           readout ? Readout(Readout::PIC50, 1.0, 2.0) : Readout());

@@ -70,5 +70,5 @@ int main(int argc, char* argv[]) {
         std::cout << std::endl;
         return 77;
     }
-    return Catch::Session().run((int) args.size(), args.data());
+    return Catch::Session().run((int)args.size(), args.data());
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "BenchmarkReport.h"
 #include "openmm/Platform.h"
-#include <torch/version.h>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <torch/version.h>
 
 namespace {
 
@@ -36,7 +36,8 @@ BenchmarkReport::BenchmarkReport(const std::string& title, int argc, char* argv[
     std::string command;
     for (int i = 0; i < argc; i++)
         command += (i ? " " : "") + std::string(argv[i]);
-    const std::string gpu = commandOutput("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null");
+    const std::string gpu =
+        commandOutput("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null");
     s << "\n## " << title << " (" << date << ")\n\n"
       << "- machine: " << commandOutput("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2") << ", "
       << commandOutput("nproc") << " cores" << (gpu.empty() ? "" : "; GPU " + gpu) << "\n"

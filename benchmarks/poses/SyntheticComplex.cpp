@@ -27,7 +27,7 @@ SyntheticComplex::SyntheticComplex(int receptorAtoms, int ligandAtoms, unsigned 
     // 100 atoms/nm^3 around a cavity of 0.5 nm radius that holds the ligand.
     const double cavity = 0.5;
     const double outer = std::cbrt(receptorAtoms / (100.0 * 4.0 / 3.0 * M_PI) + cavity * cavity * cavity);
-    while ((int) positions.size() < receptorAtoms) {
+    while ((int)positions.size() < receptorAtoms) {
         Vec3 p = pointInBall(rng, outer);
         if (std::sqrt(p.dot(p)) < cavity)
             continue;

@@ -14,9 +14,6 @@
 #include "openmm/Platform.h"
 #include "openmm/State.h"
 #include "openmm/System.h"
-#include <torch/csrc/autograd/autograd.h>
-#include <torch/csrc/autograd/profiler_kineto.h>
-#include <torch/cuda.h>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -26,6 +23,9 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
+#include <torch/cuda.h>
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
@@ -179,7 +179,7 @@ System makeSystem(const SyntheticComplex& complex, const std::string& model, boo
     AffinityForce* force = new AffinityForce(model, {{"useCUDAGraphs", graphs ? "true" : "false"}});
     for (size_t i = 0; i < complex.positions.size(); i++) {
         system.addParticle(complex.ligandMask[i] ? 12.0 : 0.0);
-        force->addParticle((int) i, complex.atomicNumbers[i], complex.ligandMask[i]);
+        force->addParticle((int)i, complex.atomicNumbers[i], complex.ligandMask[i]);
     }
     system.addForce(force);
     return system;
@@ -243,33 +243,52 @@ int main(int argc, char* argv[]) {
             return argv[++i];
         };
         const std::string a = argv[i];
-        if (a == "--model") modelFile = next();
-        else if (a == "--device") deviceName = next();
-        else if (a == "--receptor-atoms") receptorAtoms = std::stoi(next());
-        else if (a == "--ligand-atoms") ligandAtoms = std::stoi(next());
-        else if (a == "--score-poses") scorePoses = std::stoi(next());
-        else if (a == "--loop-poses") loopPoses = std::stoi(next());
-        else if (a == "--gradient-poses") gradientPoses = parseList(next());
-        else if (a == "--strategies") strategiesText = next();
-        else if (a == "--full-autograd-max") fullMax = std::stoi(next());
-        else if (a == "--batch-size") batchSize = std::stoi(next());
-        else if (a == "--batch-graphs") batchGraphs = next() != "off";
-        else if (a == "--md-steps") mdSteps = std::stoi(next());
-        else if (a == "--md-trace") traceFile = next();
-        else if (a == "--gradient-trace") gradientTraceFile = next();
+        if (a == "--model")
+            modelFile = next();
+        else if (a == "--device")
+            deviceName = next();
+        else if (a == "--receptor-atoms")
+            receptorAtoms = std::stoi(next());
+        else if (a == "--ligand-atoms")
+            ligandAtoms = std::stoi(next());
+        else if (a == "--score-poses")
+            scorePoses = std::stoi(next());
+        else if (a == "--loop-poses")
+            loopPoses = std::stoi(next());
+        else if (a == "--gradient-poses")
+            gradientPoses = parseList(next());
+        else if (a == "--strategies")
+            strategiesText = next();
+        else if (a == "--full-autograd-max")
+            fullMax = std::stoi(next());
+        else if (a == "--batch-size")
+            batchSize = std::stoi(next());
+        else if (a == "--batch-graphs")
+            batchGraphs = next() != "off";
+        else if (a == "--md-steps")
+            mdSteps = std::stoi(next());
+        else if (a == "--md-trace")
+            traceFile = next();
+        else if (a == "--gradient-trace")
+            gradientTraceFile = next();
         else if (a == "--platform-property") {
             const std::string item = next();
             const size_t equals = item.find('=');
             if (equals == std::string::npos)
                 throw std::runtime_error("--platform-property needs NAME=VALUE, not " + item);
             platformProperties[item.substr(0, equals)] = item.substr(equals + 1);
-        }
-        else if (a == "--set-ligands") setLigands = parseList(next());
-        else if (a == "--set-poses") setPoses = std::stoi(next());
-        else if (a == "--set-mmap-kib") setMmapKiB = std::stoi(next());
-        else if (a == "--results") resultsFile = next();
-        else if (a == "--dump-poses") dumpFile = next();
-        else if (a == "--no-record") recordResults = false;
+        } else if (a == "--set-ligands")
+            setLigands = parseList(next());
+        else if (a == "--set-poses")
+            setPoses = std::stoi(next());
+        else if (a == "--set-mmap-kib")
+            setMmapKiB = std::stoi(next());
+        else if (a == "--results")
+            resultsFile = next();
+        else if (a == "--dump-poses")
+            dumpFile = next();
+        else if (a == "--no-record")
+            recordResults = false;
         else {
             std::cout << Usage;
             return a == "--help" ? 0 : 2;
@@ -285,8 +304,8 @@ int main(int argc, char* argv[]) {
         const SyntheticComplex complex(receptorAtoms, ligandAtoms);
         if (!dumpFile.empty()) {
             writePoses(complex.poses(scorePoses), dumpFile);
-            std::cout << "wrote " << scorePoses << " poses of " << receptorAtoms + ligandAtoms << " atoms to " << dumpFile
-                      << std::endl;
+            std::cout << "wrote " << scorePoses << " poses of " << receptorAtoms + ligandAtoms << " atoms to "
+                      << dumpFile << std::endl;
             return 0;
         }
         AffinityModel model = AffinityModel::fromFile(modelFile);
@@ -376,8 +395,9 @@ int main(int argc, char* argv[]) {
                     // What the graphs keep between calls: their memory pools are not "allocated"
                     // outside a replay, but stay reserved when the allocator's cache is emptied.
                     DeviceMemory::releaseCached(device);
-                    const long long graphs =
-                        device.is_cuda() ? DeviceMemory::reserved(device) - reserved - (DeviceMemory::current(device) - start) : -1;
+                    const long long graphs = device.is_cuda() ? DeviceMemory::reserved(device) - reserved -
+                                                                    (DeviceMemory::current(device) - start)
+                                                              : -1;
                     report.row({name, std::to_string(n), BenchmarkReport::number(1000.0 * seconds / n, 3), mib(memory),
                                 mib(graphs)});
                     if (!gradientTraceFile.empty() && name == "two-pass" && n == gradientPoses.front())

@@ -22,8 +22,7 @@ public:
         return "CalcAffinityForce";
     }
     CalcAffinityForceKernel(const std::string& name, const OpenMM::Platform& platform)
-        : OpenMM::KernelImpl(name, platform) {
-    }
+        : OpenMM::KernelImpl(name, platform) {}
     /**
      * Initialize the kernel: load the model and place it on the platform's device.
      *

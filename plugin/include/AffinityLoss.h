@@ -96,8 +96,7 @@ public:
     double derivativeByPose(int pose, double energy) const;
     /** g_n = L'(ΔG) c_n + ℓ_n'(G_n) for each pose. */
     std::vector<double> poseCoefficients(double deltaG, const std::vector<double>& energies,
-                                         const std::vector<double>& combinationCoefficients,
-                                         double beta) const;
+                                         const std::vector<double>& combinationCoefficients, double beta) const;
 
 private:
     double target;

@@ -85,8 +85,7 @@ public:
         return "mean";
     }
     double weightExponent(double beta) const override;
-    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights,
-                  double beta) const override;
+    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights, double beta) const override;
     std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const override;
 };
 
@@ -113,8 +112,7 @@ public:
         return scale;
     }
     double weightExponent(double beta) const override;
-    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights,
-                  double beta) const override;
+    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights, double beta) const override;
     std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const override;
 
 private:
@@ -132,8 +130,7 @@ public:
         return "boltzmann";
     }
     double weightExponent(double beta) const override;
-    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights,
-                  double beta) const override;
+    double deltaG(const std::vector<double>& energies, const std::vector<double>& weights, double beta) const override;
     std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const override;
 };
 

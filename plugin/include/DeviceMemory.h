@@ -3,9 +3,9 @@
 #define OPENMM_AFFINITY_DEVICE_MEMORY_H_
 
 #include "AffinityExport.h"
-#include <torch/script.h>
 #include <cstdint>
 #include <functional>
+#include <torch/script.h>
 
 namespace AffinityPlugin {
 

@@ -8,9 +8,9 @@
 #include "Combination.h"
 #include "LigandSetLoss.h"
 #include "PoseEnsemble.h"
-#include <torch/script.h>
 #include <functional>
 #include <string>
+#include <torch/script.h>
 #include <utility>
 #include <vector>
 
@@ -98,9 +98,8 @@ struct OPENMM_EXPORT_AFFINITY CombinedGradientResult {
  *         a non-finite target
  */
 OPENMM_EXPORT_AFFINITY CombinedGradientResult combinedGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
-                                                              const Combination& combination,
-                                                              const AffinityLoss& loss,
-                                                              const CombinedGradientOptions& options = {});
+                                                               const Combination& combination, const AffinityLoss& loss,
+                                                               const CombinedGradientOptions& options = {});
 
 /**
  * One ligand of a set: its poses, the scorer that evaluates them and its targets. Every

@@ -23,8 +23,8 @@ const char* const kOperator = "affinity::filter_convolution";
 void checkArguments(const Tensor& x, const Tensor& neighbors, const Tensor& lengths, const Tensor& coefficients,
                     double spacing) {
     TORCH_CHECK(x.dim() == 3, kOperator, ": features must be [B,N,F]; got ", x.sizes());
-    TORCH_CHECK(neighbors.dim() == 3 && neighbors.size(0) == x.size(0) && neighbors.size(1) == x.size(1),
-                kOperator, ": neighbors must be [B,N,K] for features ", x.sizes(), "; got ", neighbors.sizes());
+    TORCH_CHECK(neighbors.dim() == 3 && neighbors.size(0) == x.size(0) && neighbors.size(1) == x.size(1), kOperator,
+                ": neighbors must be [B,N,K] for features ", x.sizes(), "; got ", neighbors.sizes());
     TORCH_CHECK(neighbors.scalar_type() == torch::kLong, kOperator, ": neighbors must be int64; got ",
                 neighbors.scalar_type());
     TORCH_CHECK(lengths.sizes() == neighbors.sizes(), kOperator, ": lengths must have the shape of neighbors ",
@@ -74,8 +74,8 @@ FilterConvolutionCuda::Shape shapeOf(const Tensor& x, const Tensor& neighbors, c
 }
 
 void checkLaunch(cudaError_t status, const char* what) {
-    TORCH_CHECK(status == cudaSuccess, kOperator, ": the ", what, " kernel failed to launch: ",
-                cudaGetErrorString(status));
+    TORCH_CHECK(status == cudaSuccess, kOperator, ": the ", what,
+                " kernel failed to launch: ", cudaGetErrorString(status));
 }
 
 Tensor cudaForward(const Tensor& x0, const Tensor& neighbors0, const Tensor& lengths0, const Tensor& coefficients0,
@@ -146,10 +146,9 @@ Tensor autogradCuda(const Tensor& x, const Tensor& neighbors, const Tensor& leng
 
 Tensor filterConvolution(const Tensor& x, const Tensor& neighbors, const Tensor& lengths, const Tensor& coefficients,
                          double spacing) {
-    static const auto op =
-        c10::Dispatcher::singleton()
-            .findSchemaOrThrow(kOperator, "")
-            .typed<Tensor(const Tensor&, const Tensor&, const Tensor&, const Tensor&, double)>();
+    static const auto op = c10::Dispatcher::singleton()
+                               .findSchemaOrThrow(kOperator, "")
+                               .typed<Tensor(const Tensor&, const Tensor&, const Tensor&, const Tensor&, double)>();
     return op.call(x, neighbors, lengths, coefficients, spacing);
 }
 

@@ -36,8 +36,8 @@ namespace AffinityPlugin {
  * @return [B,N,F]
  */
 OPENMM_EXPORT_AFFINITY torch::Tensor filterConvolution(const torch::Tensor& features, const torch::Tensor& neighbors,
-                                                       const torch::Tensor& lengths,
-                                                       const torch::Tensor& coefficients, double spacing);
+                                                       const torch::Tensor& lengths, const torch::Tensor& coefficients,
+                                                       double spacing);
 
 /**
  * The operator's plain-LibTorch formula, whatever the device: the reference the fused CUDA

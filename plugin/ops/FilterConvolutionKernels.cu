@@ -16,15 +16,13 @@ constexpr int kWarp = 32;
 constexpr int kWarpsPerBlock = 4;
 
 /** Where a length falls: its segment and the position t in [0,1) inside it. */
-template<typename Real>
-struct Segment {
+template <typename Real> struct Segment {
     int64_t index;
     Real t;
 };
 
 /** Returns false where the slot holds no neighbour or the length is outside [0, S*spacing). */
-template<typename Real>
-__device__ bool locate(const Shape& shape, int64_t neighbor, Real length, Segment<Real>& seg) {
+template <typename Real> __device__ bool locate(const Shape& shape, int64_t neighbor, Real length, Segment<Real>& seg) {
     const Real spacing = static_cast<Real>(shape.spacing);
     if (neighbor < 0 || !(length < spacing * static_cast<Real>(shape.segments)) || !(length >= 0))
         return false;
@@ -37,8 +35,7 @@ __device__ bool locate(const Shape& shape, int64_t neighbor, Real length, Segmen
 }
 
 /** The segment's four coefficients of feature f: a + b t + c t^2 + d t^3. */
-template<typename Real>
-struct Cubic {
+template <typename Real> struct Cubic {
     Real a, b, c, d;
     __device__ Cubic(const Real* coefficients, int64_t segment, int64_t F, int64_t f) {
         const Real* p = coefficients + segment * 4 * F + f;
@@ -47,12 +44,16 @@ struct Cubic {
         c = p[2 * F];
         d = p[3 * F];
     }
-    __device__ Real value(Real t) const { return a + t * (b + t * (c + t * d)); }
+    __device__ Real value(Real t) const {
+        return a + t * (b + t * (c + t * d));
+    }
     /** d/dt; divide by the spacing for d/d(length). */
-    __device__ Real slope(Real t) const { return b + t * (2 * c + 3 * t * d); }
+    __device__ Real slope(Real t) const {
+        return b + t * (2 * c + 3 * t * d);
+    }
 };
 
-template<typename Real>
+template <typename Real>
 __global__ void forwardKernel(Shape shape, const Real* __restrict__ features, const int64_t* __restrict__ neighbors,
                               const Real* __restrict__ lengths, const Real* __restrict__ coefficients,
                               Real* __restrict__ out) {
@@ -77,14 +78,13 @@ __global__ void forwardKernel(Shape shape, const Real* __restrict__ features, co
     }
 }
 
-template<typename Real>
-__device__ Real warpSum(Real value) {
+template <typename Real> __device__ Real warpSum(Real value) {
     for (int offset = kWarp / 2; offset > 0; offset /= 2)
         value += __shfl_down_sync(0xffffffffu, value, offset);
     return value;
 }
 
-template<typename Real>
+template <typename Real>
 __global__ void backwardKernel(Shape shape, const Real* __restrict__ features, const int64_t* __restrict__ neighbors,
                                const Real* __restrict__ lengths, const Real* __restrict__ coefficients,
                                const Real* __restrict__ outGrad, Real* featuresGrad, Real* lengthsGrad,
@@ -135,17 +135,17 @@ unsigned int blocksFor(const Shape& shape) {
 
 } // namespace
 
-template<typename Real>
+template <typename Real>
 cudaError_t launchForward(const Shape& shape, const Real* features, const int64_t* neighbors, const Real* lengths,
                           const Real* coefficients, Real* out, cudaStream_t stream) {
     if (shape.poses * shape.atoms == 0)
         return cudaSuccess;
     forwardKernel<Real><<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(shape, features, neighbors, lengths,
-                                                                                  coefficients, out);
+                                                                                 coefficients, out);
     return cudaGetLastError();
 }
 
-template<typename Real>
+template <typename Real>
 cudaError_t launchBackward(const Shape& shape, const Real* features, const int64_t* neighbors, const Real* lengths,
                            const Real* coefficients, const Real* outGrad, Real* featuresGrad, Real* lengthsGrad,
                            Real* coefficientsGrad, cudaStream_t stream) {
@@ -156,10 +156,10 @@ cudaError_t launchBackward(const Shape& shape, const Real* features, const int64
     return cudaGetLastError();
 }
 
-#define AFFINITY_INSTANTIATE(Real)                                                                               \
-    template cudaError_t launchForward<Real>(const Shape&, const Real*, const int64_t*, const Real*, const Real*, \
-                                             Real*, cudaStream_t);                                               \
-    template cudaError_t launchBackward<Real>(const Shape&, const Real*, const int64_t*, const Real*, const Real*, \
+#define AFFINITY_INSTANTIATE(Real)                                                                                     \
+    template cudaError_t launchForward<Real>(const Shape&, const Real*, const int64_t*, const Real*, const Real*,      \
+                                             Real*, cudaStream_t);                                                     \
+    template cudaError_t launchBackward<Real>(const Shape&, const Real*, const int64_t*, const Real*, const Real*,     \
                                               const Real*, Real*, Real*, Real*, cudaStream_t);
 AFFINITY_INSTANTIATE(float)
 AFFINITY_INSTANTIATE(double)

@@ -19,7 +19,7 @@ struct Shape {
 };
 
 /** out[b,i,f] = sum_k x[b, j_bik, f] * P_f(d_bik), P the piecewise cubic of the coefficients. */
-template<typename Real>
+template <typename Real>
 cudaError_t launchForward(const Shape& shape, const Real* features, const int64_t* neighbors, const Real* lengths,
                           const Real* coefficients, Real* out, cudaStream_t stream);
 
@@ -29,7 +29,7 @@ cudaError_t launchForward(const Shape& shape, const Real* features, const int64_
  * coefficient gradients are accumulated (atomically) and must be zeroed by the caller; the
  * length gradient is written for every slot (zero for empty ones).
  */
-template<typename Real>
+template <typename Real>
 cudaError_t launchBackward(const Shape& shape, const Real* features, const int64_t* neighbors, const Real* lengths,
                            const Real* coefficients, const Real* outGrad, Real* featuresGrad, Real* lengthsGrad,
                            Real* coefficientsGrad, cudaStream_t stream);

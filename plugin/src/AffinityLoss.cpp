@@ -41,8 +41,7 @@ double Readout::derivative(double beta) const {
     return kind == None ? 1.0 : -beta / std::log(10.0);
 }
 
-AffinityLoss::AffinityLoss(double target, const Readout& readout) : target(target), readout(readout) {
-}
+AffinityLoss::AffinityLoss(double target, const Readout& readout) : target(target), readout(readout) {}
 
 void AffinityLoss::setPoseTargets(const std::vector<double>& targets, double weight) {
     if (!(weight >= 0.0) || !std::isfinite(weight))
@@ -59,7 +58,7 @@ void AffinityLoss::validate(int numPoses) const {
     }
     if (poseTargets.empty())
         return;
-    if ((int) poseTargets.size() != numPoses) {
+    if ((int)poseTargets.size() != numPoses) {
         std::stringstream msg;
         msg << "AffinityLoss: " << poseTargets.size() << " pose targets for " << numPoses
             << " poses; expected one per pose";

@@ -51,27 +51,27 @@ GraphMemoryPool GraphMemoryPool::create(const torch::Device& device) {
     if (resolved.is_cuda()) {
         const at::cuda::MempoolId_t id = at::cuda::graph_pool_handle();
         const c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool(false, resolved.index());
-        return GraphMemoryPool{id.first, id.second, (long long) stream.id(), (int) resolved.index()};
+        return GraphMemoryPool{id.first, id.second, (long long)stream.id(), (int)resolved.index()};
     }
 #endif
-    (void) device;
+    (void)device;
     return GraphMemoryPool{};
 }
 
 CapturedCall::CapturedCall(const torch::Device& device, int eagerCalls, bool capture, GraphMemoryPool pool)
-    : device(DeviceMemory::resolve(device)), eagerCalls(std::max(1, eagerCalls)), captureAllowed(false),
-      pool(pool) {
+    : device(DeviceMemory::resolve(device)), eagerCalls(std::max(1, eagerCalls)), captureAllowed(false), pool(pool) {
 #ifdef AFFINITY_TORCH_HAS_CUDA
     captureAllowed = capture && this->device.is_cuda();
     if (captureAllowed) {
         const c10::DeviceIndex index = this->device.index();
-        c10::cuda::CUDAStream own = pool.deviceIndex == index
-                                        ? c10::cuda::CUDAStream(c10::Stream::unpack3(pool.streamId, index, c10::DeviceType::CUDA))
-                                        : c10::cuda::getStreamFromPool(false, index);
+        c10::cuda::CUDAStream own =
+            pool.deviceIndex == index
+                ? c10::cuda::CUDAStream(c10::Stream::unpack3(pool.streamId, index, c10::DeviceType::CUDA))
+                : c10::cuda::getStreamFromPool(false, index);
         state.reset(new Graph{own, nullptr});
     }
 #else
-    (void) capture; // LibTorch without CUDA: every call is eager
+    (void)capture; // LibTorch without CUDA: every call is eager
 #endif
 }
 
@@ -127,7 +127,7 @@ bool CapturedCall::capture(const std::function<void()>& body) {
     }
     state->graph = std::move(graph);
 #else
-    (void) body;
+    (void)body;
 #endif
     return true;
 }

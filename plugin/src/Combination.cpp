@@ -43,7 +43,8 @@ double AffinityPlugin::logSumExp(const std::vector<double>& x, double kappa) {
 
 CombinationResult Combination::combine(const std::vector<double>& energies, double temperature) const {
     if (energies.empty())
-        throw OpenMMException("Combination '" + getName() + "': no pose energies to combine; expected at least one pose");
+        throw OpenMMException("Combination '" + getName() +
+                              "': no pose energies to combine; expected at least one pose");
     for (size_t i = 0; i < energies.size(); i++)
         if (!std::isfinite(energies[i])) {
             std::stringstream msg;
@@ -95,7 +96,8 @@ std::pair<double, double> MeanCombination::gradientCoefficients(double, double) 
 
 MaxCombination::MaxCombination(int sign, double scale) : sign(sign), scale(scale) {
     if (sign != 1 && sign != -1)
-        throw OpenMMException("MaxCombination: sign is " + std::to_string(sign) + "; expected -1 (minimum) or +1 (maximum)");
+        throw OpenMMException("MaxCombination: sign is " + std::to_string(sign) +
+                              "; expected -1 (minimum) or +1 (maximum)");
     if (!(scale > 0.0) || !std::isfinite(scale))
         throw OpenMMException("MaxCombination: scale is " + std::to_string(scale) + "; expected a positive number");
 }

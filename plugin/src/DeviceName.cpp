@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "DeviceName.h"
-#include <cctype>
 #include "openmm/OpenMMException.h"
+#include <cctype>
 
 using namespace AffinityPlugin;
 

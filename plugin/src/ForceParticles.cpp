@@ -17,8 +17,9 @@ ForceParticles ForceParticles::of(const AffinityForce& force, const OpenMM::Syst
     ForceParticles result;
     if (force.getNumParticles() == 0) {
         if (needsTopology)
-            throw OpenMM::OpenMMException("AffinityForce: the model takes atomic numbers and a ligand mask but the "
-                                          "force has no particles; add the particles the model sees with addParticle()");
+            throw OpenMM::OpenMMException(
+                "AffinityForce: the model takes atomic numbers and a ligand mask but the "
+                "force has no particles; add the particles the model sees with addParticle()");
         for (int i = 0; i < system.getNumParticles(); i++) {
             result.systemIndices.push_back(i);
             result.atomicNumbers.push_back(0); // unused: positions-only models know their atoms

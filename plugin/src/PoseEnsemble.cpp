@@ -35,7 +35,7 @@ PoseEnsemble PoseEnsemble::forForce(const AffinityForce& force) {
 }
 
 void PoseEnsemble::addPose(const std::vector<Vec3>& pose) {
-    if ((int) pose.size() != getNumAtoms()) {
+    if ((int)pose.size() != getNumAtoms()) {
         std::stringstream msg;
         msg << "PoseEnsemble: pose " << numPoses << " has " << pose.size() << " atoms; expected " << getNumAtoms();
         throw OpenMMException(msg.str());
@@ -49,12 +49,12 @@ void PoseEnsemble::addPose(const std::vector<Vec3>& pose) {
 void PoseEnsemble::addPoses(const double* data, int count) {
     if (count < 0)
         throw OpenMMException("PoseEnsemble: a negative number of poses was given");
-    positions.insert(positions.end(), data, data + (size_t) count * getNumAtoms() * 3);
+    positions.insert(positions.end(), data, data + (size_t)count * getNumAtoms() * 3);
     numPoses += count;
 }
 
 void PoseEnsemble::reserve(int count) {
-    positions.reserve((size_t) count * getNumAtoms() * 3);
+    positions.reserve((size_t)count * getNumAtoms() * 3);
 }
 
 const double* PoseEnsemble::getPosePositions(int pose) const {
@@ -63,13 +63,13 @@ const double* PoseEnsemble::getPosePositions(int pose) const {
         msg << "PoseEnsemble: pose index " << pose << " is out of range; there are " << numPoses << " poses";
         throw OpenMMException(msg.str());
     }
-    return positions.data() + (size_t) pose * getNumAtoms() * 3;
+    return positions.data() + (size_t)pose * getNumAtoms() * 3;
 }
 
 void PoseEnsemble::validate(const std::string& who) const {
     if (numPoses == 0)
         throw OpenMMException(who + ": the pose ensemble is empty; expected at least one pose");
-    const size_t perPose = (size_t) getNumAtoms() * 3;
+    const size_t perPose = (size_t)getNumAtoms() * 3;
     for (size_t i = 0; i < positions.size(); i++)
         if (!std::isfinite(positions[i])) {
             std::stringstream msg;

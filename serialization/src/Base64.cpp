@@ -14,7 +14,7 @@ std::array<int, 256> decodingTable() {
     std::array<int, 256> table;
     table.fill(-1);
     for (int i = 0; i < 64; i++)
-        table[(unsigned char) Alphabet[i]] = i;
+        table[(unsigned char)Alphabet[i]] = i;
     return table;
 }
 
@@ -25,7 +25,7 @@ std::string AffinityPlugin::base64Encode(const std::string& bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        unsigned v = ((unsigned char) bytes[i] << 16) | ((unsigned char) bytes[i + 1] << 8) | (unsigned char) bytes[i + 2];
+        unsigned v = ((unsigned char)bytes[i] << 16) | ((unsigned char)bytes[i + 1] << 8) | (unsigned char)bytes[i + 2];
         out += Alphabet[(v >> 18) & 63];
         out += Alphabet[(v >> 12) & 63];
         out += Alphabet[(v >> 6) & 63];
@@ -33,9 +33,9 @@ std::string AffinityPlugin::base64Encode(const std::string& bytes) {
     }
     const size_t rest = bytes.size() - i;
     if (rest > 0) {
-        unsigned v = (unsigned char) bytes[i] << 16;
+        unsigned v = (unsigned char)bytes[i] << 16;
         if (rest == 2)
-            v |= (unsigned char) bytes[i + 1] << 8;
+            v |= (unsigned char)bytes[i + 1] << 8;
         out += Alphabet[(v >> 18) & 63];
         out += Alphabet[(v >> 12) & 63];
         out += rest == 2 ? Alphabet[(v >> 6) & 63] : '=';
@@ -67,7 +67,7 @@ std::string AffinityPlugin::base64Decode(const std::string& text) {
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out += (char) ((buffer >> bits) & 0xFF);
+            out += (char)((buffer >> bits) & 0xFF);
         }
     }
     return out;

@@ -101,7 +101,7 @@ int main(int argc, char* argv[]) {
         force->setTemperature(temperature);
         for (size_t i = 0; i < complex.positions.size(); i++) {
             system.addParticle(complex.ligand[i] ? 12.0 : 0.0); // the receptor is held fixed
-            force->addParticle((int) i, complex.atomicNumbers[i], complex.ligand[i]);
+            force->addParticle((int)i, complex.atomicNumbers[i], complex.ligand[i]);
         }
         system.addForce(force);
         std::printf("model %s, %zu atoms (%d ligand), T = %.2f K\n\n", modelFile.c_str(), complex.positions.size(), 6,

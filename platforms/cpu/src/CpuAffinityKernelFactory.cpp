@@ -29,8 +29,7 @@ public:
 
 } // namespace
 
-extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {
-}
+extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {}
 
 extern "C" OPENMM_EXPORT_AFFINITY void registerKernelFactories() {
     // The CPU platform is itself a plugin; register only where it was loaded.

@@ -27,7 +27,8 @@ ContextHandoff::~ContextHandoff() {
 void ContextHandoff::torchAfterOpenMM(CUstream torchStream) {
     {
         ContextSelector selector(cu);
-        PrimaryContextScope::check(cuEventRecord(openmmDone, cu.getCurrentStream()), "record an event on OpenMM's stream");
+        PrimaryContextScope::check(cuEventRecord(openmmDone, cu.getCurrentStream()),
+                                   "record an event on OpenMM's stream");
     }
     PrimaryContextScope scope(primary);
     PrimaryContextScope::check(cuStreamWaitEvent(torchStream, openmmDone, 0), "order LibTorch's work after OpenMM's");
@@ -39,5 +40,6 @@ void ContextHandoff::openmmAfterTorch(CUstream torchStream) {
         PrimaryContextScope::check(cuEventRecord(torchDone, torchStream), "record an event on LibTorch's stream");
     }
     ContextSelector selector(cu);
-    PrimaryContextScope::check(cuStreamWaitEvent(cu.getCurrentStream(), torchDone, 0), "order OpenMM's work after LibTorch's");
+    PrimaryContextScope::check(cuStreamWaitEvent(cu.getCurrentStream(), torchDone, 0),
+                               "order OpenMM's work after LibTorch's");
 }

@@ -24,8 +24,7 @@ public:
 
 } // namespace
 
-extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {
-}
+extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {}
 
 extern "C" OPENMM_EXPORT_AFFINITY void registerKernelFactories() {
     // The CUDA platform is itself a plugin; register only where it was loaded.

@@ -8,7 +8,8 @@ namespace {
 
 torch::Tensor deviceArray(CUdeviceptr pointer, at::IntArrayRef sizes, torch::ScalarType dtype,
                           const torch::Device& device) {
-    return torch::from_blob(reinterpret_cast<void*>(pointer), sizes, torch::TensorOptions().dtype(dtype).device(device));
+    return torch::from_blob(reinterpret_cast<void*>(pointer), sizes,
+                            torch::TensorOptions().dtype(dtype).device(device));
 }
 
 } // namespace
@@ -40,7 +41,8 @@ torch::Tensor CudaParticleArrays::gatherPositions(CudaContext& cu, torch::Scalar
     if (cu.getUseMixedPrecision()) {
         torch::Tensor correction =
             deviceArray(cu.getPosqCorrection().getDevicePointer(), {padded, 4}, torch::kFloat32, device);
-        positions = positions.to(torch::kFloat64) + correction.index_select(0, selected).narrow(1, 0, 3).to(torch::kFloat64);
+        positions =
+            positions.to(torch::kFloat64) + correction.index_select(0, selected).narrow(1, 0, 3).to(torch::kFloat64);
     }
     return positions.to(dtype).contiguous();
 }

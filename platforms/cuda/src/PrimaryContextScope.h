@@ -35,7 +35,7 @@ public:
         const char* name = nullptr;
         cuGetErrorName(result, &name);
         throw OpenMM::OpenMMException("AffinityForce: cannot " + action + ": CUDA error " +
-                                      std::string(name ? name : "unknown") + " (" + std::to_string((int) result) + ")");
+                                      std::string(name ? name : "unknown") + " (" + std::to_string((int)result) + ")");
     }
 };
 

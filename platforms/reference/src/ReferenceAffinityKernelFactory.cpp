@@ -22,8 +22,7 @@ public:
 
 } // namespace
 
-extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {
-}
+extern "C" OPENMM_EXPORT_AFFINITY void registerPlatforms() {}
 
 extern "C" OPENMM_EXPORT_AFFINITY void registerKernelFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {

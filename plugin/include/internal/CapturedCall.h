@@ -3,10 +3,10 @@
 #define OPENMM_AFFINITY_CAPTURED_CALL_H_
 
 #include "AffinityExport.h"
-#include <torch/types.h>
 #include <functional>
 #include <memory>
 #include <string>
+#include <torch/types.h>
 
 namespace AffinityPlugin {
 

@@ -142,8 +142,8 @@ TEST_CASE("--help documents every option; a wrong command line exits 2 with the 
     ToolRun run = runRescore("--help");
     CHECK(run.exitStatus == 0);
     for (const char* option : {"--model", "--receptor", "--poses", "--combination", "--temperature", "--max-scale",
-                               "--pocket-cutoff", "--device", "--precision", "--threads", "--batch-size", "--readout", "--substrate",
-                               "--km", "--out", "--out-sdf", "--json", "--top", "--quiet"})
+                               "--pocket-cutoff", "--device", "--precision", "--threads", "--batch-size", "--readout",
+                               "--substrate", "--km", "--out", "--out-sdf", "--json", "--top", "--quiet"})
         CHECK_THAT(run.out, Contains(option));
     CHECK_THAT(run.out, Contains("Exit status"));
     CHECK_THAT(run.out, Contains("supported_elements"));

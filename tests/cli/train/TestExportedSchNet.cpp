@@ -7,8 +7,8 @@
 #include "AffinityScorer.h"
 #include "AffinityUnits.h"
 #include "TestSupport.h"
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 

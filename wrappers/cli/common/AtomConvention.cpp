@@ -17,7 +17,7 @@ AtomConvention AffinityCli::atomConventionFromName(const std::string& name, cons
 }
 
 AtomConvention AffinityCli::resolveAtomConvention(const std::string& requested, const std::string& declared,
-                                                      const std::string& model) {
+                                                  const std::string& model) {
     if (!declared.empty()) {
         const AtomConvention modelConvention =
             atomConventionFromName(declared, "the atom_convention attribute of the model " + model);

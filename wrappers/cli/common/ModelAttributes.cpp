@@ -10,7 +10,8 @@ namespace AffinityCli {
 
 AffinityPlugin::AffinityModel loadModelFile(const std::string& file) {
     if (!std::ifstream(file))
-        throw OpenMMException("the model file " + file + " cannot be opened; expected a TorchScript file (torch.jit.save)");
+        throw OpenMMException("the model file " + file +
+                              " cannot be opened; expected a TorchScript file (torch.jit.save)");
     return AffinityPlugin::AffinityModel::fromFile(file);
 }
 

@@ -3,9 +3,8 @@
 
 using namespace AffinityCli;
 
-AffinityPlugin::PoseEnsemble AffinityCli::pocketComplexPoses(const Receptor& receptor,
-                                                                 const std::vector<int>& pocket,
-                                                                 const LigandPoses& ligand) {
+AffinityPlugin::PoseEnsemble AffinityCli::pocketComplexPoses(const Receptor& receptor, const std::vector<int>& pocket,
+                                                             const LigandPoses& ligand) {
     std::vector<int> numbers;
     std::vector<bool> mask;
     for (int r : pocket) {

@@ -14,7 +14,6 @@ using namespace AffinityCli;
 
 namespace {
 
-
 /**
  * A record's title as a ligand name: trimmed, and empty (so that the file's name is used)
  * where it holds nothing but "=", which is what Open Babel makes of the empty

@@ -32,10 +32,10 @@ std::string unitName(AffinityPlugin::EnergyUnit unit) {
 
 class ScoringModel::Impl {
 public:
-    Impl(const std::string& modelFile, const AffinityPlugin::DeviceName& deviceName, Precision precision, double temperature,
-         int batchSize, double budgetMiB, int threads)
-        : file(modelFile), model(loadModelFile(modelFile)), device(AffinityPlugin::torchDevice(deviceName)), temperature(temperature),
-          batchSize(batchSize), budgetMiB(budgetMiB) {
+    Impl(const std::string& modelFile, const AffinityPlugin::DeviceName& deviceName, Precision precision,
+         double temperature, int batchSize, double budgetMiB, int threads)
+        : file(modelFile), model(loadModelFile(modelFile)), device(AffinityPlugin::torchDevice(deviceName)),
+          temperature(temperature), batchSize(batchSize), budgetMiB(budgetMiB) {
         if (model.getContract() != AffinityPlugin::ModelContract::PositionsAtomicNumbersLigandMask)
             throw OpenMMException("the model " + modelFile +
                                   " has forward(positions), with its atoms baked in; expected forward(positions, "

@@ -41,8 +41,8 @@ public:
      * @param threads      LibTorch's intra-op threads, for the CPU
      * @throws std::runtime_error (an OpenMMException) naming the file or device and the problem
      */
-    ScoringModel(const std::string& modelFile, const AffinityPlugin::DeviceName& device, Precision precision, double temperature,
-                 int batchSize, double budgetMiB, int threads);
+    ScoringModel(const std::string& modelFile, const AffinityPlugin::DeviceName& device, Precision precision,
+                 double temperature, int batchSize, double budgetMiB, int threads);
     ~ScoringModel();
     ScoringModel(const ScoringModel&) = delete;
     ScoringModel& operator=(const ScoringModel&) = delete;

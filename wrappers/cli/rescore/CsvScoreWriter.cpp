@@ -53,5 +53,6 @@ void CsvScoreWriter::write(const ScoredLigand& scored) {
     for (size_t n = 0; n < ligand.poses.size(); n++)
         file.stream() << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
                       << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
-                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n] << "\n";
+                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n]
+                      << "\n";
 }

@@ -63,7 +63,8 @@ JsonSummaryWriter::JsonSummaryWriter(const std::string& path, const RunSettings&
                   << ",\n    \"pocket_cutoff_nm\": " << jsonNumber(settings.pocketCutoff, "%.6g")
                   << ",\n    \"device\": " << jsonString(settings.device)
                   << ",\n    \"readout\": " << jsonString(settings.readout)
-                  << ",\n    \"atom_convention\": " << jsonString(settings.atomConvention) << "\n  },\n  \"ligands\": [";
+                  << ",\n    \"atom_convention\": " << jsonString(settings.atomConvention)
+                  << "\n  },\n  \"ligands\": [";
 }
 
 void JsonSummaryWriter::beginEntry() {
@@ -106,7 +107,6 @@ void JsonSummaryWriter::skip(const LigandPoses& ligand) {
 void JsonSummaryWriter::finish(const RunTotals& totals) {
     file.stream() << (firstEntry ? "],\n" : "\n  ],\n") << "  \"totals\": {\"ligands_scored\": " << totals.ligandsScored
                   << ", \"poses_scored\": " << totals.posesScored << ", \"ligands_skipped\": " << totals.ligandsSkipped
-                  << ", \"ligands_flagged\": " << totals.ligandsFlagged
-                  << "}\n}\n";
+                  << ", \"ligands_flagged\": " << totals.ligandsFlagged << "}\n}\n";
     file.commit();
 }

@@ -38,9 +38,9 @@ struct ScoredLigand {
      * @param temperature    T in K
      * @param readout        the readout of the combined ΔG, Readout() for none
      */
-    static ScoredLigand combine(const AffinityCli::LigandPoses& ligand, int pocketAtoms, const std::vector<double>& energiesKJ,
-                                const AffinityPlugin::Combination& combination, double temperature,
-                                const AffinityPlugin::Readout& readout);
+    static ScoredLigand combine(const AffinityCli::LigandPoses& ligand, int pocketAtoms,
+                                const std::vector<double>& energiesKJ, const AffinityPlugin::Combination& combination,
+                                double temperature, const AffinityPlugin::Readout& readout);
 };
 
 } // namespace AffinityRescore

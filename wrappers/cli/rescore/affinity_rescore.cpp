@@ -14,8 +14,8 @@
 #include "ProgressReport.h"
 #include "Receptor.h"
 #include "RescoreOptions.h"
-#include "ScoringModel.h"
 #include "ScoreWriter.h"
+#include "ScoringModel.h"
 #include "TrainingDomain.h"
 #include <cstdio>
 #include <memory>
@@ -71,8 +71,7 @@ public:
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
           pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
           receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
-          domain(scorer.trainingElements()),
-          combination(makeCombination(options)),
+          domain(scorer.trainingElements()), combination(makeCombination(options)),
           readout(AffinityPlugin::Readout::fromName(options.readout, options.substrateConcentration,
                                                     options.michaelisConstant)),
           ranking(options.top, readoutColumn(options.readout)) {

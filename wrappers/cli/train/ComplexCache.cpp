@@ -136,7 +136,8 @@ void writeEntry(const std::string& file, const std::string& key, const std::vect
             for (bool m : ligand.poses.getLigandMask())
                 put<uint8_t>(out, m ? 1 : 0);
             const std::vector<double>& positions = ligand.poses.getPositions();
-            out.write(reinterpret_cast<const char*>(positions.data()), (std::streamsize)(positions.size() * sizeof(double)));
+            out.write(reinterpret_cast<const char*>(positions.data()),
+                      (std::streamsize)(positions.size() * sizeof(double)));
             out.write(reinterpret_cast<const char*>(ligand.dockingScores.data()),
                       (std::streamsize)(ligand.dockingScores.size() * sizeof(double)));
         }
@@ -169,8 +170,8 @@ std::vector<PoseFileLigand> ComplexCache::complexes(const std::string& receptor,
         try {
             return readEntry(file, key);
         } catch (const std::exception& e) {
-            notes << "affinity-train: note: the cache entry " << file << " for " << poses
-                  << " is not used (" << e.what() << "); it is built again\n";
+            notes << "affinity-train: note: the cache entry " << file << " for " << poses << " is not used ("
+                  << e.what() << "); it is built again\n";
         }
     }
     std::vector<PoseFileLigand> built = build();

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "LigandSplit.h"
 #include <algorithm>
-#include <map>
-#include <set>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
+#include <set>
 
 namespace AffinityTrain {
 
@@ -18,7 +18,7 @@ namespace {
 void shuffle(std::vector<int>& values, uint64_t seed) {
     std::mt19937_64 engine(seed);
     for (size_t i = values.size(); i > 1; i--) {
-        size_t j = (size_t) (engine() % i);
+        size_t j = (size_t)(engine() % i);
         std::swap(values[i - 1], values[j]);
     }
 }
@@ -29,9 +29,9 @@ LigandSplit splitLigands(const std::vector<std::string>& names, double validatio
     std::vector<int> order(names.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) { return names[a] < names[b]; });
-    shuffle(order, (uint64_t) seed);
-    int count = (int) names.size();
-    int held = (int) std::lround(validationFraction * count);
+    shuffle(order, (uint64_t)seed);
+    int count = (int)names.size();
+    int held = (int)std::lround(validationFraction * count);
     if (validationFraction > 0.0 && count >= 2)
         held = std::max(held, 1);
     held = std::min(held, count - 1);
@@ -45,7 +45,7 @@ LigandSplit splitLigands(const std::vector<std::string>& names, double validatio
 
 std::vector<int> epochOrder(const std::vector<int>& training, int64_t seed, int epoch) {
     std::vector<int> order = training;
-    shuffle(order, (uint64_t) seed * 1000003u + (uint64_t) epoch);
+    shuffle(order, (uint64_t)seed * 1000003u + (uint64_t)epoch);
     return order;
 }
 
@@ -54,11 +54,11 @@ LigandSplit splitGroups(const std::vector<std::string>& groups, double validatio
     std::vector<std::string> names(distinct.begin(), distinct.end());
     std::vector<int> order(names.size());
     std::iota(order.begin(), order.end(), 0);
-    shuffle(order, (uint64_t) seed);
+    shuffle(order, (uint64_t)seed);
     std::map<std::string, int> sizes;
     for (const std::string& g : groups)
         sizes[g]++;
-    const long wanted = std::lround(validationFraction * (double) groups.size());
+    const long wanted = std::lround(validationFraction * (double)groups.size());
     std::set<std::string> held;
     long heldLigands = 0;
     for (int g : order) {
@@ -70,7 +70,7 @@ LigandSplit splitGroups(const std::vector<std::string>& groups, double validatio
         heldLigands += sizes[names[g]];
     }
     LigandSplit split;
-    for (int i = 0; i < (int) groups.size(); i++)
+    for (int i = 0; i < (int)groups.size(); i++)
         (held.count(groups[i]) ? split.validation : split.training).push_back(i);
     return split;
 }
@@ -93,7 +93,7 @@ std::vector<std::vector<int>> epochSteps(const std::vector<int>& training, const
             steps.emplace_back(ligands.begin() + first, ligands.begin() + std::min(ligands.size(), first + perStep));
     std::vector<int> stepOrder(steps.size());
     std::iota(stepOrder.begin(), stepOrder.end(), 0);
-    shuffle(stepOrder, (uint64_t) seed * 2000003u + (uint64_t) epoch);
+    shuffle(stepOrder, (uint64_t)seed * 2000003u + (uint64_t)epoch);
     std::vector<std::vector<int>> shuffled;
     for (int s : stepOrder)
         shuffled.push_back(std::move(steps[s]));

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "ParameterOptimizer.h"
 #include "openmm/OpenMMException.h"
+#include <cstdio>
+#include <sstream>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 #include <torch/serialize.h>
-#include <cstdio>
-#include <sstream>
 
 using OpenMM::OpenMMException;
 
@@ -81,7 +81,7 @@ void ParameterOptimizer::saveCheckpoint(const std::string& file, const TrainingP
     archive.write("format", c10::IValue(std::string(CheckpointFormat)));
     archive.write("parameter_names", c10::IValue(names));
     archive.write("method", c10::IValue(impl->method));
-    archive.write("epoch", c10::IValue((int64_t) progress.epoch));
+    archive.write("epoch", c10::IValue((int64_t)progress.epoch));
     archive.write("seed", c10::IValue(progress.seed));
     torch::serialize::OutputArchive optimizerArchive;
     impl->optimizer->save(optimizerArchive);
@@ -103,8 +103,8 @@ TrainingProgress ParameterOptimizer::loadCheckpoint(const std::string& file) {
         archive.read("epoch", epoch);
         archive.read("seed", seed);
     } catch (const c10::Error& e) {
-        throw OpenMMException("affinity-train: " + file + " is not an affinity-train checkpoint: " +
-                              e.what_without_backtrace());
+        throw OpenMMException("affinity-train: " + file +
+                              " is not an affinity-train checkpoint: " + e.what_without_backtrace());
     }
     if (!format.isString() || format.toStringRef() != CheckpointFormat)
         throw OpenMMException("affinity-train: " + file + " is not an affinity-train checkpoint (format '" +
@@ -133,7 +133,7 @@ TrainingProgress ParameterOptimizer::loadCheckpoint(const std::string& file) {
     archive.read("optimizer", optimizerArchive);
     impl->optimizer->load(optimizerArchive);
     TrainingProgress progress;
-    progress.epoch = (int) epoch.toInt();
+    progress.epoch = (int)epoch.toInt();
     progress.seed = seed.toInt();
     return progress;
 }

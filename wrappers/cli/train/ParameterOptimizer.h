@@ -2,9 +2,9 @@
 #ifndef AFFINITY_TRAIN_PARAMETER_OPTIMIZER_H_
 #define AFFINITY_TRAIN_PARAMETER_OPTIMIZER_H_
 
-#include <torch/script.h>
 #include <memory>
 #include <string>
+#include <torch/script.h>
 #include <utility>
 #include <vector>
 
@@ -40,7 +40,8 @@ public:
      * @param parameters  the trainable parameters by name (AffinityModel::trainableParameters)
      * @param settings    the method and its settings
      */
-    ParameterOptimizer(std::vector<std::pair<std::string, torch::Tensor>> parameters, const OptimizerSettings& settings);
+    ParameterOptimizer(std::vector<std::pair<std::string, torch::Tensor>> parameters,
+                       const OptimizerSettings& settings);
     ~ParameterOptimizer();
     ParameterOptimizer(const ParameterOptimizer&) = delete;
     ParameterOptimizer& operator=(const ParameterOptimizer&) = delete;

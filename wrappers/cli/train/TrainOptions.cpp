@@ -58,46 +58,56 @@ void require(bool condition, const std::string& message) {
 TrainOptions parseTrainOptions(int argc, char** argv) {
     TrainOptions o;
     po::options_description files("Files");
-    files.add_options()
-        ("model", po::value(&o.model), "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
-        ("poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")
-        ("receptor", po::value(&o.receptor), "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")
-        ("targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")
-        ("manifest", po::value(&o.manifest), "a CSV of ligand,receptor,poses,target[,series,split,...] rows (instead of --poses, --receptor, --targets)")
-        ("subset", po::value(&o.subset), "use only the manifest rows whose split column has this value (e.g. train)")
-        ("cache", po::value(&o.cache), "a folder for the built complexes, reused by later runs over the same files")
-        ("output", po::value(&o.output), "where to write the trained TorchScript model")
-        ("log", po::value(&o.log), "a CSV log with one row per epoch")
-        ("predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")
-        ("checkpoint", po::value(&o.checkpoint), "a checkpoint written after every epoch")
-        ("resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)");
+    files.add_options()("model", po::value(&o.model),
+                        "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")(
+        "poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")(
+        "receptor", po::value(&o.receptor),
+        "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")(
+        "targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")(
+        "manifest", po::value(&o.manifest),
+        "a CSV of ligand,receptor,poses,target[,series,split,...] rows (instead of --poses, --receptor, --targets)")(
+        "subset", po::value(&o.subset), "use only the manifest rows whose split column has this value (e.g. train)")(
+        "cache", po::value(&o.cache), "a folder for the built complexes, reused by later runs over the same files")(
+        "output", po::value(&o.output),
+        "where to write the trained TorchScript model")("log", po::value(&o.log), "a CSV log with one row per epoch")(
+        "predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")(
+        "checkpoint", po::value(&o.checkpoint), "a checkpoint written after every epoch")(
+        "resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)");
     po::options_description training("Training");
-    training.add_options()
-        ("strategy", po::value(&o.strategy)->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
-        ("loss", po::value(&o.loss)->default_value(o.loss), "mse, centred-mse, ranking or gnll (over each step's ligands)")
-        ("loss-module", po::value(&o.lossModule), "a TorchScript loss over the step's ligands, instead of --loss")
-        ("mse-weight", po::value(&o.mseWeight)->default_value(0.0), "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")
-        ("sigma-column", po::value(&o.sigmaColumn), "the table column of each ligand's uncertainty, for --loss gnll")
-        ("pose-weight", po::value(&o.poseWeight)->default_value(0.0), "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")
-        ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (in all, when resuming)")
-        ("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1), "ligands whose mean loss makes one optimizer step")
-        ("optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")
-        ("learning-rate", po::value(&o.optimizer.learningRate)->default_value(o.optimizer.learningRate, AffinityCli::shortNumber(o.optimizer.learningRate)), "the learning rate")
-        ("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0), "L2 weight decay")
-        ("validation-fraction", po::value(&o.validationFraction)->default_value(o.validationFraction, AffinityCli::shortNumber(o.validationFraction)), "share of ligands held out")
-        ("validation-by", po::value(&o.validationBy), "hold out whole groups of this column (e.g. protein) rather than single ligands")
-        ("group-by", po::value(&o.groupBy), "draw each step's ligands from one group of this column (e.g. series)")
-        ("seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")
-        ("quiet", po::bool_switch(&o.quiet), "print only errors")
-        ("help", "print this help");
+    training.add_options()("strategy", po::value(&o.strategy)->default_value(o.strategy),
+                           "gradient strategy: store-all, two-pass or one-pass")(
+        "loss", po::value(&o.loss)->default_value(o.loss),
+        "mse, centred-mse, ranking or gnll (over each step's ligands)")(
+        "loss-module", po::value(&o.lossModule), "a TorchScript loss over the step's ligands, instead of --loss")(
+        "mse-weight", po::value(&o.mseWeight)->default_value(0.0),
+        "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")(
+        "sigma-column", po::value(&o.sigmaColumn), "the table column of each ligand's uncertainty, for --loss gnll")(
+        "pose-weight", po::value(&o.poseWeight)->default_value(0.0),
+        "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")(
+        "epochs", po::value(&o.epochs)->default_value(o.epochs),
+        "epochs to train (in all, when resuming)")("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1),
+                                                   "ligands whose mean loss makes one optimizer step")(
+        "optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")(
+        "learning-rate",
+        po::value(&o.optimizer.learningRate)
+            ->default_value(o.optimizer.learningRate, AffinityCli::shortNumber(o.optimizer.learningRate)),
+        "the learning rate")("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0),
+                             "L2 weight decay")(
+        "validation-fraction",
+        po::value(&o.validationFraction)
+            ->default_value(o.validationFraction, AffinityCli::shortNumber(o.validationFraction)),
+        "share of ligands held out")("validation-by", po::value(&o.validationBy),
+                                     "hold out whole groups of this column (e.g. protein) rather than single ligands")(
+        "group-by", po::value(&o.groupBy), "draw each step's ligands from one group of this column (e.g. series)")(
+        "seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")(
+        "quiet", po::bool_switch(&o.quiet), "print only errors")("help", "print this help");
     po::options_description scoring("Scoring (shared with affinity-rescore)");
     AffinityCli::addScoringOptions(scoring, o);
     // Earlier names, still accepted: --target-kind for --readout and --dtype for --precision.
     std::string targetKind, dtype;
     po::options_description earlier;
-    earlier.add_options()
-        ("target-kind", po::value(&targetKind), "the earlier name of --readout (dg, pic50 or pki)")
-        ("dtype", po::value(&dtype), "the earlier name of --precision (float32 or float64)");
+    earlier.add_options()("target-kind", po::value(&targetKind), "the earlier name of --readout (dg, pic50 or pki)")(
+        "dtype", po::value(&dtype), "the earlier name of --precision (float32 or float64)");
     po::options_description shown;
     shown.add(files).add(training).add(scoring);
     po::options_description all;
@@ -126,20 +136,22 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     } catch (const std::runtime_error& e) {
         require(false, e.what());
     }
-    const std::vector<const char*> inputs =
-        o.manifest.empty() ? std::vector<const char*>{"model", "poses", "targets", "output"}
-                           : std::vector<const char*>{"model", "output"};
+    const std::vector<const char*> inputs = o.manifest.empty()
+                                                ? std::vector<const char*>{"model", "poses", "targets", "output"}
+                                                : std::vector<const char*>{"model", "output"};
     for (const char* name : inputs)
         require(vm.count(name) > 0, std::string("--") + name + " is required (see --help)");
     if (!o.manifest.empty())
         for (const char* name : {"poses", "targets", "receptor"})
-            require(vm.count(name) == 0, std::string("--") + name + " cannot be combined with --manifest, which names the files");
+            require(vm.count(name) == 0,
+                    std::string("--") + name + " cannot be combined with --manifest, which names the files");
     require(o.subset.empty() || !o.manifest.empty(), "--subset selects rows of a --manifest; none was given");
     require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
             "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
     require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");
-    require(o.ligandsPerStep >= 1, "--ligands-per-step is " + std::to_string(o.ligandsPerStep) + "; expected at least 1");
+    require(o.ligandsPerStep >= 1,
+            "--ligands-per-step is " + std::to_string(o.ligandsPerStep) + "; expected at least 1");
     require(o.validationFraction >= 0.0 && o.validationFraction < 1.0,
             "--validation-fraction is " + std::to_string(o.validationFraction) + "; expected 0 <= f < 1");
     require(o.optimizer.learningRate > 0.0, "--learning-rate must be positive");

@@ -5,13 +5,13 @@
 #include "TorchDevice.h"
 #include "TorchPrecision.h"
 #include "openmm/OpenMMException.h"
-#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <limits>
 #include <map>
 #include <set>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 
 using namespace AffinityPlugin;
 using OpenMM::OpenMMException;
@@ -25,7 +25,7 @@ double nan() {
 }
 
 double meanOf(double sum, size_t count) {
-    return count > 0 ? sum / (double) count : nan();
+    return count > 0 ? sum / (double)count : nan();
 }
 
 /** Each ligand's value in a column of its table, checking that the table has the column. */
@@ -64,16 +64,15 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
         for (const TrainingLigand& ligand : ligands)
             for (size_t p = 0; p < ligand.dockingScores.size(); p++)
                 if (!std::isfinite(ligand.dockingScores[p]))
-                    throw OpenMMException("affinity-train: --pose-weight needs a docking score for every pose, but pose " +
-                                          std::to_string(p + 1) + " of ligand '" + ligand.name +
-                                          "' has no 'REMARK VINA RESULT' line");
+                    throw OpenMMException(
+                        "affinity-train: --pose-weight needs a docking score for every pose, but pose " +
+                        std::to_string(p + 1) + " of ligand '" + ligand.name + "' has no 'REMARK VINA RESULT' line");
     std::vector<std::string> names;
     for (const TrainingLigand& ligand : ligands)
         names.push_back(ligand.name);
-    split = options.validationBy.empty()
-                ? splitLigands(names, options.validationFraction, options.seed)
-                : splitGroups(groupsOf(ligands, options.validationBy, "--validation-by"), options.validationFraction,
-                              options.seed);
+    split = options.validationBy.empty() ? splitLigands(names, options.validationFraction, options.seed)
+                                         : splitGroups(groupsOf(ligands, options.validationBy, "--validation-by"),
+                                                       options.validationFraction, options.seed);
     stepGroups = groupsOf(ligands, options.groupBy, "--group-by");
     if (!options.lossModule.empty())
         setLoss = std::make_unique<TorchScriptSetLoss>(TorchScriptSetLoss::fromFile(options.lossModule));
@@ -85,7 +84,8 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
         setLoss->setPoseWeight(options.poseWeight);
     if (options.mseWeight > 0.0 && options.strategy != "two-pass")
         throw OpenMMException("affinity-train: --mse-weight adds a second loss, which needs --strategy two-pass; this "
-                              "run has --strategy " + options.strategy);
+                              "run has --strategy " +
+                              options.strategy);
     if (options.loss == "gnll" && options.sigmaColumn.empty())
         throw OpenMMException("affinity-train: --loss gnll needs each ligand's uncertainty: name its column with "
                               "--sigma-column");
@@ -132,8 +132,9 @@ LigandTerm Trainer::termOf(int index) {
         char* end = nullptr;
         term.sigma = std::strtod(text.c_str(), &end);
         if (text.empty() || *end != '\0' || !(term.sigma > 0.0) || !std::isfinite(term.sigma))
-            throw OpenMMException("affinity-train: ligand '" + ligand.name + "' (line " + std::to_string(ligand.row.line) +
-                                  ") has " + options.sigmaColumn + " '" + text + "'; expected a positive number");
+            throw OpenMMException("affinity-train: ligand '" + ligand.name + "' (line " +
+                                  std::to_string(ligand.row.line) + ") has " + options.sigmaColumn + " '" + text +
+                                  "'; expected a positive number");
         if (readout.getKind() == Readout::None)
             term.sigma *= KJPerKcal;
     }
@@ -149,9 +150,8 @@ double Trainer::setLossOf(const std::vector<int>& set, bool gradients, const Com
     for (int index : set)
         terms.push_back(termOf(index));
     if (options.mseWeight == 0.0) {
-        const SetGradientResult result = gradients
-                                             ? combinedGradient(terms, *combination, *setLoss, gradientOptions)
-                                             : evaluateLigandSet(terms, *combination, *setLoss, gradientOptions);
+        const SetGradientResult result = gradients ? combinedGradient(terms, *combination, *setLoss, gradientOptions)
+                                                   : evaluateLigandSet(terms, *combination, *setLoss, gradientOptions);
         deltaG = result.scores.deltaG();
         return result.loss;
     }
@@ -182,7 +182,8 @@ double Trainer::setLossOf(const std::vector<int>& set, bool gradients, const Com
 
 std::vector<std::vector<int>> Trainer::validationSets() const {
     if (stepGroups.empty())
-        return split.validation.empty() ? std::vector<std::vector<int>>() : std::vector<std::vector<int>>{split.validation};
+        return split.validation.empty() ? std::vector<std::vector<int>>()
+                                        : std::vector<std::vector<int>>{split.validation};
     std::map<std::string, std::vector<int>> groups;
     for (int index : split.validation)
         groups[stepGroups[index]].push_back(index);
@@ -194,7 +195,8 @@ std::vector<std::vector<int>> Trainer::validationSets() const {
 
 LigandPrediction Trainer::evaluate(int index) {
     const TrainingLigand& ligand = ligands[index];
-    std::vector<double> energies = scorers[index].poseEnergies(ligand.poses, options.batchSize, options.memoryBudgetMiB);
+    std::vector<double> energies =
+        scorers[index].poseEnergies(ligand.poses, options.batchSize, options.memoryBudgetMiB);
     CombinationResult combined = combination->combine(energies, options.temperature);
     LigandPrediction prediction;
     prediction.ligand = ligand.name;
@@ -208,7 +210,7 @@ LigandPrediction Trainer::evaluate(int index) {
 std::vector<LigandPrediction> Trainer::predict() {
     torch::jit::GraphOptimizerEnabledGuard plainGraphs(false);
     std::vector<LigandPrediction> predictions;
-    for (int i = 0; i < (int) ligands.size(); i++)
+    for (int i = 0; i < (int)ligands.size(); i++)
         predictions.push_back(evaluate(i));
     for (int v : split.validation)
         predictions[v].validation = true;
@@ -247,7 +249,7 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
             optimizer->zeroGradients();
             std::vector<double> deltaG;
             const double loss = setLossOf(step, true, gradientOptions, deltaG);
-            lossSum += loss * (double) step.size();
+            lossSum += loss * (double)step.size();
             for (size_t i = 0; i < step.size(); i++) {
                 const double error = readoutOf(deltaG[i]) - ligands[step[i]].target;
                 squaredErrorSum += error * error;
@@ -255,9 +257,9 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
             k += step.size();
             if (progressIsTerminal && !options.quiet) {
                 double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-                double eta = seconds / (double) k * (double) (order.size() - k);
+                double eta = seconds / (double)k * (double)(order.size() - k);
                 progress << "\r  epoch " << epoch << "/" << options.epochs << "  ligand " << k << "/" << order.size()
-                         << "  mean loss " << std::setprecision(4) << lossSum / (double) k << "  " << std::fixed
+                         << "  mean loss " << std::setprecision(4) << lossSum / (double)k << "  " << std::fixed
                          << std::setprecision(0) << eta << " s left in epoch   " << std::defaultfloat << std::flush;
             }
             optimizer->step();
@@ -269,7 +271,7 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
         double validationLoss = 0.0, validationSquaredError = 0.0;
         for (const std::vector<int>& set : validationSets()) {
             std::vector<double> deltaG;
-            validationLoss += setLossOf(set, false, gradientOptions, deltaG) * (double) set.size();
+            validationLoss += setLossOf(set, false, gradientOptions, deltaG) * (double)set.size();
             for (size_t i = 0; i < set.size(); i++) {
                 const double error = readoutOf(deltaG[i]) - ligands[set[i]].target;
                 validationSquaredError += error * error;
@@ -286,10 +288,11 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
             if (progressIsTerminal)
                 progress << "\r" << std::string(78, ' ') << "\r" << std::flush;
             std::string unit = readout.getKind() == Readout::None ? " kcal/mol" : "";
-            report << "epoch " << std::setw(3) << epoch << "/" << options.epochs << "  train loss " << std::setprecision(5)
-                   << record.trainingLoss << " (RMSE " << record.trainingRmse << unit << ")  validation loss "
-                   << record.validationLoss << " (RMSE " << record.validationRmse << unit << ")  " << std::fixed
-                   << std::setprecision(1) << record.seconds << " s" << std::defaultfloat << std::endl;
+            report << "epoch " << std::setw(3) << epoch << "/" << options.epochs << "  train loss "
+                   << std::setprecision(5) << record.trainingLoss << " (RMSE " << record.trainingRmse << unit
+                   << ")  validation loss " << record.validationLoss << " (RMSE " << record.validationRmse << unit
+                   << ")  " << std::fixed << std::setprecision(1) << record.seconds << " s" << std::defaultfloat
+                   << std::endl;
         }
     }
 }

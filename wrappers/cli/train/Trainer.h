@@ -70,8 +70,8 @@ private:
      * The loss of a set of ligands (the set loss, plus --mse-weight times their MSE); with
      * gradients, added to the parameters' .grad. The ΔG of each ligand goes to deltaG.
      */
-    double setLossOf(const std::vector<int>& set, bool gradients, const AffinityPlugin::CombinedGradientOptions& options,
-                     std::vector<double>& deltaG);
+    double setLossOf(const std::vector<int>& set, bool gradients,
+                     const AffinityPlugin::CombinedGradientOptions& options, std::vector<double>& deltaG);
     /** The validation sets: one per --group-by group, or all validation ligands as one. */
     std::vector<std::vector<int>> validationSets() const;
 

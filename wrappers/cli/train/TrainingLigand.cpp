@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "TrainingLigand.h"
-#include "ScoringOptions.h"
 #include "ComplexCache.h"
 #include "LigandPoses.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
 #include "Receptor.h"
+#include "ScoringOptions.h"
 #include "openmm/OpenMMException.h"
 #include <filesystem>
 #include <map>
@@ -31,7 +31,8 @@ std::string poseFileLigand(const fs::path& file) {
     if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
         name.resize(name.size() - 3);
     for (const std::string extension : PoseExtensions)
-        if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0)
+        if (name.size() > extension.size() &&
+            name.compare(name.size() - extension.size(), extension.size(), extension) == 0)
             return name.substr(0, name.size() - extension.size());
     return "";
 }
@@ -93,8 +94,8 @@ struct ReceptorPocket {
         const std::vector<int> pocket = selector->select(poses);
         if (pocket.empty())
             throw OpenMMException("affinity-train: no receptor atom of " + receptor.source + " lies within " +
-                                  AffinityCli::shortNumber(pocketCutoff) + " nm of the poses of '" + poses.name + "' in " +
-                                  poses.source + "; expected poses docked into the receptor");
+                                  AffinityCli::shortNumber(pocketCutoff) + " nm of the poses of '" + poses.name +
+                                  "' in " + poses.source + "; expected poses docked into the receptor");
         PoseFileLigand ligand(pocketComplexPoses(receptor, pocket, poses));
         ligand.title = poses.name;
         ligand.firstRecord = poses.firstRecord;
@@ -106,8 +107,8 @@ struct ReceptorPocket {
 };
 
 TrainingLigand trainingLigand(const LigandTarget& target, PoseFileLigand&& built) {
-    TrainingLigand ligand{target.displayName(), std::move(built.poses), target.value, std::move(built.dockingScores),
-                          built.pocketAtoms, target};
+    TrainingLigand ligand{target.displayName(),           std::move(built.poses), target.value,
+                          std::move(built.dockingScores), built.pocketAtoms,      target};
     return ligand;
 }
 

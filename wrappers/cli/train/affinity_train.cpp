@@ -4,8 +4,8 @@
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
-#include "ScoringOptions.h"
 #include "ModelAttributes.h"
+#include "ScoringOptions.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
 #include "Trainer.h"

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The one source of the Python module that includes LibTorch's headers.
 #include "PoseArrayModel.h"
-#include "TorchDevice.h"
 #include "AffinityScorer.h"
 #include "GradientExport.h"
 #include "PoseArrays.h"
 #include "PoseEnsemble.h"
+#include "TorchDevice.h"
 #include "openmm/OpenMMException.h"
 #include <sstream>
 #include <torch/cuda.h>

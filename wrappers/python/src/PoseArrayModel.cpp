@@ -28,7 +28,7 @@ torch::ScalarType dtypeFromName(const std::string& name, const AffinityModel& mo
         return torch::kFloat64;
     if (name == "float32")
         return torch::kFloat32;
-    throw OpenMMException("PoseScorer: dtype '" + name + "' is not supported; expected float32 or float64");
+    throw OpenMMException("Scorer: dtype '" + name + "' is not supported; expected float32 or float64");
 }
 
 std::vector<double> toDoubles(const torch::Tensor& tensor) {
@@ -72,7 +72,7 @@ PoseArrayModel::PoseArrayModel(const ModelBytes& modelBytes, const std::vector<i
                                double temperature) {
     if (atomicNumbers.size() != ligandMask.size()) {
         std::stringstream msg;
-        msg << "PoseScorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
+        msg << "Scorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
             << " ligand flags; expected one of each per atom";
         throw OpenMMException(msg.str());
     }
@@ -125,7 +125,7 @@ void PoseArrayModel::setTensorValues(const std::string& name, const double* valu
             continue;
         if (static_cast<int64_t>(count) != tensor.numel()) {
             std::stringstream msg;
-            msg << "PoseScorer: '" << name << "' was given " << count << " values; expected " << tensor.numel()
+            msg << "Scorer: '" << name << "' was given " << count << " values; expected " << tensor.numel()
                 << ", the size of the model's tensor " << tensor.sizes();
             throw OpenMMException(msg.str());
         }
@@ -135,7 +135,7 @@ void PoseArrayModel::setTensorValues(const std::string& name, const double* valu
         tensor.copy_(source);
         return;
     }
-    throw OpenMMException("PoseScorer: the model has no floating-point parameter or buffer named '" + name + "'");
+    throw OpenMMException("Scorer: the model has no floating-point parameter or buffer named '" + name + "'");
 }
 
 std::vector<double> PoseArrayModel::poseEnergies(const double* positions, size_t count, int batchSize,
@@ -195,7 +195,7 @@ PoseArrayModel* PoseArrayModel::withTopology(const std::vector<int>& atomicNumbe
                                              const std::vector<bool>& ligandMask) const {
     if (atomicNumbers.size() != ligandMask.size()) {
         std::stringstream msg;
-        msg << "PoseScorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
+        msg << "Scorer: " << atomicNumbers.size() << " atomic numbers and " << ligandMask.size()
             << " ligand flags; expected one of each per atom";
         throw OpenMMException(msg.str());
     }

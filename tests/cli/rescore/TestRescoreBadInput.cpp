@@ -114,6 +114,31 @@ TEST_CASE("A ligand with an element the model does not know is skipped with a me
     }
 }
 
+TEST_CASE("A ligand with an atom of no known element is skipped; the rest of its file is scored") {
+    const std::string out = outputFolder("unknown_element");
+    // Bromobenzene with its bromine spelled Xx, between two good ligands in one file.
+    std::ifstream in(fixture("bromobenzene.sdf"));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string good = text.str(), bad = good;
+    bad.replace(bad.find(" Br "), 4, " Xx ");
+    bad.replace(0, bad.find('\n'), "unknown");
+    std::string second = good;
+    second.replace(0, second.find('\n'), "second");
+    std::ofstream(out + "/three.sdf") << good << bad << second;
+    const ToolRun run = runRescore("--model '" + modelPath("example") + "' --receptor receptor.pdbqt --poses " + out +
+                                   "/three.sdf --out " + out + "/r.csv");
+    INFO(run.out << run.err);
+    CHECK(run.exitStatus == 3);
+    CHECK_THAT(run.err, Contains("skipped ligand 'unknown' ("));
+    CHECK_THAT(run.err, Contains("three.sdf, record 2): record 2: atom 1 (type '"));
+    CHECK_THAT(run.err, Contains("') has no element Open Babel recognises; expected atomic numbers 1-118"));
+    const CsvTable csv = readCsv(out + "/r.csv");
+    CHECK(rowsFor(csv, "unknown") == 0);
+    CHECK(rowsFor(csv, "bromobenzene") == 1);
+    CHECK(rowsFor(csv, "second") == 1);
+}
+
 TEST_CASE("A missing model or receptor stops the run at once and leaves earlier outputs untouched") {
     const std::string out = outputFolder("fatal");
     std::ofstream(out + "/r.csv") << "an earlier result\n";

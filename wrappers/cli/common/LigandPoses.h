@@ -18,6 +18,11 @@ struct PoseRecord {
     double dockingScore = std::numeric_limits<double>::quiet_NaN();
     /** The record as an SDF block (molfile and data items, without the "$$$$" line), when asked for. */
     std::string sdfBlock;
+    /**
+     * Why this record cannot be scored although it was read whole (an atom with no element),
+     * or "". The ligand it belongs to is skipped; the rest of the file is read on.
+     */
+    std::string problem;
 };
 
 /**

@@ -127,6 +127,14 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
             problem = msg.str();
             return false;
         }
+        if (atom->GetAtomicNum() == 0 && record.problem.empty()) {
+            // The record itself was parsed, so the next one starts where Open Babel says: only
+            // this ligand is lost, not the rest of the file.
+            std::stringstream msg;
+            msg << "record " << recordsRead << ": atom " << i << " (type '" << atom->GetType()
+                << "') has no element Open Babel recognises; expected atomic numbers 1-118";
+            record.problem = msg.str();
+        }
         if (!keepsAtom(convention, (int)atom->GetAtomicNum()))
             continue;
         record.atomicNumbers.push_back((int)atom->GetAtomicNum());
@@ -209,7 +217,11 @@ bool PoseReader::Impl::next(LigandPoses& ligand) {
         ligand.problem = problem;
         finished = true;
     } else if (ligand.problem.empty()) {
-        ligand.problem = ligand.topologyMismatch();
+        for (const PoseRecord& pose : ligand.poses)
+            if (ligand.problem.empty() && !pose.problem.empty())
+                ligand.problem = pose.problem;
+        if (ligand.problem.empty())
+            ligand.problem = ligand.topologyMismatch();
     }
     return true;
 }

@@ -22,8 +22,6 @@
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
-using AffinityTest::model;
-using AffinityTest::platform;
 using Catch::Contains;
 
 namespace {
@@ -64,7 +62,7 @@ struct TorchSystem {
         }
         positions[0] += BoxA * 2.0; // far outside the box
         system.setDefaultPeriodicBoxVectors(BoxA, BoxB, BoxC);
-        force = new AffinityForce(model(modelName));
+        force = new AffinityForce(AffinityTest::model(modelName));
         system.addForce(force);
     }
     double sumSquares() const {
@@ -82,7 +80,7 @@ struct TestContext {
     TestContext(TorchSystem& s, bool graphs) {
         s.force->setProperty("useCUDAGraphs", graphs ? "true" : "false");
         s.force->setProperty("CUDAGraphWarmupSteps", "1");
-        context = std::make_unique<Context>(s.system, integrator, platform());
+        context = std::make_unique<Context>(s.system, integrator, AffinityTest::platform());
         context->setPositions(s.positions);
     }
     State state() {
@@ -266,7 +264,7 @@ TEST_CASE("Properties list every default; an unknown name is rejected at once") 
                                                                           Contains("useCUDAGraphs") &&
                                                                           Contains("poseMemoryBudgetMiB"));
     REQUIRE(s.force->getProperties().count("useCudaGraph") == 0);
-    REQUIRE_THROWS_WITH(AffinityForce(model("harmonic_positions_only.pt"), {{"Threads", "2"}}),
+    REQUIRE_THROWS_WITH(AffinityForce(AffinityTest::model("harmonic_positions_only.pt"), {{"Threads", "2"}}),
                         Contains("unknown property 'Threads'"));
 }
 
@@ -292,7 +290,7 @@ TEST_CASE("Global parameters, derivatives and flags round-trip through XmlSerial
     REQUIRE(restored.getEnergyParameterDerivativeName(0) == "k");
     REQUIRE(restored.getProperties() == s.force->getProperties());
     VerletIntegrator i1(0.001), i2(0.001);
-    Context original(s.system, i1, platform()), restoredContext(*copy, i2, platform());
+    Context original(s.system, i1, AffinityTest::platform()), restoredContext(*copy, i2, AffinityTest::platform());
     original.setPositions(s.positions);
     restoredContext.setPositions(s.positions);
     const State a = original.getState(State::Energy | State::ParameterDerivatives);
@@ -314,7 +312,7 @@ TEST_CASE("Global parameters, derivatives and flags round-trip through XmlSerial
 
 TEST_CASE("Bad TorchForce-style input gives a clear error and leaves the Context usable") {
     VerletIntegrator integrator(0.001);
-    auto contextFor = [&](TorchSystem& s) { Context context(s.system, integrator, platform()); };
+    auto contextFor = [&](TorchSystem& s) { Context context(s.system, integrator, AffinityTest::platform()); };
     SECTION("a model returning a tuple of the wrong length") {
         TorchSystem s("wrong_tuple_length.pt");
         s.force->setOutputsForces(true);
@@ -327,7 +325,7 @@ TEST_CASE("Bad TorchForce-style input gives a clear error and leaves the Context
     SECTION("forces of the wrong shape") {
         TorchSystem s("wrong_forces_shape.pt");
         s.force->setOutputsForces(true);
-        Context context(s.system, integrator, platform());
+        Context context(s.system, integrator, AffinityTest::platform());
         std::vector<Vec3> far = s.positions;
         far[1] = Vec3(60.0, 0, 0);
         context.setPositions(far);

@@ -236,60 +236,48 @@ int main(int argc, char* argv[]) {
     bool recordResults = true, batchGraphs = true;
     std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile, gradientTraceFile;
     std::map<std::string, std::string> platformProperties;
+    // Each option that takes a value, and where the value goes.
+    using Setter = std::function<void(const std::string&)>;
+    auto text = [](std::string& into) -> Setter { return [&into](const std::string& v) { into = v; }; };
+    auto integer = [](int& into) -> Setter { return [&into](const std::string& v) { into = std::stoi(v); }; };
+    auto list = [](std::vector<int>& into) -> Setter { return [&into](const std::string& v) { into = parseList(v); }; };
+    const std::map<std::string, Setter> valued = {
+        {"--model", text(modelFile)},
+        {"--device", text(deviceName)},
+        {"--receptor-atoms", integer(receptorAtoms)},
+        {"--ligand-atoms", integer(ligandAtoms)},
+        {"--score-poses", integer(scorePoses)},
+        {"--loop-poses", integer(loopPoses)},
+        {"--gradient-poses", list(gradientPoses)},
+        {"--strategies", text(strategiesText)},
+        {"--full-autograd-max", integer(fullMax)},
+        {"--batch-size", integer(batchSize)},
+        {"--batch-graphs", [&](const std::string& v) { batchGraphs = v != "off"; }},
+        {"--md-steps", integer(mdSteps)},
+        {"--md-trace", text(traceFile)},
+        {"--gradient-trace", text(gradientTraceFile)},
+        {"--platform-property",
+         [&](const std::string& item) {
+             const size_t equals = item.find('=');
+             if (equals == std::string::npos)
+                 throw std::runtime_error("--platform-property needs NAME=VALUE, not " + item);
+             platformProperties[item.substr(0, equals)] = item.substr(equals + 1);
+         }},
+        {"--set-ligands", list(setLigands)},
+        {"--set-poses", integer(setPoses)},
+        {"--set-mmap-kib", integer(setMmapKiB)},
+        {"--results", text(resultsFile)},
+        {"--dump-poses", text(dumpFile)}};
     for (int i = 1; i < argc; i++) {
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw std::runtime_error(std::string(argv[i]) + " needs a value");
-            return argv[++i];
-        };
         const std::string a = argv[i];
-        if (a == "--model")
-            modelFile = next();
-        else if (a == "--device")
-            deviceName = next();
-        else if (a == "--receptor-atoms")
-            receptorAtoms = std::stoi(next());
-        else if (a == "--ligand-atoms")
-            ligandAtoms = std::stoi(next());
-        else if (a == "--score-poses")
-            scorePoses = std::stoi(next());
-        else if (a == "--loop-poses")
-            loopPoses = std::stoi(next());
-        else if (a == "--gradient-poses")
-            gradientPoses = parseList(next());
-        else if (a == "--strategies")
-            strategiesText = next();
-        else if (a == "--full-autograd-max")
-            fullMax = std::stoi(next());
-        else if (a == "--batch-size")
-            batchSize = std::stoi(next());
-        else if (a == "--batch-graphs")
-            batchGraphs = next() != "off";
-        else if (a == "--md-steps")
-            mdSteps = std::stoi(next());
-        else if (a == "--md-trace")
-            traceFile = next();
-        else if (a == "--gradient-trace")
-            gradientTraceFile = next();
-        else if (a == "--platform-property") {
-            const std::string item = next();
-            const size_t equals = item.find('=');
-            if (equals == std::string::npos)
-                throw std::runtime_error("--platform-property needs NAME=VALUE, not " + item);
-            platformProperties[item.substr(0, equals)] = item.substr(equals + 1);
-        } else if (a == "--set-ligands")
-            setLigands = parseList(next());
-        else if (a == "--set-poses")
-            setPoses = std::stoi(next());
-        else if (a == "--set-mmap-kib")
-            setMmapKiB = std::stoi(next());
-        else if (a == "--results")
-            resultsFile = next();
-        else if (a == "--dump-poses")
-            dumpFile = next();
-        else if (a == "--no-record")
+        const auto option = valued.find(a);
+        if (option != valued.end()) {
+            if (i + 1 >= argc)
+                throw std::runtime_error(a + " needs a value");
+            option->second(argv[++i]);
+        } else if (a == "--no-record") {
             recordResults = false;
-        else {
+        } else {
             std::cout << Usage;
             return a == "--help" ? 0 : 2;
         }

@@ -241,6 +241,11 @@ TEST_CASE("Bad models give an OpenMMException that names the problem") {
     SECTION("a corrupt file") {
         REQUIRE_THROWS_WITH(contextFor("corrupt.pt"), Contains("cannot load the model"));
     }
+    SECTION("bytes that are not a model are refused when the Force is made") {
+        REQUIRE_THROWS_WITH(AffinityForce::fromModelBytes("garbage, not a TorchScript archive"),
+                            Contains("cannot load the model from model bytes"));
+        REQUIRE_THROWS_WITH(AffinityForce(model("corrupt.pt")), Contains("cannot load the model"));
+    }
     SECTION("a forward with the wrong number of arguments") {
         REQUIRE_THROWS_WITH(contextFor("bad_arity.pt"), Contains("takes 2 arguments"));
     }

@@ -2,25 +2,15 @@
 #include "AffinityForce.h"
 #include "AffinityProperties.h"
 #include "internal/AffinityForceImpl.h"
+#include "internal/ModelBytes.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 using namespace AffinityPlugin;
 using namespace OpenMM;
 
 namespace {
-
-std::string readModelFile(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw OpenMMException("AffinityForce: cannot open model file '" + file +
-                              "'; expected a readable TorchScript file (torch.jit.save)");
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
 
 void checkAtomicNumber(int index, int atomicNumber) {
     if (atomicNumber < 1 || atomicNumber > 118) {
@@ -34,6 +24,7 @@ void checkAtomicNumber(int index, int atomicNumber) {
 
 AffinityForce::AffinityForce(const std::string& file, const std::map<std::string, std::string>& props)
     : modelBytes(readModelFile(file)), modelFile(file) {
+    checkModelLoads(modelBytes, "'" + file + "'");
     setProperties(props);
 }
 
@@ -47,6 +38,7 @@ AffinityForce* AffinityForce::fromModelBytes(const std::string& bytes,
                                              const std::map<std::string, std::string>& props) {
     if (bytes.empty())
         throw OpenMMException("AffinityForce: the model bytes are empty; expected the contents of a TorchScript file");
+    checkModelLoads(bytes, "model bytes");
     AffinityForce* force = new AffinityForce();
     force->modelBytes = bytes;
     try {

@@ -2,6 +2,7 @@
 #include "AffinityModel.h"
 #include "AffinityUnits.h"
 #include "FilterConvolution.h"
+#include "internal/ModelBytes.h"
 #include "openmm/OpenMMException.h"
 #include <fstream>
 #include <optional>
@@ -30,16 +31,16 @@ std::optional<c10::IValue> findAttribute(const torch::jit::Module& module, const
 
 } // namespace
 
-AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::string& origin,
-                                       const ForwardOptions& options) {
+namespace {
+
+torch::jit::Module loadModule(const std::string& bytes, const std::string& origin) {
     // Reading a model compiles its code, which must find the operators it may call
     // (affinity::filter_convolution) registered: naming their library here keeps it loaded
     // with the core library even where the linker drops libraries nothing refers to.
     (void)filterConvolutionHasCudaKernels();
     std::istringstream in(bytes);
-    torch::jit::Module module;
     try {
-        module = torch::jit::load(in, torch::kCPU);
+        return torch::jit::load(in, torch::kCPU);
     } catch (const c10::Error& e) {
         throw OpenMMException("AffinityForce: cannot load the model from " + origin +
                               "; expected a TorchScript file written by torch.jit.save: " + e.what_without_backtrace());
@@ -47,17 +48,33 @@ AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::stri
         throw OpenMMException("AffinityForce: cannot load the model from " + origin +
                               "; expected a TorchScript file written by torch.jit.save: " + e.what());
     }
-    return AffinityModel(module, origin, options);
 }
 
-AffinityModel AffinityModel::fromFile(const std::string& file) {
+} // namespace
+
+std::string AffinityPlugin::readModelFile(const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw OpenMMException("AffinityForce: cannot open model file '" + file +
                               "'; expected a readable TorchScript file (torch.jit.save)");
     std::stringstream bytes;
     bytes << in.rdbuf();
-    return fromBytes(bytes.str(), "'" + file + "'");
+    return bytes.str();
+}
+
+void AffinityPlugin::checkModelLoads(const std::string& bytes, const std::string& origin) {
+    const torch::jit::Module module = loadModule(bytes, origin);
+    if (!module.find_method("forward"))
+        throw OpenMMException("AffinityForce: the model from " + origin + " has no forward method");
+}
+
+AffinityModel AffinityModel::fromBytes(const std::string& bytes, const std::string& origin,
+                                       const ForwardOptions& options) {
+    return AffinityModel(loadModule(bytes, origin), origin, options);
+}
+
+AffinityModel AffinityModel::fromFile(const std::string& file) {
+    return fromBytes(readModelFile(file), "'" + file + "'");
 }
 
 AffinityModel::AffinityModel(torch::jit::Module m, std::string o, const ForwardOptions& forwardOptions)

@@ -74,6 +74,11 @@ def test_non_scripted_module():
         openmmaffinity.AffinityForce(42)
 
 
+def test_bytes_that_are_not_a_model_are_refused_at_once():
+    with pytest.raises(openmm.OpenMMException, match="cannot load the model from model bytes"):
+        openmmaffinity.AffinityForce(b"garbage, not a TorchScript archive")
+
+
 def test_invalid_context(force_and_context):
     force, context = force_and_context
     poses = complex_poses(2)

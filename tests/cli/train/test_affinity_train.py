@@ -59,6 +59,28 @@ def test_training_lowers_the_loss(dataset):
     assert len(predictions) == 6 and all(r["split"] == "train" for r in predictions)
 
 
+def test_zero_epochs_evaluates_the_model_without_changing_it(dataset):
+    directory, targets = dataset
+    training_set.export_tiny_model(directory / "model.pt", energy_unit="kcal/mol")
+    run_train(directory, "--model", str(directory / "model.pt"), "--output", str(directory / "out.pt"), "--epochs",
+              "0", "--validation-fraction", "0", "--combination", "boltzmann", "--dtype", "float64", "--predictions",
+              str(directory / "predictions.csv"), "--quiet")
+    reference = torch.jit.load(str(directory / "model.pt"))
+    after = parameters_of(directory / "out.pt")
+    for name, p in reference.named_parameters():
+        assert torch.equal(after[name], p.detach()), name
+    written = torch.jit.load(str(directory / "out.pt"))
+    assert written.pocket_cutoff_nm == 1.0 and 6 in written.training_elements
+    predictions = {r["ligand"]: r for r in csv.DictReader(open(directory / "predictions.csv"))}
+    assert sorted(predictions) == sorted(targets)
+    for name in targets:
+        positions, numbers, mask, _ = training_set.complexes(directory, name, pocket_cutoff_angstrom=10.0)
+        with torch.no_grad():
+            energies = reference(positions, numbers, mask) * training_set.KJ_PER_KCAL
+        expected = float(training_set.combined_delta_g(energies, "boltzmann"))
+        assert float(predictions[name]["delta_g_kj_per_mol"]) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
 STEP_CASES = [
     ("boltzmann", "store-all", "dg", 0.0),
     ("boltzmann", "two-pass", "dg", 0.0),

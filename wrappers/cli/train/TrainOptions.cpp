@@ -85,7 +85,8 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         "pose-weight", po::value(&o.poseWeight)->default_value(0.0),
         "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")(
         "epochs", po::value(&o.epochs)->default_value(o.epochs),
-        "epochs to train (in all, when resuming)")("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1),
+        "epochs to train (in all, when resuming); 0 trains nothing and only writes --predictions and --output, "
+        "the model with what it was evaluated on declared")("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1),
                                                    "ligands whose mean loss makes one optimizer step")(
         "optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")(
         "learning-rate",
@@ -149,7 +150,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
             "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
-    require(o.epochs >= 1, "--epochs is " + std::to_string(o.epochs) + "; expected at least 1");
+    require(o.epochs >= 0, "--epochs is " + std::to_string(o.epochs) + "; expected 0 or more");
     require(o.ligandsPerStep >= 1,
             "--ligands-per-step is " + std::to_string(o.ligandsPerStep) + "; expected at least 1");
     require(o.validationFraction >= 0.0 && o.validationFraction < 1.0,

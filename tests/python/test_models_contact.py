@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from openmmaffinity.models import ContactAffinity, export, script_contact_model
-from openmmaffinity.models.contact_affinity import ELEMENT_CLASSES, NUM_DEGREES, OTHER
+from openmmaffinity.models.contact_affinity import ELEMENT_CLASSES, NUM_DEGREES, OTHER, average_contact_models
 
 
 def benzene_in_a_box(poses=3, seed=0):
@@ -119,3 +119,53 @@ def test_export_writes_the_declarations(tmp_path):
     assert loaded.ligand_types.weight.shape[1] == 8
     positions, numbers, mask = benzene_in_a_box()
     assert torch.isfinite(loaded(positions, numbers, mask)).all()
+
+
+def test_the_average_of_models_is_the_mean_of_their_energies_pose_by_pose():
+    members = [trained_like(seed) for seed in (1, 2, 3)]
+    average = average_contact_models(members)
+    assert average.ligand_types.weight.shape[1] == 3 * members[0].ligand_types.weight.shape[1]
+    positions, numbers, mask = benzene_in_a_box(poses=4)
+    # Closer receptor atoms too, so that the repulsion term is exercised as well as the pairs.
+    positions[:, 0] = positions[:, 6] + torch.tensor([0.0, 0.0, 0.2], dtype=torch.float64)
+    with torch.no_grad():
+        expected = sum(member(positions, numbers, mask) for member in members) / 3
+        got = average(positions, numbers, mask)
+    assert torch.allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_models_with_other_settings_are_not_averaged():
+    with pytest.raises(ValueError, match="cutoff"):
+        average_contact_models([trained_like(1), ContactAffinity(cutoff=0.7).double()])
+
+
+def test_export_averages_trained_files_and_keeps_their_declarations(tmp_path):
+    paths = []
+    for seed in (1, 2):
+        scripted = script_contact_model(trained_like(seed))
+        scripted._c._register_attribute("training_elements", torch._C.ListType(torch._C.IntType.get()), [6, 7, 8])
+        scripted._c._register_attribute("pocket_cutoff_nm", torch._C.FloatType.get(), 1.0)
+        paths.append(str(tmp_path / f"member{seed}.pt"))
+        scripted.save(paths[-1])
+    output = tmp_path / "mean.pt"
+    export.main([str(output), "--average", *paths])
+    loaded = torch.jit.load(str(output))
+    assert loaded.training_elements == [6, 7, 8]
+    assert loaded.pocket_cutoff_nm == 1.0
+    assert loaded.atom_convention == "heavy-atoms"
+    positions, numbers, mask = benzene_in_a_box()
+    members = [torch.jit.load(path) for path in paths]
+    with torch.no_grad():
+        expected = (members[0](positions, numbers, mask) + members[1](positions, numbers, mask)) / 2
+        assert torch.allclose(loaded(positions, numbers, mask), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_export_refuses_to_average_models_trained_on_other_complexes(tmp_path):
+    paths = []
+    for seed, cutoff in ((1, 1.0), (2, 0.8)):
+        scripted = script_contact_model(trained_like(seed))
+        scripted._c._register_attribute("pocket_cutoff_nm", torch._C.FloatType.get(), cutoff)
+        paths.append(str(tmp_path / f"member{seed}.pt"))
+        scripted.save(paths[-1])
+    with pytest.raises(SystemExit, match="pocket_cutoff_nm"):
+        export.main([str(tmp_path / "mean.pt"), "--average", *paths])

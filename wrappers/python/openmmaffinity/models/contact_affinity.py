@@ -122,6 +122,45 @@ class ContactAffinity(torch.nn.Module):
         return energy if batched else energy[0]
 
 
+def average_contact_models(members: List[torch.nn.Module]) -> ContactAffinity:
+    """One ContactAffinity whose ΔG is exactly the mean of the members' ΔG, pose by pose.
+
+    The members (ContactAffinity modules or their TorchScript files loaded with torch.jit.load)
+    must share every setting but their weights. The pair weights W(a, b) = L R C are low-rank, so
+    the mean of K members is itself a low-rank product of rank d_1 + ... + d_K: the embeddings are
+    concatenated and the mixing matrices stacked, each divided by K. The per-type, constant and
+    repulsion terms are linear in ΔG, so their means (of softplus(ρ), for the repulsion) are
+    exact too. An ensemble therefore costs one model's evaluation, not K.
+    """
+    if not members:
+        raise ValueError("average_contact_models: no members given")
+    first = members[0]
+    settings = ("cutoff", "width", "repulsion_distance", "bond_length", "num_degrees")
+    for i, member in enumerate(members[1:], start=2):
+        for name in settings:
+            if getattr(member, name) != getattr(first, name):
+                raise ValueError(f"average_contact_models: member {i} has {name} {getattr(member, name)}; "
+                                 f"member 1 has {getattr(first, name)}")
+        if not torch.equal(member.centres, first.centres) or member.element_class != first.element_class:
+            raise ValueError(f"average_contact_models: member {i} has other Gaussian centres or element classes")
+    count = len(members)
+    states = [member.state_dict() for member in members]
+    dtype = states[0]["mixing"].dtype
+    sizes = [state["mixing"].shape[0] for state in states]
+    average = ContactAffinity(embedding_size=sum(sizes), num_gaussians=states[0]["mixing"].shape[1],
+                              cutoff=first.cutoff, repulsion_distance=first.repulsion_distance).to(dtype)
+    mean_softplus = sum(torch.nn.functional.softplus(state["repulsion"]) for state in states) / count
+    with torch.no_grad():
+        average.ligand_types.weight.copy_(torch.cat([state["ligand_types.weight"] for state in states], dim=1))
+        average.receptor_types.weight.copy_(torch.cat([state["receptor_types.weight"] for state in states], dim=1))
+        average.mixing.copy_(torch.cat([state["mixing"] for state in states], dim=0) / count)
+        average.self_terms.copy_(sum(state["self_terms"] for state in states) / count)
+        average.offset.copy_(sum(state["offset"] for state in states) / count)
+        # The inverse of softplus, written to stay finite for small values: log(exp(m) - 1).
+        average.repulsion.copy_(mean_softplus + torch.log(-torch.expm1(-mean_softplus)))
+    return average
+
+
 def script_contact_model(model: ContactAffinity) -> torch.jit.ScriptModule:
     """The model as TorchScript, as every part of openmm-affinity loads it."""
     return torch.jit.script(model)

@@ -7,6 +7,7 @@
     python -m openmmaffinity.models.export model.pt --weights pyg_schnet_state.pt --strategy delta
     python -m openmmaffinity.models.export model.pt --filter-table-size 1024   # fused on CUDA
     python -m openmmaffinity.models.export contact.pt --architecture contact  # the default model's kind
+    python -m openmmaffinity.models.export mean.pt --average a.pt b.pt c.pt   # ensemble of contact models
 
 The file's module has ``energy_unit`` (str) and ``supports_batch`` (True) attributes, as the
 model contract expects.
@@ -16,7 +17,7 @@ import sys
 
 import torch
 
-from .contact_affinity import ContactAffinity, script_contact_model
+from .contact_affinity import ContactAffinity, average_contact_models, script_contact_model
 from .schnet_affinity import ENERGY_UNITS, STRATEGIES, SchNetAffinity, script_model
 
 
@@ -31,6 +32,10 @@ def parse_arguments(argv):
                         help="schnet: SchNetAffinity (default); contact: ContactAffinity, the heavy-atom contact "
                         "score of the default model (its options: --embedding-size, --num-gaussians, "
                         "--contact-cutoff, --dtype, --seed)")
+    parser.add_argument("--average", nargs="+", metavar="MODEL",
+                        help="contact: write one ContactAffinity whose ΔG is exactly the mean of these trained "
+                        "ContactAffinity files (an ensemble at one model's cost), keeping what they declare about "
+                        "their training complexes (training_elements, pocket_cutoff_nm, atom_convention)")
     parser.add_argument("--embedding-size", type=int, default=16, help="contact: type embedding size (default 16)")
     parser.add_argument("--initial-offset", type=float, default=0.0,
                         help="contact: the initial constant term in kcal/mol (default 0; e.g. the mean training dG)")
@@ -61,8 +66,42 @@ def parse_arguments(argv):
     return parser.parse_args(argv)
 
 
+#: What affinity-train declares about the complexes a model was trained on (TorchScript attributes).
+DECLARED_ATTRIBUTES = {
+    "training_elements": torch._C.ListType(torch._C.IntType.get()),
+    "pocket_cutoff_nm": torch._C.FloatType.get(),
+    "atom_convention": torch._C.StringType.get(),
+}
+
+
+def write_average(paths, output):
+    """Average trained ContactAffinity files into one (average_contact_models), keeping their declarations."""
+    members = [torch.jit.load(path, map_location="cpu") for path in paths]
+    try:
+        scripted = script_contact_model(average_contact_models(members))
+    except (ValueError, RuntimeError, AttributeError) as error:
+        raise SystemExit(f"export: cannot average {', '.join(paths)}: {error}")
+    for name, kind in DECLARED_ATTRIBUTES.items():
+        values = [getattr(member, name, None) for member in members]
+        if any(value != values[0] for value in values):
+            raise SystemExit(f"export: the models declare different {name}: "
+                             + "; ".join(f"{path}: {value}" for path, value in zip(paths, values)))
+        if values[0] is None:
+            continue
+        if hasattr(scripted, name):
+            setattr(scripted, name, values[0])
+        else:
+            scripted._c._register_attribute(name, kind, values[0])
+    scripted.save(output)
+    count = sum(p.numel() for p in scripted.parameters())
+    print(f"export: wrote {output} (the mean of {len(paths)} contact models, {count} parameters)")
+
+
 def main(argv=None):
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if args.average:
+        write_average(args.average, args.output)
+        return
     torch.manual_seed(args.seed)
     if args.architecture == "contact":
         contact = ContactAffinity(embedding_size=args.embedding_size, num_gaussians=args.num_gaussians or 16,

@@ -86,8 +86,9 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")(
         "epochs", po::value(&o.epochs)->default_value(o.epochs),
         "epochs to train (in all, when resuming); 0 trains nothing and only writes --predictions and --output, "
-        "the model with what it was evaluated on declared")("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(1),
-                                                   "ligands whose mean loss makes one optimizer step")(
+        "the model with what it was evaluated on declared")("ligands-per-step",
+                                                            po::value(&o.ligandsPerStep)->default_value(1),
+                                                            "ligands whose mean loss makes one optimizer step")(
         "optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")(
         "learning-rate",
         po::value(&o.optimizer.learningRate)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // affinity-train: train a TorchScript affinity model on docked pose groups with the
-// one-pose-at-a-time gradients of combinedGradient(). See README.md and --help.
+// one-pose-at-a-time gradients of combinedGradient(). See README.md and --help. Under
+// `mpirun -n K` the ranks share each step's ligands (Trainer.h); rank 0 writes the outputs.
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
 #include "ModelAttributes.h"
+#include "ProcessGroup.h"
 #include "ScoringOptions.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
@@ -13,13 +15,18 @@
 #include "TrainingLog.h"
 #include "openmm/OpenMMException.h"
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 using namespace AffinityTrain;
 
 int main(int argc, char** argv) {
+    std::unique_ptr<AffinityCli::ProcessGroup> group;
     try {
+        group = std::make_unique<AffinityCli::ProcessGroup>();
         TrainOptions options = parseTrainOptions(argc, argv);
+        // Under mpirun, "cuda" is the GPU of this rank's index on its host.
+        options.deviceName = AffinityCli::deviceOfRank(options.deviceName, *group);
         AffinityPlugin::AffinityModel model = AffinityCli::loadModelFile(options.model);
         ComplexSettings settings;
         // As affinity-rescore does: a model that declares its pocket keeps it unless asked otherwise.
@@ -41,8 +48,10 @@ int main(int argc, char** argv) {
                                           std::cerr);
         else
             ligands = loadManifestLigands(readManifest(options.manifest, options.subset), settings, std::cerr);
-        Trainer trainer(std::move(model), std::move(ligands), options);
+        Trainer trainer(std::move(model), std::move(ligands), options, *group);
         trainer.run(std::cout, std::cerr, isatty(STDERR_FILENO) != 0);
+        if (!group->isRoot())
+            return 0;
         if (!options.predictions.empty())
             writePredictions(options.predictions, trainer.predict());
         trainer.saveModel(options.output);
@@ -52,6 +61,9 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::cerr << (message.rfind("affinity-train", 0) == 0 ? "" : "affinity-train: ") << message << std::endl;
+        // The other ranks may be waiting for this one in a collective: end them all.
+        if (group && group->size() > 1)
+            group->abort(1);
         return 1;
     }
 }

@@ -117,6 +117,11 @@ stops the run at once.
 Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, output);
 2 the command line is wrong; 3 the run finished but at least one ligand or file was skipped.
 
+Processes: under `mpirun -n K` (a build with MPI) every rank reads the input and scores its
+share of the ligands, and rank 0 alone writes the outputs and reports, in input order: the
+same outputs and messages as one process. --device cuda gives each rank the GPU of its index
+on its host. A rank that dies ends the run without any output file.
+
 Options)";
 
 } // namespace

@@ -2,15 +2,18 @@
 // affinity-rescore: rescore docked poses with a learned affinity model. Reads a receptor and
 // pose files through Open Babel one ligand at a time, scores each ligand's poses as one
 // pocket complex with AffinityScorer, combines them, and writes CSV, SDF and JSON outputs
-// (see --help, and RescoreOptions.cpp for the full description).
+// (see --help, and RescoreOptions.cpp for the full description). Under `mpirun -n K` the
+// ranks share the ligands (LigandDistributor) and rank 0 alone writes.
 #include "AffinityLoss.h"
 #include "AtomConvention.h"
 #include "Combination.h"
 #include "ElementSymbol.h"
+#include "LigandDistributor.h"
 #include "LigandRanking.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
+#include "ProcessGroup.h"
 #include "ProgressReport.h"
 #include "Receptor.h"
 #include "RescoreOptions.h"
@@ -65,9 +68,10 @@ std::string conciseError(const std::string& message) {
 /** Everything one run holds: the model, the receptor, the outputs and the counts. */
 class RescoreRun {
 public:
-    explicit RescoreRun(const RescoreOptions& options)
-        : options(options), scorer(options.model, options.deviceName, options.precisionKind, options.temperature,
-                                   options.batchSize, options.memoryBudgetMiB, options.threads),
+    RescoreRun(const RescoreOptions& options, const ProcessGroup& group)
+        : options(options), group(group),
+          scorer(options.model, deviceOfRank(options.deviceName, group), options.precisionKind, options.temperature,
+                 options.batchSize, options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
           pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
           receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
@@ -86,6 +90,8 @@ public:
         settings.maxScale = options.maxScale;
         settings.pocketCutoff = pocketCutoff;
         settings.atomConvention = atomConventionName(convention);
+        if (!group.isRoot())
+            return; // only rank 0 writes
         writers.push_back(std::make_unique<CsvScoreWriter>(options.csvOutput, options.readout));
         if (!options.sdfOutput.empty())
             writers.push_back(std::make_unique<SdfScoreWriter>(options.sdfOutput, options.readout));
@@ -106,29 +112,24 @@ public:
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
-        ProgressReport progress(totalBytes, !options.quiet);
+        ProgressReport progress(totalBytes, !options.quiet && group.isRoot());
+        LigandDistributor distributor(
+            group, DistributedBlock, [this](LigandPoses& ligand) { return evaluate(ligand); },
+            [this, &progress](LigandPoses& ligand, const LigandOutcome& outcome) {
+                record(ligand, outcome, progress);
+            });
         for (const std::string& file : options.poseFiles) {
-            PoseReader reader(file, !options.sdfOutput.empty(), convention);
+            // Rank 0 writes the annotated SDF, so only it keeps the records' SDF blocks.
+            PoseReader reader(file, !options.sdfOutput.empty() && group.isRoot(), convention);
             LigandPoses ligand;
             while (reader.next(ligand)) {
-                if (ligand.problem.empty())
-                    score(ligand, progress);
-                if (!ligand.problem.empty()) {
-                    totals.ligandsSkipped++;
-                    std::stringstream msg;
-                    msg << "affinity-rescore: skipped ligand '" << ligand.name << "' (" << ligand.source;
-                    if (ligand.firstRecord > 0)
-                        msg << ", record " << ligand.firstRecord;
-                    msg << "): " << ligand.problem;
-                    progress.message(msg.str());
-                    for (auto& writer : writers)
-                        writer->skip(ligand);
-                }
+                distributor.add(ligand);
                 progress.update(doneBytes + reader.bytesRead(), totals.ligandsScored, totals.posesScored,
                                 totals.ligandsSkipped);
             }
             doneBytes += fileSize(file);
         }
+        distributor.flush();
         progress.finish(totals.ligandsScored, totals.posesScored, totals.ligandsSkipped);
         for (auto& writer : writers)
             writer->finish(totals);
@@ -149,14 +150,22 @@ public:
     }
 
 private:
-    /** Score one ligand, or set its problem when it cannot be scored. */
-    void score(LigandPoses& ligand, ProgressReport& progress) {
+    // Ligands per block of a run of several processes: all ranks together score one block
+    // between two exchanges, and rank 0 holds its ligands until it has written them.
+    static constexpr int DistributedBlock = 256;
+
+    /** Score one ligand: its energies and domain flags, or the problem that skips it. */
+    LigandOutcome evaluate(const LigandPoses& ligand) {
+        LigandOutcome outcome;
+        outcome.problem = ligand.problem;
+        if (!outcome.problem.empty())
+            return outcome;
         const std::vector<int>& supported = scorer.supportedElements();
         const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
         if (unknownLigandAtom >= 0) {
-            ligand.problem =
+            outcome.problem =
                 unknownElementMessage(unknownLigandAtom, ligand.poses[0].atomicNumbers, supported, "ligand");
-            return;
+            return outcome;
         }
         const std::vector<int> pocket = pocketSelector.select(ligand);
         std::vector<int> pocketNumbers;
@@ -164,22 +173,48 @@ private:
             pocketNumbers.push_back(receptor.atomicNumbers[r]);
         const int unknownPocketAtom = scorer.firstUnknownElement(pocketNumbers);
         if (unknownPocketAtom >= 0) {
-            ligand.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
-                                                   "receptor (pocket)");
-            return;
+            outcome.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
+                                                    "receptor (pocket)");
+            return outcome;
         }
         const AffinityPlugin::PoseEnsemble complex = pocketComplexPoses(receptor, pocket, ligand);
-        std::vector<double> energies;
         try {
-            energies = scorer.energies(complex);
+            outcome.energiesKJ = scorer.energies(complex);
         } catch (const std::exception& e) {
-            ligand.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
-                             " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
-            return;
+            outcome.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
+                              " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
+            return outcome;
         }
-        ScoredLigand scored =
-            ScoredLigand::combine(ligand, (int)pocket.size(), energies, *combination, options.temperature, readout);
-        scored.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
+        outcome.pocketAtoms = (int)pocket.size();
+        const ScoredLigand scored = ScoredLigand::combine(ligand, outcome.pocketAtoms, outcome.energiesKJ, *combination,
+                                                          options.temperature, readout);
+        outcome.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
+        return outcome;
+    }
+
+    /** Write one ligand's outcome, or report and record it as skipped; on rank 0, in input order. */
+    void record(LigandPoses& ligand, const LigandOutcome& outcome, ProgressReport& progress) {
+        if (outcome.problem.empty())
+            recordScored(ligand, outcome, progress);
+        else
+            ligand.problem = outcome.problem;
+        if (ligand.problem.empty())
+            return;
+        totals.ligandsSkipped++;
+        std::stringstream msg;
+        msg << "affinity-rescore: skipped ligand '" << ligand.name << "' (" << ligand.source;
+        if (ligand.firstRecord > 0)
+            msg << ", record " << ligand.firstRecord;
+        msg << "): " << ligand.problem;
+        progress.message(msg.str());
+        for (auto& writer : writers)
+            writer->skip(ligand);
+    }
+
+    void recordScored(const LigandPoses& ligand, const LigandOutcome& outcome, ProgressReport& progress) {
+        ScoredLigand scored = ScoredLigand::combine(ligand, outcome.pocketAtoms, outcome.energiesKJ, *combination,
+                                                    options.temperature, readout);
+        scored.domain = outcome.domain;
         if (!scored.domain.warning.empty()) {
             totals.ligandsFlagged++;
             progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source + ", record " +
@@ -193,6 +228,7 @@ private:
     }
 
     const RescoreOptions& options;
+    const ProcessGroup& group;
     ScoringModel scorer;
     AtomConvention convention;
     double pocketCutoff;
@@ -214,16 +250,26 @@ int main(int argc, char* argv[]) {
     if (!parseRescoreOptions(argc, argv, options, status))
         return status;
     AtomicOutputFile::removeOnSignal();
+    std::unique_ptr<ProcessGroup> group;
     try {
-        RescoreRun run(options);
-        run.printHeader();
+        group = std::make_unique<ProcessGroup>();
+        RescoreRun run(options, *group);
+        if (group->isRoot())
+            run.printHeader();
         run.run();
-        run.printSummary();
-        return run.getTotals().ligandsSkipped > 0 ? SomethingSkipped : Success;
+        if (group->isRoot())
+            run.printSummary();
+        // Every rank ends with rank 0's status, which only rank 0 knows.
+        std::vector<double> skipped{(double)run.getTotals().ligandsSkipped};
+        group->sumInPlace(skipped);
+        return skipped[0] > 0 ? SomethingSkipped : Success;
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::fprintf(stderr, "%s%s\n",
                      message.rfind("affinity-rescore", 0) == 0 ? "" : "affinity-rescore: ", message.c_str());
+        // The other ranks may be waiting for this one: end them all.
+        if (group && group->size() > 1)
+            group->abort(Failure);
         return Failure;
     }
 }

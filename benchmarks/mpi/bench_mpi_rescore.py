@@ -5,7 +5,8 @@ reading poses against scoring them.
 
 The poses are the T4 lysozyme ligands of the rescoring tests (tests/cli/rescore/data), copied
 with a seeded random displacement (0.05 A per atom) into --ligands ligands of 10 poses each, in
-one SDF; the receptor is the test pocket. For each K the tool reads, scores and writes the
+one SDF (tests/cli/mpi/jittered_poses.py, which the MPI tests use too); the receptor is the test
+pocket. For each K the tool reads, scores and writes the
 CSV, JSON and annotated SDF; wall and CPU time come from /usr/bin/time (CPU summed over the
 ranks), and every run's outputs are compared with those of K = 1 (they must be identical, but
 for the time stamp in the SDF records' header lines).
@@ -21,41 +22,22 @@ import argparse
 import datetime
 import os
 import platform
-import random
-import re
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = os.path.join(ROOT, "tests", "cli", "rescore", "data")
+sys.path.insert(0, os.path.join(ROOT, "tests", "cli", "mpi"))
+from jittered_poses import RECEPTOR, without_time_stamps, write_poses  # noqa: E402
+
 POSES_PER_LIGAND = 10
-# Open Babel's molfile header line carries the time of writing (MMDDYYHHmm): masked when the
-# SDF outputs of two runs are compared.
-TIME_STAMP = re.compile(rb"^( OpenBabel)\d{10}", re.MULTILINE)
 
 
 def same_output(path, reference):
+    """Whether two outputs are the same bytes (an SDF: but for Open Babel's time stamps)."""
     mine, theirs = (open(p, "rb").read() for p in (path, reference))
     if path.endswith(".sdf"):
-        mine, theirs = TIME_STAMP.sub(rb"\1", mine), TIME_STAMP.sub(rb"\1", theirs)
+        mine, theirs = without_time_stamps(mine), without_time_stamps(theirs)
     return mine == theirs
-
-
-def write_pose_set(path, ligands, seed=1):
-    """ligands ligands of POSES_PER_LIGAND jittered poses each, as one SDF."""
-    records = [r for r in open(os.path.join(DATA, "t4l_ligands_allH.sdf")).read().split("$$$$\n") if r.strip()]
-    rng = random.Random(seed)
-    with open(path, "w") as out:
-        for ligand in range(ligands):
-            lines = records[ligand % len(records)].split("\n")
-            atoms = int(lines[3][0:3])
-            for _ in range(POSES_PER_LIGAND):
-                pose = list(lines)
-                pose[0] = "lig%05d" % ligand
-                for i in range(4, 4 + atoms):
-                    xyz = [float(pose[i][10 * k:10 * k + 10]) + rng.gauss(0.0, 0.05) for k in range(3)]
-                    pose[i] = "".join("%10.4f" % v for v in xyz) + pose[i][30:]
-                out.write("\n".join(pose) + "$$$$\n")
 
 
 def mpirun_prefix(ranks):
@@ -96,7 +78,7 @@ def main():
     work = os.path.join(args.build, "benchmarks", "mpi")
     os.makedirs(work, exist_ok=True)
     poses = os.path.join(work, "poses.sdf")
-    write_pose_set(poses, args.ligands)
+    write_poses(poses, args.ligands, POSES_PER_LIGAND, seed=1)
     count = args.ligands * POSES_PER_LIGAND
 
     read_table = subprocess.run([reader, poses], capture_output=True, text=True, check=True).stdout
@@ -107,7 +89,7 @@ def main():
     for ranks in [int(k) for k in args.ranks.split(",")]:
         out = os.path.join(work, "out-%d" % ranks)
         os.makedirs(out, exist_ok=True)
-        command = mpirun_prefix(ranks) + [tool, "--receptor", os.path.join(DATA, "t4l_pocket_allH.pdb"), "--poses",
+        command = mpirun_prefix(ranks) + [tool, "--receptor", str(RECEPTOR), "--poses",
                                           poses, "--out", os.path.join(out, "results.csv"), "--json",
                                           os.path.join(out, "results.json"), "--out-sdf",
                                           os.path.join(out, "scored.sdf"), "--top", "0", "--quiet"]

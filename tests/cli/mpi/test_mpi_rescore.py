@@ -7,39 +7,13 @@ rank killed midway leaves no output file at all.
 Run through CTest (label mpi), which sets AFFINITY_RESCORE and AFFINITY_MPIEXEC.
 """
 import os
-import random
-import re
 import time
 import uuid
-from pathlib import Path
 
 import mpi_launch
+from jittered_poses import RECEPTOR, without_time_stamps, write_poses
 
 AFFINITY_RESCORE = os.environ.get("AFFINITY_RESCORE", "affinity-rescore")
-DATA = Path(__file__).resolve().parents[1] / "rescore" / "data"
-RECEPTOR = DATA / "t4l_pocket_allH.pdb"
-# Open Babel's molfile header line: program name, then MMDDYYHHmm of the time of writing.
-TIME_STAMP = re.compile(rb"^( OpenBabel)\d{10}", re.MULTILINE)
-
-
-def write_poses(path, ligands, poses, unknown_element_at=(), seed=2):
-    """ligands ligands of `poses` jittered copies of the test's T4 lysozyme ligands, one SDF;
-    the ligands at the indices unknown_element_at get a uranium atom, which no model knows."""
-    records = [r for r in (DATA / "t4l_ligands_allH.sdf").read_text().split("$$$$\n") if r.strip()]
-    rng = random.Random(seed)
-    with open(path, "w") as out:
-        for ligand in range(ligands):
-            lines = records[ligand % len(records)].split("\n")
-            atoms = int(lines[3][0:3])
-            for _ in range(poses):
-                pose = list(lines)
-                pose[0] = "lig%04d" % ligand
-                for i in range(4, 4 + atoms):
-                    xyz = [float(pose[i][10 * k:10 * k + 10]) + rng.gauss(0.0, 0.05) for k in range(3)]
-                    pose[i] = "".join("%10.4f" % v for v in xyz) + pose[i][30:]
-                if ligand in unknown_element_at:
-                    pose[4] = pose[4][:31] + "U  " + pose[4][34:]
-                out.write("\n".join(pose) + "$$$$\n")
 
 
 def rescore_command(poses, out):
@@ -67,12 +41,12 @@ def test_two_ranks_write_the_bytes_of_one_process(tmp_path):
     assert second.returncode == 3, second.stdout + second.stderr
     for name in ("scores.csv", "summary.json"):
         assert (two / name).read_bytes() == (one / name).read_bytes(), name
-    sdf_one, sdf_two = (TIME_STAMP.sub(rb"\1", (d / "scored.sdf").read_bytes()) for d in (one, two))
+    sdf_one, sdf_two = (without_time_stamps((d / "scored.sdf").read_bytes()) for d in (one, two))
     assert sdf_two == sdf_one
     # The skipped ligands were reported once each, in input order, as one process reports them.
     assert messages(second.stderr) == messages(first.stderr)
     skipped = [m for m in messages(first.stderr) if "skipped ligand" in m]
-    assert len(skipped) == 2 and "'lig0010'" in skipped[0] and "'lig0290'" in skipped[1]
+    assert len(skipped) == 2 and "'lig00010'" in skipped[0] and "'lig00290'" in skipped[1]
     # One summary from rank 0: the ranking and the totals (output names aside) as one process prints them.
     assert second.stdout.count("ligands (") == 1
     assert second.stdout.replace(str(two), "OUT") == first.stdout.replace(str(one), "OUT")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "internal/TorchScriptLoad.h"
 #include "internal/ModelBytes.h"
+#include "internal/PrintableText.h"
 #include "openmm/OpenMMException.h"
 #include <sstream>
 
@@ -9,7 +10,7 @@ using OpenMM::OpenMMException;
 torch::jit::Module AffinityPlugin::loadTorchScript(const std::string& bytes, const std::string& who,
                                                    const std::string& origin) {
     auto refuse = [&](const std::string& reason) {
-        return OpenMMException(who + ": cannot load the model from " + origin + ": " + reason +
+        return OpenMMException(who + ": cannot load the model from " + origin + ": " + printableText(reason) +
                                "; expected a TorchScript file written by torch.jit.save");
     };
     try {

@@ -3,6 +3,7 @@
 and runs in a child process, so that a crash is reported as the signal it was rather than
 ending pytest."""
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,9 @@ BIN = Path(sys.executable).parent
 
 
 def tool(name):
-    """An installed command-line tool (the build installs them beside the environment's Python)."""
-    return str(BIN / name)
+    """A command-line tool: the one CTest names (AFFINITY_TRAIN, AFFINITY_RESCORE: this build's),
+    else the installed one (the build installs them beside the environment's Python)."""
+    return os.environ.get("AFFINITY_" + name.split("-")[1].upper(), str(BIN / name))
 
 
 def training_set():

@@ -2,6 +2,7 @@
 #include "ParameterOptimizer.h"
 #include "CheckpointFile.h"
 #include "internal/ModelBytes.h"
+#include "internal/PrintableText.h"
 #include "openmm/OpenMMException.h"
 #include <sstream>
 #include <torch/optim/adam.h>
@@ -116,7 +117,8 @@ TrainingProgress ParameterOptimizer::loadCheckpoint(const std::string& file) {
     try {
         AffinityPlugin::checkTorchScriptArchive(bytes);
     } catch (const std::runtime_error& e) {
-        throw OpenMMException("affinity-train: the checkpoint " + file + " is damaged: " + e.what());
+        throw OpenMMException("affinity-train: the checkpoint " + file +
+                              " is damaged: " + AffinityPlugin::printableText(e.what()));
     }
     TrainingProgress progress;
     try {
@@ -165,8 +167,8 @@ TrainingProgress ParameterOptimizer::loadCheckpoint(const std::string& file) {
         progress.epoch = (int)epoch.toInt();
         progress.seed = seed.toInt();
     } catch (const c10::Error& e) {
-        throw OpenMMException("affinity-train: the checkpoint " + file +
-                              " is not an affinity-train checkpoint: " + e.what_without_backtrace());
+        throw OpenMMException("affinity-train: the checkpoint " + file + " is not an affinity-train checkpoint: " +
+                              AffinityPlugin::printableText(e.what_without_backtrace()));
     } catch (const OpenMMException&) {
         throw;
     } catch (const std::exception& e) {

@@ -3,8 +3,8 @@
 #include "AffinityUnits.h"
 #include "FilterConvolution.h"
 #include "internal/ModelBytes.h"
+#include "internal/TorchScriptLoad.h"
 #include "openmm/OpenMMException.h"
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -38,29 +38,10 @@ torch::jit::Module loadModule(const std::string& bytes, const std::string& origi
     // (affinity::filter_convolution) registered: naming their library here keeps it loaded
     // with the core library even where the linker drops libraries nothing refers to.
     (void)filterConvolutionHasCudaKernels();
-    std::istringstream in(bytes);
-    try {
-        return torch::jit::load(in, torch::kCPU);
-    } catch (const c10::Error& e) {
-        throw OpenMMException("AffinityForce: cannot load the model from " + origin +
-                              "; expected a TorchScript file written by torch.jit.save: " + e.what_without_backtrace());
-    } catch (const std::exception& e) {
-        throw OpenMMException("AffinityForce: cannot load the model from " + origin +
-                              "; expected a TorchScript file written by torch.jit.save: " + e.what());
-    }
+    return loadTorchScript(bytes, "AffinityForce", origin);
 }
 
 } // namespace
-
-std::string AffinityPlugin::readModelFile(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw OpenMMException("AffinityForce: cannot open model file '" + file +
-                              "'; expected a readable TorchScript file (torch.jit.save)");
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
 
 void AffinityPlugin::checkModelLoads(const std::string& bytes, const std::string& origin) {
     const torch::jit::Module module = loadModule(bytes, origin);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "LigandSetLoss.h"
+#include "internal/ModelBytes.h"
+#include "internal/TorchScriptLoad.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>
 #include <sstream>
@@ -340,24 +342,17 @@ TorchScriptSetLoss::TorchScriptSetLoss(const torch::jit::Module& module, const s
 }
 
 TorchScriptSetLoss TorchScriptSetLoss::fromFile(const std::string& file) {
-    torch::jit::Module module;
+    std::string bytes;
     try {
-        module = torch::jit::load(file, torch::kCPU);
-    } catch (const c10::Error& e) {
-        throw OpenMMException("TorchScriptSetLoss: cannot load '" + file + "': " + e.what_without_backtrace());
+        bytes = readModelFile(file);
+    } catch (const OpenMMException&) {
+        throw OpenMMException("TorchScriptSetLoss: cannot open '" + file + "'; expected a TorchScript file");
     }
-    return TorchScriptSetLoss(module, "'" + file + "'");
+    return fromBytes(bytes, "'" + file + "'");
 }
 
 TorchScriptSetLoss TorchScriptSetLoss::fromBytes(const std::string& bytes, const std::string& origin) {
-    std::istringstream stream(bytes);
-    torch::jit::Module module;
-    try {
-        module = torch::jit::load(stream, torch::kCPU);
-    } catch (const c10::Error& e) {
-        throw OpenMMException("TorchScriptSetLoss: cannot load " + origin + ": " + e.what_without_backtrace());
-    }
-    return TorchScriptSetLoss(module, origin);
+    return TorchScriptSetLoss(loadTorchScript(bytes, "TorchScriptSetLoss", origin), origin);
 }
 
 int TorchScriptSetLoss::getNumArguments() const {

@@ -2,6 +2,7 @@
 #include "AffinityForceProxy.h"
 #include "AffinityForce.h"
 #include "Base64.h"
+#include "Sha256.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
 #include <memory>
@@ -23,6 +24,8 @@ void AffinityForceProxy::serialize(const void* object, SerializationNode& node) 
     node.setStringProperty("modelFile", force.getModelFile());
     node.setLongProperty("modelSize", (long long)force.getModelBytes().size());
     node.setStringProperty("model", base64Encode(force.getModelBytes()));
+    // A property that earlier readers ignore, so the version stays what the rest of the XML needs.
+    node.setStringProperty("modelSha256", sha256Hex(force.getModelBytes()));
     SerializationNode& particles = node.createChildNode("Particles");
     for (int i = 0; i < force.getNumParticles(); i++) {
         int systemIndex, atomicNumber;
@@ -60,6 +63,14 @@ void* AffinityForceProxy::deserialize(const SerializationNode& node) const {
     if ((long long)bytes.size() != size)
         throw OpenMMException("AffinityForce: the embedded model decodes to " + std::to_string(bytes.size()) +
                               " bytes; expected " + std::to_string(size) + " (the XML is truncated or corrupt)");
+    // XML written before the checksum was recorded has none; its model is still checked as
+    // every model is (AffinityForce::fromModelBytes).
+    if (node.hasProperty("modelSha256")) {
+        const std::string recorded = node.getStringProperty("modelSha256"), actual = sha256Hex(bytes);
+        if (actual != recorded)
+            throw OpenMMException("AffinityForce: the embedded model's SHA-256 is " + actual + "; the XML records " +
+                                  recorded + " (the XML is damaged or its model was changed)");
+    }
     std::unique_ptr<AffinityForce> force(AffinityForce::fromModelBytes(bytes));
     force->setName(node.getStringProperty("name", force->getName()));
     force->setForceGroup(node.getIntProperty("forceGroup", 0));

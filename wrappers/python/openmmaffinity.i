@@ -44,6 +44,7 @@ struct ModelBytes;
 #include "AffinityForce.h"
 #include "AffinityLoss.h"
 #include "AffinityUnits.h"
+#include "AffinityVersion.h"
 #include "Combination.h"
 #include "LigandSetLoss.h"
 #include "ModelBytes.h"
@@ -68,6 +69,9 @@ struct ModelBytes;
 %constant double DEFAULT_SMOOTH_MAX_SCALE = AffinityPlugin::DefaultSmoothMaxScale;
 %constant double DEFAULT_POCKET_CUTOFF_NM = AffinityPlugin::DefaultPocketCutoffNm;
 %constant double NM_PER_ANGSTROM = AffinityPlugin::NmPerAngstrom;
+%constant double KJ_PER_KCAL = AffinityPlugin::KJPerKcal;
+// The version, from project(VERSION) of the top-level CMakeLists.txt through AffinityVersion.h.
+%constant const char* VERSION = OPENMM_AFFINITY_VERSION;
 
 // C++ exceptions become Python exceptions with the same message: OpenMM's own
 // openmm.OpenMMException for the errors that the plugin reports, RuntimeError for anything
@@ -232,21 +236,46 @@ AFFINITY_RELEASE_GIL(_torchScriptSetLoss)
             self.addParticle(index, number, isLigand)
         return first
 
-    def computePoseEnergies(self, context, poses):
-        """The energy of each pose, in kJ/mol, as a numpy array [P], computed on the platform and
-        device of a Context whose System holds this force; the Context's own positions are
-        unchanged.
+    def computePoseEnergies(self, context, poses, unit="kJ/mol"):
+        """The energy of each pose, in kJ/mol (or unit="kcal/mol"), as a numpy array [P], computed on
+        the platform and device of a Context whose System holds this force; the Context's own
+        positions are unchanged.
 
         poses: the positions of this force's particles, in force order, for P poses: an array
         [P,N,3] (or [N,3] for one pose) in nm, a list, or an openmm.unit.Quantity."""
         import numpy
         from ._arrays import pose_array
+        from ._units import per_kj
         from openmm import Context
+        factor = per_kj(unit, "computePoseEnergies")
         if not isinstance(context, Context):
             raise TypeError("computePoseEnergies: context: expected an openmm.Context, found %s"
                             % type(context).__name__)
         array = pose_array(poses, self.getNumParticles() or None, "computePoseEnergies")
-        return numpy.array(self._computePoseEnergies(context, array), dtype=numpy.float64)
+        return numpy.array(self._computePoseEnergies(context, array), dtype=numpy.float64) * factor
+
+    # Copies and pickles go through XmlSerializer, as those of OpenMM's own Forces do: the state
+    # is the force's XML (the model embedded), and a copy is a new C++ AffinityForce made from it.
+    def __getstate__(self):
+        from openmm import XmlSerializer
+        return XmlSerializer.serialize(self)
+
+    def __setstate__(self, state):
+        from openmm import XmlSerializer
+        restored = XmlSerializer.deserialize(state)
+        affinity = AffinityForce.cast(restored)
+        # Take the C++ object over from the deserialized Force, under this class's pointer type.
+        restored.thisown = False
+        self.this = affinity.this
+        self.thisown = True
+
+    def __copy__(self):
+        copied = AffinityForce.__new__(AffinityForce)
+        copied.__setstate__(self.__getstate__())
+        return copied
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
     %}
 }
 
@@ -282,12 +311,17 @@ AFFINITY_RELEASE_GIL(_torchScriptSetLoss)
         return dict;
     }
     %pythoncode %{
-    def combine(self, energies, temperature=DEFAULT_TEMPERATURE):
-        """Combine per-pose energies G_n (kJ/mol) into one ΔG at a temperature (K).
+    def combine(self, energies, temperature=DEFAULT_TEMPERATURE, unit="kJ/mol"):
+        """Combine per-pose energies G_n (in unit: "kJ/mol" or "kcal/mol") into one ΔG at a
+        temperature (K).
 
-        Returns a Combined with delta_g (kJ/mol), the pose weights and c_n = ∂ΔG/∂G_n as numpy arrays."""
+        Returns a Combined with delta_g (in unit), the pose weights and c_n = ∂ΔG/∂G_n as numpy arrays."""
+        import numpy
         from ._results import Combined
-        return Combined.from_dict(self._combine(energies, temperature))
+        from ._units import per_kj
+        factor = per_kj(unit, "combine")
+        kj = (numpy.asarray(energies, dtype=numpy.float64) / factor).tolist()
+        return Combined.from_dict(self._combine(kj, temperature), factor)
     %}
 }
 
@@ -369,6 +403,21 @@ AffinityPlugin::LigandSetLoss* _pythonSetLoss(PyObject* callable, const std::str
         $self->forEachPoseGradient(positions, count, AffinityPython::poseGradientCallback(callback), positionGradients);
     }
 }
+
+// ---- The docking-file readers of the command-line tools, wrapped by openmmaffinity.docking ---
+
+#ifdef AFFINITY_DOCKING_FILES
+%rename(_ReceptorAtoms) AffinityPython::ReceptorAtoms;
+%rename(_LigandPoseRecords) AffinityPython::LigandPoseRecords;
+%rename(_PoseFileReader) AffinityPython::PoseFileReader;
+%rename(_PocketComplexArrays) AffinityPython::PocketComplexArrays;
+%newobject AffinityPython::PoseFileReader::next;
+%nodefaultctor AffinityPython::LigandPoseRecords;
+%{
+#include "DockingFiles.h"
+%}
+%include "DockingFiles.h"
+#endif
 
 %pythoncode %{
 from ._model_source import model_arguments as _model_arguments

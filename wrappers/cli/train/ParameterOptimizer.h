@@ -25,6 +25,11 @@ struct TrainingProgress {
     int epoch = 0;
     /** The seed of the run's split and shuffles; a resumed run must use the same. */
     int64_t seed = 0;
+    /**
+     * The options that decide the run's result, one "--name value" line each (trainingSettings);
+     * empty in a checkpoint of the first format, which did not record them.
+     */
+    std::string settings;
 };
 
 /**
@@ -52,15 +57,19 @@ public:
     /** Update the parameters from their gradients. */
     void step();
     /**
-     * Write the parameters, the optimiser's state and the progress to a file (through a
-     * temporary file and a rename, so that an interrupted write leaves the old checkpoint).
+     * Write the parameters, the optimiser's state and the progress to a file, with its SHA-256
+     * (CheckpointFile.h: through a temporary file, fsync and a rename, so that an interrupted or
+     * failed write leaves the old checkpoint).
+     *
+     * @throws OpenMMException naming the file when it cannot be written (a full disk)
      */
     void saveCheckpoint(const std::string& file, const TrainingProgress& progress) const;
     /**
      * Restore the parameters and the optimiser's state from a checkpoint of the same model.
      *
-     * @throws OpenMMException if the file is not a checkpoint of a model with these
-     *         parameters (names and shapes), or was written with another method
+     * @throws OpenMMException naming the file if it is damaged (its checksum, its archive or
+     *         any of its records), is not a checkpoint of a model with these parameters (names
+     *         and shapes), or was written with another method
      */
     TrainingProgress loadCheckpoint(const std::string& file);
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "TrainOptions.h"
 #include "openmm/OpenMMException.h"
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 using OpenMM::OpenMMException;
@@ -76,7 +78,9 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
         "where to write the trained TorchScript model")("log", po::value(&o.log), "a CSV log with one row per epoch")(
         "predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")(
         "checkpoint", po::value(&o.checkpoint), "a checkpoint written after every epoch")(
-        "resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)");
+        "resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)")(
+        "resume-with-new-options", po::bool_switch(&o.resumeWithNewOptions),
+        "with --resume: accept a checkpoint written with other options than this run's (not another --seed)");
     po::options_description training("Training");
     training.add_options()("strategy", po::value(&o.strategy)->default_value(o.strategy),
                            "gradient strategy: store-all, two-pass or one-pass")(
@@ -162,7 +166,76 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
             "--validation-fraction is " + std::to_string(o.validationFraction) + "; expected 0 <= f < 1");
     require(o.optimizer.learningRate > 0.0, "--learning-rate must be positive");
     require(o.poseWeight >= 0.0, "--pose-weight must be 0 or positive");
+    require(!o.resumeWithNewOptions || !o.resume.empty(), "--resume-with-new-options needs --resume");
     return o;
+}
+
+std::string trainingSettings(const TrainOptions& o) {
+    using AffinityCli::shortNumber;
+    const std::vector<std::pair<const char*, std::string>> settings = {
+        {"model", o.model},
+        {"poses", o.poses},
+        {"receptor", o.receptor},
+        {"targets", o.targets},
+        {"manifest", o.manifest},
+        {"subset", o.subset},
+        {"group-by", o.groupBy},
+        {"loss", o.loss},
+        {"loss-module", o.lossModule},
+        {"mse-weight", shortNumber(o.mseWeight)},
+        {"sigma-column", o.sigmaColumn},
+        {"validation-by", o.validationBy},
+        {"strategy", o.strategy},
+        {"pose-weight", shortNumber(o.poseWeight)},
+        {"ligands-per-step", std::to_string(o.ligandsPerStep)},
+        {"optimizer", o.optimizer.method},
+        {"learning-rate", shortNumber(o.optimizer.learningRate)},
+        {"weight-decay", shortNumber(o.optimizer.weightDecay)},
+        {"validation-fraction", shortNumber(o.validationFraction)},
+        {"combination", o.combination},
+        {"max-scale", shortNumber(o.maxScale)},
+        {"temperature", shortNumber(o.temperature)},
+        {"readout", o.readout},
+        {"substrate", shortNumber(o.substrateConcentration)},
+        {"km", shortNumber(o.michaelisConstant)},
+        {"pocket-cutoff", shortNumber(o.pocketCutoff)},
+        {"atom-convention", o.atomConvention},
+        {"precision", o.precision}};
+    std::string text;
+    for (const auto& [name, value] : settings)
+        text += std::string("--") + name + " " + value + "\n";
+    return text;
+}
+
+std::vector<std::string> settingDifferences(const std::string& checkpoint, const std::string& run) {
+    auto parse = [](const std::string& text) {
+        std::vector<std::pair<std::string, std::string>> lines;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) {
+            const size_t space = line.find(' ');
+            lines.emplace_back(line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1));
+        }
+        return lines;
+    };
+    const auto recorded = parse(checkpoint), current = parse(run);
+    auto valueIn = [](const std::vector<std::pair<std::string, std::string>>& lines, const std::string& name) {
+        for (const auto& [n, v] : lines)
+            if (n == name)
+                return "'" + v + "'";
+        return std::string("(none)");
+    };
+    std::vector<std::string> names;
+    for (const auto& lines : {current, recorded})
+        for (const auto& line : lines)
+            if (std::find(names.begin(), names.end(), line.first) == names.end())
+                names.push_back(line.first);
+    std::vector<std::string> differences;
+    for (const std::string& name : names) {
+        const std::string was = valueIn(recorded, name), is = valueIn(current, name);
+        if (was != is)
+            differences.push_back(name + ": " + was + " in the checkpoint, " + is + " in this run");
+    }
+    return differences;
 }
 
 } // namespace AffinityTrain

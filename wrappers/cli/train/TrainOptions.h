@@ -5,6 +5,7 @@
 #include "ParameterOptimizer.h"
 #include "ScoringOptions.h"
 #include <string>
+#include <vector>
 
 namespace AffinityTrain {
 
@@ -48,8 +49,26 @@ struct TrainOptions : AffinityCli::ScoringOptions {
     double validationFraction = 0.2;
     int64_t seed = 0;
     std::string checkpoint, resume, log, predictions;
+    /** Resume from a checkpoint written with other options (trainingSettings) than this run's. */
+    bool resumeWithNewOptions = false;
     bool quiet = false;
 };
+
+/**
+ * The options that decide what a run computes, one "--name value" line each, in a fixed
+ * order: a checkpoint records them, and a resumed run must have the same. Left out are
+ * --epochs (it counts all epochs, so a resumed run may ask for more), --seed (checked on its
+ * own, as the split depends on it) and what only says where files go or how fast it runs
+ * (--output, --log, --predictions, --checkpoint, --resume, --cache, --quiet, --device,
+ * --batch-size, --memory-budget).
+ */
+std::string trainingSettings(const TrainOptions& options);
+
+/**
+ * The options that differ between two trainingSettings texts, one "--name: A in the
+ * checkpoint, B in this run" phrase each (an option missing from one side reads "(none)").
+ */
+std::vector<std::string> settingDifferences(const std::string& checkpoint, const std::string& run);
 
 /**
  * Parse the command line. Prints --help and exits 0 when asked; throws

@@ -104,6 +104,18 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
             throw OpenMMException("affinity-train: the checkpoint " + options.resume + " was written with --seed " +
                                   std::to_string(progress.seed) + "; this run has --seed " +
                                   std::to_string(options.seed) + " (the split would differ)");
+        // A checkpoint of the first format recorded no options, so there is nothing to compare.
+        const std::vector<std::string> differences =
+            progress.settings.empty() ? std::vector<std::string>()
+                                      : settingDifferences(progress.settings, trainingSettings(options));
+        if (!differences.empty() && !options.resumeWithNewOptions) {
+            std::string list;
+            for (const std::string& difference : differences)
+                list += "\n  " + difference;
+            throw OpenMMException("affinity-train: the checkpoint " + options.resume +
+                                  " was written with other options than this run's:" + list +
+                                  "\ngive the same options, or --resume-with-new-options to continue with this run's");
+        }
         firstEpoch = progress.epoch + 1;
     }
 }
@@ -312,7 +324,8 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
         record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         log.write(record);
         if (!options.checkpoint.empty() && group.isRoot())
-            optimizer->saveCheckpoint(options.checkpoint, TrainingProgress{epoch, options.seed});
+            optimizer->saveCheckpoint(options.checkpoint,
+                                      TrainingProgress{epoch, options.seed, trainingSettings(options)});
         if (reporting) {
             if (progressIsTerminal)
                 progress << "\r" << std::string(78, ' ') << "\r" << std::flush;

@@ -3,6 +3,8 @@
 the C-contiguous arrays the C++ side takes, with errors that name the argument, what was
 expected and what was found."""
 
+import math
+
 import numpy as np
 
 
@@ -100,3 +102,23 @@ def particle_arrays(system_indices, atomic_numbers, ligand_mask, who="addParticl
             % (who, indices.size, numbers.size)
         )
     return indices, numbers, mask
+
+
+def batch_arguments(batch_size, memory_budget_mib, who):
+    """batch_size as an int (0 or more; 0 lets the memory budget choose) and memory_budget_mib as a
+    float (positive and finite), as the command-line tools require them; ValueError otherwise."""
+    try:
+        size = float(batch_size)
+    except (TypeError, ValueError):
+        size = float("nan")
+    if isinstance(batch_size, bool) or not (math.isfinite(size) and size >= 0 and size.is_integer()):
+        raise ValueError("%s: batch_size: expected a whole number of poses, 0 or more (0: chosen from the memory "
+                         "budget), found %r" % (who, batch_size))
+    try:
+        budget = float(memory_budget_mib)
+    except (TypeError, ValueError):
+        budget = float("nan")
+    if isinstance(memory_budget_mib, bool) or not (math.isfinite(budget) and budget > 0):
+        raise ValueError("%s: memory_budget_mib: expected a positive, finite number of MiB, found %r"
+                         % (who, memory_budget_mib))
+    return int(size), budget

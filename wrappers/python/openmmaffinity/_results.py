@@ -19,6 +19,10 @@ def _named_arrays(items):
     return {name: _doubles(values, shape) for name, shape, values in items}
 
 
+def _unit_name(per_kj):
+    return "kJ/mol" if per_kj == 1.0 else "kcal/mol"
+
+
 def add_gradients_to_module(gradients, module):
     """Add gradients (name → numpy array or torch tensor) to the .grad of a torch module's
     trainable parameters, by name, as backward() would. Raises KeyError naming a trainable
@@ -51,9 +55,14 @@ class Combined:
     coefficients: np.ndarray
     """c_n = ∂ΔG/∂G_n, [P]."""
 
+    unit: str = "kJ/mol"
+    """The unit of delta_g: "kJ/mol" or "kcal/mol"."""
+
     @classmethod
-    def from_dict(cls, values):
-        return cls(values["delta_g"], _doubles(values["weights"]), _doubles(values["coefficients"]))
+    def from_dict(cls, values, per_kj=1.0):
+        """From the extension's dict (kJ/mol), with delta_g converted by per_kj (units per kJ/mol)."""
+        return cls(values["delta_g"] * per_kj, _doubles(values["weights"]), _doubles(values["coefficients"]),
+                   _unit_name(per_kj))
 
 
 @dataclass
@@ -76,19 +85,24 @@ class CombinedGradient:
     """dL/dθ by parameter name, as model.named_parameters() names them, in the parameters' shapes."""
     position_gradients: Optional[np.ndarray]
     """dΔG/dx_n = c_n dG_n/dx_n, [P,N,3] in kJ/mol/nm, when asked for; else None."""
+    unit: str = "kJ/mol"
+    """The energy unit of delta_g, energies and position_gradients (and of the G_n in g_n = ∂L/∂G_n):
+    "kJ/mol" or "kcal/mol". The loss and dL/dθ are the loss's own, whatever the unit."""
 
     @classmethod
-    def from_dict(cls, values, num_atoms):
+    def from_dict(cls, values, num_atoms, per_kj=1.0):
+        """From the extension's dict (kJ/mol), with energies converted by per_kj (units per kJ/mol)."""
         positions = values["position_gradients"]
         return cls(
-            delta_g=values["delta_g"],
+            delta_g=values["delta_g"] * per_kj,
             loss=values["loss"],
-            energies=_doubles(values["energies"]),
+            energies=_doubles(values["energies"]) * per_kj,
             weights=_doubles(values["weights"]),
             coefficients=_doubles(values["coefficients"]),
-            loss_coefficients=_doubles(values["loss_coefficients"]),
+            loss_coefficients=_doubles(values["loss_coefficients"]) / per_kj,
             gradients=_named_arrays(values["gradients"]),
-            position_gradients=None if positions is None else _doubles(positions, (-1, num_atoms, 3)),
+            position_gradients=None if positions is None else _doubles(positions, (-1, num_atoms, 3)) * per_kj,
+            unit=_unit_name(per_kj),
         )
 
     def add_to_grad(self, module):
@@ -110,13 +124,20 @@ class PoseGradient:
     """dG_n/dθ by parameter name, in the parameters' shapes."""
     position_gradient: Optional[np.ndarray]
     """dG_n/dx, [N,3] in kJ/mol/nm, when asked for; else None."""
+    unit: str = "kJ/mol"
+    """The energy unit of energy, gradients and position_gradient: "kJ/mol" or "kcal/mol"."""
 
     @classmethod
-    def from_dict(cls, values, num_atoms):
+    def from_dict(cls, values, num_atoms, per_kj=1.0):
+        """From the extension's dict (kJ/mol), converted by per_kj (units per kJ/mol)."""
         position = values["position_gradient"]
+        gradients = _named_arrays(values["gradients"])
+        if per_kj != 1.0:
+            gradients = {name: array * per_kj for name, array in gradients.items()}
         return cls(
             pose=values["pose"],
-            energy=values["energy"],
-            gradients=_named_arrays(values["gradients"]),
-            position_gradient=None if position is None else _doubles(position, (num_atoms, 3)),
+            energy=values["energy"] * per_kj,
+            gradients=gradients,
+            position_gradient=None if position is None else _doubles(position, (num_atoms, 3)) * per_kj,
+            unit=_unit_name(per_kj),
         )

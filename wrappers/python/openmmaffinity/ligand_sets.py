@@ -15,9 +15,10 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ._arrays import pose_array, topology_arrays
+from ._arrays import batch_arguments, pose_array, topology_arrays
 from ._model_source import is_torch_module, model_bytes
 from ._results import _doubles, _named_arrays, add_gradients_to_module
+from ._units import per_kj
 from .openmmaffinity import (
     DEFAULT_MEMORY_BUDGET_MIB,
     DEFAULT_TEMPERATURE,
@@ -347,9 +348,10 @@ def combined_gradient_set(ligands, combination, loss="mse", *, model=None, strat
     if strategy not in _STRATEGIES:
         raise ValueError("combined_gradient_set: strategy: expected one of %s, found %r"
                          % (", ".join(_STRATEGIES), strategy))
+    size, budget = batch_arguments(batch_size, memory_budget_mib, "combined_gradient_set")
     made = set_loss(loss, readout, pose_readout, pose_weight, **loss_options)
     scored = _ScoredSet(ligands, scorer, model, device, dtype, temperature)
-    result = scored.ligand_set.combinedGradient(combination, made, strategy, int(batch_size), float(memory_budget_mib))
+    result = scored.ligand_set.combinedGradient(combination, made, strategy, size, budget)
     return SetGradient.from_dict(result, as_torch)
 
 
@@ -360,9 +362,10 @@ def evaluate_set(ligands, combination, loss="mse", *, model=None, readout=None, 
     validation step of a training loop): arguments as for combined_gradient_set; the result's
     gradients are empty."""
     _check_combination(combination, "evaluate_set")
+    size, budget = batch_arguments(batch_size, memory_budget_mib, "evaluate_set")
     made = set_loss(loss, readout, pose_readout, pose_weight, **loss_options)
     scored = _ScoredSet(ligands, scorer, model, device, dtype, temperature)
-    result = scored.ligand_set.evaluate(combination, made, int(batch_size), float(memory_budget_mib))
+    result = scored.ligand_set.evaluate(combination, made, size, budget)
     return SetGradient.from_dict(result, as_torch)
 
 
@@ -403,7 +406,7 @@ _FUNCTION = []
 
 def combined_dg(ligands, combination, *, model=None, pose_energies=False, batch_size=0,
                 memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, device="cpu", dtype=None, temperature=DEFAULT_TEMPERATURE,
-                scorer=None):
+                scorer=None, unit="kJ/mol"):
     """ΔG of each ligand of a set as a torch tensor [L] (float64, kJ/mol) that backpropagates into
     the model's parameters, so that ``loss(combined_dg(ligands, combination, model=module)).backward()``
     fills ``module``'s parameters' ``.grad`` as if every pose had gone through the module in one
@@ -415,12 +418,23 @@ def combined_dg(ligands, combination, *, model=None, pose_energies=False, batch_
     (pass 2), and autograd adds dL/dθ to the module's parameters' .grad. Ligands are as for
     combined_gradient_set. With pose_energies=True it returns (ΔG [L], [G_l [P_l] per ligand]),
     and the loss may use the per-pose energies too. The backward may run once per forward.
+    With unit="kcal/mol" the energies are in kcal/mol (a loss on them is then in kcal/mol too),
+    and the gradients follow.
+
+    A training step is then plain PyTorch::
+
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(combined_dg(ligands, combination, model=module), targets)
+        loss.backward()
+        optimizer.step()
     """
     import torch
 
     if not _FUNCTION:
         _FUNCTION.append(_combined_delta_g_function())
     _check_combination(combination, "combined_dg")
+    factor = per_kj(unit, "combined_dg")
+    size, budget = batch_arguments(batch_size, memory_budget_mib, "combined_dg")
     scored = _ScoredSet(ligands, scorer, model, device, dtype, temperature)
     module = scored.module
     if module is None:
@@ -434,8 +448,9 @@ def combined_dg(ligands, combination, *, model=None, pose_energies=False, batch_
     missing = sorted(set(names) - set(scored.base.parameter_names))
     if missing:
         raise ValueError("combined_dg: the module's parameters %s are not the scorer's model's" % missing)
-    delta_g, energies = _FUNCTION[0].apply(scored, combination, int(batch_size), float(memory_budget_mib), names,
-                                           *parameters)
+    delta_g, energies = _FUNCTION[0].apply(scored, combination, size, budget, names, *parameters)
+    if factor != 1.0:
+        delta_g, energies = delta_g * factor, energies * factor
     if not pose_energies:
         return delta_g
     return delta_g, list(torch.split(energies, scored.pose_counts))

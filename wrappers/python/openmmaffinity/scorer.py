@@ -6,9 +6,10 @@ import numbers
 
 import numpy as np
 
-from ._arrays import pose_array, topology_arrays
+from ._arrays import batch_arguments, pose_array, topology_arrays
 from ._model_source import is_torch_module, model_bytes
 from ._results import CombinedGradient, PoseGradient
+from ._units import per_kj
 from .openmmaffinity import DEFAULT_MEMORY_BUDGET_MIB, DEFAULT_TEMPERATURE, AffinityLoss, Combination, _PoseArrayModel
 
 _STRATEGIES = ("store-all", "two-pass", "one-pass")
@@ -141,18 +142,20 @@ class Scorer:
         if self._module is not None:
             self.load_state_dict(self._module.state_dict())
 
-    def pose_energies(self, poses, batch_size=0, memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB):
-        """The energy of each pose in kJ/mol, a numpy array [P], evaluated in batches without
-        autograd graphs.
+    def pose_energies(self, poses, batch_size=0, memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, unit="kJ/mol"):
+        """The energy of each pose in kJ/mol (or unit="kcal/mol"), a numpy array [P], evaluated in
+        batches without autograd graphs.
 
         poses: [P,N,3] (or [N,3]) in nm: a numpy array, list, torch tensor or openmm.unit.Quantity.
-        batch_size: poses per model call; 0 chooses it from memory_budget_mib (MiB)."""
+        batch_size: poses per model call, 0 or more; 0 chooses it from memory_budget_mib (MiB, > 0)."""
+        factor = per_kj(unit, "pose_energies")
+        size, budget = batch_arguments(batch_size, memory_budget_mib, "pose_energies")
         array = pose_array(poses, self.num_atoms, "pose_energies")
         self._follow()
-        return np.array(self._scorer.poseEnergies(array, int(batch_size), float(memory_budget_mib)), dtype=np.float64)
+        return np.array(self._scorer.poseEnergies(array, size, budget), dtype=np.float64) * factor
 
     def combined_gradient(self, poses, combination, loss, strategy="two-pass", batch_size=0,
-                          memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, position_gradients=False):
+                          memory_budget_mib=DEFAULT_MEMORY_BUDGET_MIB, position_gradients=False, unit="kJ/mol"):
         """The gradient of a loss on the combined ΔG of one ligand's poses.
 
         Parameters
@@ -168,6 +171,9 @@ class Scorer:
             poses per model call for "two-pass" (0: chosen from the memory budget, MiB)
         position_gradients : bool
             whether to return dΔG/dx_n for each pose as well
+        unit : "kJ/mol" (default) or "kcal/mol"
+            the unit of the energies returned (ΔG, G_n, position gradients); the loss and dL/dθ
+            are the loss's own (its target y is in kJ/mol)
 
         Returns
         -------
@@ -175,6 +181,8 @@ class Scorer:
             ΔG, the loss, G_n, the weights, c_n, g_n, dL/dθ by parameter name, and the position
             gradients when asked for.
         """
+        factor = per_kj(unit, "combined_gradient")
+        size, budget = batch_arguments(batch_size, memory_budget_mib, "combined_gradient")
         if not isinstance(combination, Combination):
             raise TypeError(
                 "combined_gradient: combination: expected a MeanCombination, MaxCombination or BoltzmannCombination, "
@@ -190,21 +198,23 @@ class Scorer:
                                                                                            strategy))
         array = pose_array(poses, self.num_atoms, "combined_gradient")
         self._follow()
-        result = self._scorer.combinedGradient(array, combination, loss, strategy, int(batch_size),
-                                               float(memory_budget_mib), bool(position_gradients))
-        return CombinedGradient.from_dict(result, self.num_atoms)
+        result = self._scorer.combinedGradient(array, combination, loss, strategy, size, budget,
+                                               bool(position_gradients))
+        return CombinedGradient.from_dict(result, self.num_atoms, factor)
 
-    def for_each_pose_gradient(self, poses, callback, position_gradients=False):
+    def for_each_pose_gradient(self, poses, callback, position_gradients=False, unit="kJ/mol"):
         """Evaluate the poses one at a time with autograd and call callback(PoseGradient) for each,
-        in order: its energy G_n, dG_n/dθ by parameter name and, when asked, dG_n/dx [N,3].
+        in order: its energy G_n, dG_n/dθ by parameter name and, when asked, dG_n/dx [N,3], in kJ/mol
+        (or unit="kcal/mol").
 
         Only one pose's autograd graph is alive at a time, so memory does not grow with the
         number of poses. An exception raised by the callback stops the loop and propagates."""
+        factor = per_kj(unit, "for_each_pose_gradient")
         if not callable(callback):
             raise TypeError("for_each_pose_gradient: callback: expected a callable, found %s"
                             % type(callback).__name__)
         array = pose_array(poses, self.num_atoms, "for_each_pose_gradient")
         self._follow()
         num_atoms = self.num_atoms
-        self._scorer._forEachPoseGradient(array, lambda values: callback(PoseGradient.from_dict(values, num_atoms)),
+        self._scorer._forEachPoseGradient(array, lambda values: callback(PoseGradient.from_dict(values, num_atoms, factor)),
                                           bool(position_gradients))

@@ -32,6 +32,8 @@ def library_candidates():
     explicit = os.environ.get("AFFINITY_OPS_LIBRARY")
     if explicit:
         yield Path(explicit)
+    # The wheel keeps the plugin's libraries in the package (openmmaffinity/lib).
+    yield Path(__file__).resolve().parent.parent / "lib" / LIBRARY_NAME
     spec = importlib.util.find_spec("openmm")
     if spec is not None and spec.origin is not None:
         yield Path(spec.origin).resolve().parent.parent / "OpenMM.libs" / "lib" / LIBRARY_NAME

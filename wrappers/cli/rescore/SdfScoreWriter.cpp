@@ -2,6 +2,7 @@
 #include "ScoreWriter.h"
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 using namespace AffinityRescore;
 using namespace AffinityCli;
@@ -21,11 +22,11 @@ std::string number(const char* format, double value) {
 } // namespace
 
 SdfScoreWriter::SdfScoreWriter(const std::string& path, const std::string& readout)
-    : ScoreWriter(path), readoutName(readoutColumn(readout)) {}
+    : ScoreWriter(path, "--out-sdf"), readoutName(readoutColumn(readout)) {}
 
-void SdfScoreWriter::write(const ScoredLigand& scored) {
+std::string SdfScoreWriter::entryFor(const ScoredLigand& scored) const {
     const LigandPoses& ligand = *scored.ligand;
-    std::ostream& out = file.stream();
+    std::ostringstream out;
     const std::string combined = number("%.6f", scored.combinedDeltaG);
     // Each block is Open Babel's SDF of the record, with the data items the input carried;
     // ours follow them, before the "$$$$" that ends the record.
@@ -42,4 +43,5 @@ void SdfScoreWriter::write(const ScoredLigand& scored) {
             dataItem(out, "affinity_flags", scored.domain.pose[n]);
         out << "$$$$\n";
     }
+    return out.str();
 }

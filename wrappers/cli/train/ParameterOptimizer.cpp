@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ParameterOptimizer.h"
+#include "OutputFile.h"
 #include "openmm/OpenMMException.h"
 #include <cstdio>
 #include <sstream>
@@ -86,10 +87,16 @@ void ParameterOptimizer::saveCheckpoint(const std::string& file, const TrainingP
     torch::serialize::OutputArchive optimizerArchive;
     impl->optimizer->save(optimizerArchive);
     archive.write("optimizer", optimizerArchive);
-    std::string temporary = file + ".partial";
-    archive.save_to(temporary);
-    if (std::rename(temporary.c_str(), file.c_str()) != 0)
-        throw OpenMMException("affinity-train: cannot move the checkpoint " + temporary + " to " + file);
+    // Through OutputFile: the checkpoint is replaced whole or not at all, and a full disk is an
+    // error reported here, not an exception thrown by LibTorch's writer in its destructor (an abort).
+    try {
+        AffinityCli::OutputFile out(file, "--checkpoint");
+        archive.save_to(out.stream());
+        out.commit();
+    } catch (const std::runtime_error& e) {
+        throw OpenMMException("affinity-train: " + std::string(e.what()) + " (epoch " + std::to_string(progress.epoch) +
+                              "; the checkpoint it replaces, if any, is intact)");
+    }
 }
 
 TrainingProgress ParameterOptimizer::loadCheckpoint(const std::string& file) {

@@ -43,14 +43,13 @@ std::string defaultModelPath() {
 // An option's value as text, for the journal's record of the options.
 std::string optionText(const boost::any& value) {
     std::ostringstream text;
-    text.precision(17);
     if (const auto* s = boost::any_cast<std::string>(&value))
         text << *s;
     else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value))
         for (const std::string& item : *list)
             text << item << "\n";
     else if (const auto* d = boost::any_cast<double>(&value))
-        text << *d;
+        text << AffinityCli::shortNumber(*d) << " (" << std::hexfloat << *d << ")";
     else if (const auto* i = boost::any_cast<int>(&value))
         text << *i;
     else if (const auto* b = boost::any_cast<bool>(&value))
@@ -136,10 +135,15 @@ Combinations (T = --temperature, beta = 1/(k_B T)):
 Skipped input: an unreadable or malformed file or record, an empty file, a ligand whose
 poses disagree in atom count or element order, an element the model does not know (one
 missing from the model's optional attribute supported_elements, a list of atomic
-numbers; or any element for which the model raises an error), or a complex the model
-fails on: that ligand is reported on stderr and in the JSON summary and skipped, the others
-are scored. A missing or unusable model or receptor, or an output that cannot be written,
-stops the run at once.
+numbers; or any element for which the model raises an error), a complex the model fails
+on, or a non-finite energy from the model (NaN, inf), or any other failure while one ligand
+is scored: that ligand is reported on stderr and in the JSON summary and skipped, the others
+are scored. A missing or unusable model or receptor, an output that cannot be written or is
+an input, or a wrong option stops the run at once.
+
+The JSON summary is valid UTF-8 always: bytes of titles, file names or Open Babel's messages
+that are not UTF-8 become U+FFFD (the replacement character); the CSV and SDF carry them as
+read.
 
 Journal and --resume: a run keeps a journal of every ligand done (default: the --out file with
 .journal added; --journal FILE elsewhere; none with --no-journal, or when --out is a device),

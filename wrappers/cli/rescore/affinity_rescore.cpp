@@ -22,7 +22,6 @@
 #include "ScoreWriter.h"
 #include "ScoringModel.h"
 #include "TrainingDomain.h"
-#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -313,13 +312,6 @@ private:
                              " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
             return std::nullopt;
         }
-        for (size_t n = 0; n < energies.size(); n++)
-            if (!std::isfinite(energies[n])) {
-                ligand.problem = "the model gave a non-finite energy (" + std::to_string(energies[n]) + ") for pose " +
-                                 std::to_string(n + 1) + " (record " + std::to_string(ligand.firstRecord + (int)n) +
-                                 "); expected a finite number";
-                return std::nullopt;
-            }
         ScoredLigand scored =
             ScoredLigand::combine(ligand, (int)pocket.size(), energies, *combination, options.temperature, readout);
         scored.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);

@@ -104,6 +104,8 @@ def test_a_write_failing_on_one_output_leaves_every_earlier_output_as_it_was(tmp
                          limit_bytes=(sizes["r.csv"] + sizes["r.sdf"]) // 2)
         assert result.returncode == 1, stderr_of(result)
         assert "File too large" in stderr_of(result)
+        if journal == []:  # the journal keeps what was scored, and the message says how to go on
+            assert "rerun the same command with --resume" in stderr_of(result)
         assert contents(run) == earlier
         assert temporaries(run) == []
 

@@ -142,8 +142,12 @@ public:
                     checkSameLigand(outcome, ligand, ligandIndex, journal->path());
                 } else {
                     outcome = scoreOrSkip(ligand, progress);
-                    if (journal)
-                        journal->append(outcome);
+                    try {
+                        if (journal)
+                            journal->append(outcome);
+                    } catch (const std::exception& e) {
+                        throw std::runtime_error(std::string(e.what()) + journalNote());
+                    }
                 }
                 apply(outcome);
                 progress.update(doneBytes + reader.bytesRead(), totals.ligandsScored, totals.posesScored,
@@ -166,11 +170,7 @@ public:
         try {
             AffinityCli::commitTogether(outputs);
         } catch (const std::exception& e) {
-            throw std::runtime_error(std::string(e.what()) +
-                                     (journal ? "; the journal " + journal->path() +
-                                                    " keeps every ligand: rerun with --resume once the output can be "
-                                                    "written"
-                                              : ""));
+            throw std::runtime_error(std::string(e.what()) + journalNote());
         }
         if (journal)
             journal->remove();
@@ -200,21 +200,27 @@ private:
     }
 
     RescoreJournal openJournal() {
-        if (!options.resume) {
-            RescoreJournal journal(journalPath, identity());
-            AffinityCli::PendingTemporaryFiles::setInterruptNote(
-                "affinity-rescore: interrupted; the journal " + journalPath +
-                " keeps the ligands done: rerun the same command with --resume to continue\n");
-            return journal;
+        std::optional<RescoreJournal> journal;
+        if (options.resume) {
+            journal.emplace(RescoreJournal::resume(journalPath, identity()));
+            std::fprintf(stderr, "affinity-rescore: resuming from the journal %s: %lld ligands done%s\n",
+                         journalPath.c_str(), journal->ligandsDone(),
+                         journal->droppedTornRecord() ? " (a half-written last record was dropped)" : "");
+        } else {
+            journal.emplace(journalPath, identity());
         }
-        RescoreJournal journal = RescoreJournal::resume(journalPath, identity());
-        std::fprintf(stderr, "affinity-rescore: resuming from the journal %s: %lld ligands done%s\n",
-                     journalPath.c_str(), journal.ligandsDone(),
-                     journal.droppedTornRecord() ? " (a half-written last record was dropped)" : "");
         AffinityCli::PendingTemporaryFiles::setInterruptNote(
             "affinity-rescore: interrupted; the journal " + journalPath +
             " keeps the ligands done: rerun the same command with --resume to continue\n");
-        return journal;
+        return std::move(*journal);
+    }
+
+    /** What a run stopped by an output error tells of its journal. */
+    std::string journalNote() const {
+        if (journalPath.empty())
+            return "";
+        return "; the journal " + journalPath +
+               " keeps the ligands done: rerun the same command with --resume once the outputs can be written";
     }
 
     /** A resumed run reads its input again: the ligand the journal holds must be the one read now. */
@@ -272,7 +278,11 @@ private:
     void apply(const LigandOutcome& outcome) {
         for (size_t i = 0; i < writers.size(); i++) {
             writers[i]->append(outcome.entries.at(i));
-            writers[i]->output().check(); // a full disk stops the run now, not at its end
+            try {
+                writers[i]->output().check(); // a full disk stops the run now, not at its end
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string(e.what()) + journalNote());
+            }
         }
         if (outcome.scored) {
             ranking.add(outcome.ranking);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "LigandOutcome.h"
 #include "ContentDigest.h"
+#include "ScoreWriter.h"
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -29,7 +30,7 @@ std::string LigandOutcome::digestOf(const LigandPoses& ligand) {
         digest.add(pose.atomicNumbers.data(), pose.atomicNumbers.size() * sizeof(int));
         digest.add(pose.positions.data(), pose.positions.size() * sizeof(double));
         digest.add(&pose.dockingScore, sizeof(double));
-        digest.add(pose.sdfBlock);
+        digest.add(withoutWriteTime(pose.sdfBlock)); // as written: Open Babel's time stamp is no part of the pose
         digest.add(pose.problem);
     }
     return digest.hex();

@@ -92,6 +92,14 @@ private:
     bool firstEntry = true;
 };
 
+/**
+ * A record's SDF block with the date and time Open Babel stamps into the molfile's header
+ * line (line 2, columns 11-20: when the block was written, not anything about the pose)
+ * blanked, so that the scored SDF of a run, and of a resumed run, does not depend on the
+ * minute it ran in. Other header lines are returned unchanged.
+ */
+std::string withoutWriteTime(const std::string& sdfBlock);
+
 /** The name of a readout's column and tag: "pKi", "pIC50", or "" for none. */
 std::string readoutColumn(const std::string& readout);
 

@@ -94,8 +94,9 @@ TEST_CASE("A line longer than the limit is reported with its file and line numbe
         const ToolRun run = rescore(out + "/receptor.pdbqt", "imatinib.pdbqt", out);
         INFO(run.out << run.err);
         CHECK(run.exitStatus == 1);
-        CHECK_THAT(run.err, Contains("receptor " + out + "/receptor.pdbqt: its first structure (line 1) is damaged: "
-                                                         "line 11 is longer than 16384 bytes"));
+        CHECK_THAT(run.err, Contains("receptor " + out +
+                                     "/receptor.pdbqt: its first structure (line 1) is damaged: "
+                                     "line 11 is longer than 16384 bytes"));
     }
 }
 
@@ -144,8 +145,9 @@ TEST_CASE("A receptor .gz cut short ends the run with the gzip error") {
     const ToolRun run = rescore(out + "/receptor.pdbqt.gz", "imatinib.pdbqt", out);
     INFO(run.out << run.err);
     CHECK(run.exitStatus == 1);
-    CHECK_THAT(run.err, Contains("receptor " + out + "/receptor.pdbqt.gz: its first structure (line 1) is damaged: the "
-                                                     "gzip stream is cut short"));
+    CHECK_THAT(run.err, Contains("receptor " + out +
+                                 "/receptor.pdbqt.gz: its first structure (line 1) is damaged: the "
+                                 "gzip stream is cut short"));
     CHECK(!fileExists(out + "/r.csv"));
 }
 
@@ -200,7 +202,8 @@ TEST_CASE("A coordinate too large for any position is an error naming the atom, 
         const ToolRun run = rescore(out + "/receptor.pdbqt", "imatinib.pdbqt", out);
         INFO(run.out << run.err);
         CHECK(run.exitStatus == 1);
-        CHECK_THAT(run.err, Contains("receptor " + out + "/receptor.pdbqt: atom 1 has the coordinate 1e+19 angstrom; "
-                                                         "expected finite positions within 1e+06 angstrom"));
+        CHECK_THAT(run.err, Contains("receptor " + out +
+                                     "/receptor.pdbqt: atom 1 has the coordinate 1e+19 angstrom; "
+                                     "expected finite positions within 1e+06 angstrom"));
     }
 }

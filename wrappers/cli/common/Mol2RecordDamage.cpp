@@ -20,12 +20,6 @@ std::vector<std::string> words(const std::string& line) {
     return result;
 }
 
-bool isNumber(const std::string& word) {
-    char* end = nullptr;
-    std::strtod(word.c_str(), &end);
-    return !word.empty() && *end == '\0';
-}
-
 bool isCount(const std::string& word, long& value) {
     if (word.empty() || word.find_first_not_of("0123456789") != std::string::npos)
         return false;
@@ -57,8 +51,7 @@ std::string AffinityCli::mol2RecordDamage(const std::vector<std::string>& lines,
             // The name, then "num_atoms [num_bonds [num_subst ...]]".
             if (++moleculeLines == 2) {
                 if (!isCount(fields[0], atoms) || (fields.size() > 1 && !isCount(fields[1], bonds)))
-                    return lineName(i) + " " + quotedLine(line) +
-                           " does not give the molecule's atom and bond counts";
+                    return lineName(i) + " " + quotedLine(line) + " does not give the molecule's atom and bond counts";
             }
         } else if (section == "ATOM") {
             if (fields.size() < 6 || !isNumber(fields[2]) || !isNumber(fields[3]) || !isNumber(fields[4]))

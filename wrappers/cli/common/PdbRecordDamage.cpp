@@ -3,23 +3,14 @@
 // columns 31-54, and a PDBQT ligand's torsion tree (ROOT ... ENDROOT, BRANCH ... ENDBRANCH,
 // TORSDOF) is complete, which a record cut short or run into another is not.
 #include "RecordDamage.h"
-#include <cstdlib>
 
 using namespace AffinityCli;
 
 namespace {
 
 bool coordinatesReadable(const std::string& line) {
-    if (line.size() < 54)
-        return false;
-    for (size_t start : {30, 38, 46}) {
-        const std::string field = trimmed(line.substr(start, 8));
-        char* end = nullptr;
-        std::strtod(field.c_str(), &end);
-        if (field.empty() || *end != '\0')
-            return false;
-    }
-    return true;
+    return line.size() >= 54 && isNumber(line.substr(30, 8)) && isNumber(line.substr(38, 8)) &&
+           isNumber(line.substr(46, 8));
 }
 
 std::string keyword(const std::string& line) {
@@ -56,7 +47,8 @@ std::string AffinityCli::pdbRecordDamage(const std::vector<std::string>& lines, 
     if (roots != 1 || rootEnds != 1 || branches != branchEnds || torsdofs != 1)
         return "its torsion tree is incomplete: " + std::to_string(roots) + " ROOT, " + std::to_string(rootEnds) +
                " ENDROOT, " + std::to_string(branches) + " BRANCH, " + std::to_string(branchEnds) + " ENDBRANCH and " +
-               std::to_string(torsdofs) + " TORSDOF line(s); expected one ROOT, ENDROOT and TORSDOF, and an "
-                                          "ENDBRANCH for each BRANCH (is the record cut short?)";
+               std::to_string(torsdofs) +
+               " TORSDOF line(s); expected one ROOT, ENDROOT and TORSDOF, and an "
+               "ENDBRANCH for each BRANCH (is the record cut short?)";
     return "";
 }

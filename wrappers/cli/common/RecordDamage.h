@@ -24,6 +24,8 @@ std::string pdbRecordDamage(const std::vector<std::string>& lines, long long fir
 inline bool startsWith(const std::string& line, const char* keyword) {
     return line.compare(0, std::char_traits<char>::length(keyword), keyword) == 0;
 }
+/** Whether a field (blanks around it allowed) is one number, as strtod reads it. */
+bool isNumber(const std::string& field);
 /** The line with surrounding blanks removed. */
 std::string trimmed(const std::string& line);
 /** A line quoted for a message, shortened past 60 characters. */

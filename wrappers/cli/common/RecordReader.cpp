@@ -163,8 +163,8 @@ bool RecordReader::next(TextRecord& record) {
                 if (modelOpen) {
                     // The open model never ended: it is damaged, and this line starts the next one.
                     if (damage.empty())
-                        damage = "its MODEL (line " + std::to_string(firstLine) + ") has no ENDMDL before the MODEL of line " +
-                                 std::to_string(number);
+                        damage = "its MODEL (line " + std::to_string(firstLine) +
+                                 ") has no ENDMDL before the MODEL of line " + std::to_string(number);
                     heldLine = line;
                     heldNumber = number;
                     haveHeldLine = true;

@@ -27,14 +27,8 @@ bool fieldInteger(const std::string& line, size_t start, size_t width, long& val
 bool isAtomLine(const std::string& line) {
     if (line.size() < 34)
         return false;
-    for (size_t start : {0, 10, 20}) {
-        const std::string field = trimmed(line.substr(start, 10));
-        char* end = nullptr;
-        std::strtod(field.c_str(), &end);
-        if (field.empty() || *end != '\0')
-            return false;
-    }
-    return !trimmed(line.substr(31, 3)).empty();
+    return isNumber(line.substr(0, 10)) && isNumber(line.substr(10, 10)) && isNumber(line.substr(20, 10)) &&
+           !trimmed(line.substr(31, 3)).empty();
 }
 
 class SdfCheck {
@@ -70,12 +64,16 @@ private:
         says << "the counts line (" << lineName(3) << ") gives " << atoms << " atoms and " << bonds << " bonds";
         for (long a = 0; a < atoms; a++, at++)
             if (at >= lines.size() || !isAtomLine(lines[at]))
-                return says.str() + ", but " + (at >= lines.size() ? "the record ends" : lineName(at) + " " + quotedLine(lines[at]) + " is not an atom line") +
+                return says.str() + ", but " +
+                       (at >= lines.size() ? "the record ends"
+                                           : lineName(at) + " " + quotedLine(lines[at]) + " is not an atom line") +
                        " after " + std::to_string(a) + " atom lines";
         for (long b = 0; b < bonds; b++, at++) {
             long first = 0, second = 0;
             if (at >= lines.size() || !fieldInteger(lines[at], 0, 3, first) || !fieldInteger(lines[at], 3, 3, second))
-                return says.str() + ", but " + (at >= lines.size() ? "the record ends" : lineName(at) + " " + quotedLine(lines[at]) + " is not a bond line") +
+                return says.str() + ", but " +
+                       (at >= lines.size() ? "the record ends"
+                                           : lineName(at) + " " + quotedLine(lines[at]) + " is not a bond line") +
                        " after " + std::to_string(b) + " bond lines";
             if (first < 1 || first > atoms || second < 1 || second > atoms)
                 return lineName(at) + " bonds atoms " + std::to_string(first) + " and " + std::to_string(second) +
@@ -158,6 +156,13 @@ private:
                 return lineName(at) + " " + quotedLine(line) +
                        " is neither a data item header ('> <name>') nor $$$$; two records may have run together";
             for (at++; at < lines.size() && !trimmed(lines[at]).empty() && !startsWith(lines[at], "$$$$"); at++) {
+                // A value is free text, but a molfile's counts line or M  END inside one means the
+                // next record's $$$$ and header were lost and its molfile ran into this value.
+                const std::string value = trimmed(lines[at]);
+                if (value == "M  END" || (value.size() > 5 && (value.compare(value.size() - 5, 5, "V2000") == 0 ||
+                                                               value.compare(value.size() - 5, 5, "V3000") == 0)))
+                    return lineName(at) + " " + quotedLine(lines[at]) +
+                           " inside a data item is part of a molfile; two records have run together";
             }
         }
         return "";

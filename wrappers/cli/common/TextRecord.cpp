@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "RecordDamage.h"
 #include "TextRecord.h"
+#include "RecordDamage.h"
+#include <cstdlib>
 
 using namespace AffinityCli;
 
@@ -16,6 +17,13 @@ RecordLayout AffinityCli::recordLayoutFor(const std::string& extension) {
     if (extension == "pdb" || extension == "ent")
         return RecordLayout::Pdb;
     return RecordLayout::WholeFile;
+}
+
+bool AffinityCli::isNumber(const std::string& field) {
+    const std::string number = trimmed(field);
+    char* end = nullptr;
+    std::strtod(number.c_str(), &end);
+    return !number.empty() && *end == '\0';
 }
 
 std::string AffinityCli::trimmed(const std::string& line) {

@@ -8,11 +8,11 @@ namespace AffinityCli {
 
 /** How a file's lines form molecule records. */
 enum class RecordLayout {
-    Sdf,  // records end with a "$$$$" line (.sdf, .sd); a .mol file is one record without it
-    Mol,  // one molfile, no "$$$$" needed
-    Mol2, // records start with "@<TRIPOS>MOLECULE"
-    Pdb,  // records end with ENDMDL or END; MODEL opens one
-    Pdbqt, // as PDB, and a ligand's ROOT/BRANCH torsion tree must be complete
+    Sdf,      // records end with a "$$$$" line (.sdf, .sd); a .mol file is one record without it
+    Mol,      // one molfile, no "$$$$" needed
+    Mol2,     // records start with "@<TRIPOS>MOLECULE"
+    Pdb,      // records end with ENDMDL or END; MODEL opens one
+    Pdbqt,    // as PDB, and a ligand's ROOT/BRANCH torsion tree must be complete
     WholeFile // formats not split here: the whole file is one record
 };
 

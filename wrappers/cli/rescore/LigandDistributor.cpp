@@ -25,19 +25,20 @@ void LigandDistributor::flush() {
     // Every rank calls this at the same blocks (they read the same input), also when the last
     // block is empty, so that the gather is matched on every rank.
     const auto [first, last] = AffinityCli::shareOfRank((int)block.size(), group.rank(), group.size());
-    std::vector<LigandOutcome> mine;
+    std::vector<LigandEvaluation> mine;
     for (int i = first; i < last; i++)
         mine.push_back(evaluate(block[i]));
-    const std::vector<std::string> shares = group.gatherToRoot(encodeOutcomes(mine));
+    const std::vector<std::string> shares = group.gatherToRoot(encodeEvaluations(mine));
     if (group.isRoot()) {
-        std::vector<LigandOutcome> outcomes;
+        std::vector<LigandEvaluation> evaluations;
         for (const std::string& share : shares)
-            decodeOutcomes(share, outcomes);
-        if (outcomes.size() != block.size())
-            throw std::runtime_error("the ranks returned " + std::to_string(outcomes.size()) + " ligand results for " +
-                                     std::to_string(block.size()) + " ligands; expected one per ligand");
+            decodeEvaluations(share, evaluations);
+        if (evaluations.size() != block.size())
+            throw std::runtime_error("the ranks returned " + std::to_string(evaluations.size()) +
+                                     " ligand results for " + std::to_string(block.size()) +
+                                     " ligands; expected one per ligand");
         for (size_t i = 0; i < block.size(); i++)
-            record(block[i], outcomes[i]);
+            record(block[i], evaluations[i]);
     }
     block.clear();
 }

@@ -2,7 +2,7 @@
 #ifndef AFFINITY_RESCORE_LIGAND_DISTRIBUTOR_H_
 #define AFFINITY_RESCORE_LIGAND_DISTRIBUTOR_H_
 
-#include "LigandOutcome.h"
+#include "LigandEvaluation.h"
 #include "LigandPoses.h"
 #include "ProcessGroup.h"
 #include <functional>
@@ -14,7 +14,7 @@ namespace AffinityRescore {
  * Shares affinity-rescore's ligands among the ranks of a run. Every rank reads every ligand,
  * in the same order, and hands each to add(); the ligands are taken in blocks, and within a
  * block each rank evaluates its contiguous share (by index) while skipping the others. The
- * outcomes go to rank 0 in rank order, which is input order, and rank 0 records every ligand of
+ * evaluations go to rank 0 in rank order, which is input order, and rank 0 records every ligand of
  * the block, in that order, exactly as one process records the ligand it has just evaluated.
  *
  * Why every rank reads everything rather than one rank reading and sending the poses: reading
@@ -25,14 +25,14 @@ namespace AffinityRescore {
  */
 class LigandDistributor {
 public:
-    using Evaluate = std::function<LigandOutcome(AffinityCli::LigandPoses&)>;
-    using Record = std::function<void(AffinityCli::LigandPoses&, const LigandOutcome&)>;
+    using Evaluate = std::function<LigandEvaluation(AffinityCli::LigandPoses&)>;
+    using Record = std::function<void(AffinityCli::LigandPoses&, const LigandEvaluation&)>;
 
     /**
      * @param group      the ranks
      * @param blockSize  ligands per block, for all ranks together (memory: rank 0 holds a block)
      * @param evaluate   scores a ligand (on the rank that owns it)
-     * @param record     writes a ligand and its outcome (on rank 0 only)
+     * @param record     writes a ligand and its evaluation (on rank 0 only)
      */
     LigandDistributor(const AffinityCli::ProcessGroup& group, int blockSize, Evaluate evaluate, Record record);
     /**

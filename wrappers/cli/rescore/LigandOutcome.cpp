@@ -1,89 +1,80 @@
 // SPDX-License-Identifier: MIT
 #include "LigandOutcome.h"
-#include <cstdint>
-#include <cstring>
+#include "ContentDigest.h"
+#include "ScoreWriter.h"
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
-namespace AffinityRescore {
+using namespace AffinityRescore;
+using namespace AffinityCli;
 
 namespace {
 
-// Host byte order: the ranks of one run share the machine kind.
-template <typename T> void put(std::string& out, T value) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+// Doubles in hexadecimal, so that they come back bit for bit.
+std::string exact(double value) {
+    char text[64];
+    std::snprintf(text, sizeof(text), "%a", value);
+    return text;
 }
-
-void putText(std::string& out, const std::string& text) {
-    put<uint64_t>(out, text.size());
-    out += text;
-}
-
-class ByteReader {
-public:
-    explicit ByteReader(const std::string& bytes) : bytes(bytes) {}
-    bool done() const {
-        return at == bytes.size();
-    }
-    template <typename T> T get() {
-        need(sizeof(T));
-        T value;
-        std::memcpy(&value, bytes.data() + at, sizeof(T));
-        at += sizeof(T);
-        return value;
-    }
-    std::string text() {
-        const uint64_t size = get<uint64_t>();
-        need(size);
-        std::string value = bytes.substr(at, size);
-        at += size;
-        return value;
-    }
-
-private:
-    void need(uint64_t size) const {
-        if (bytes.size() - at < size)
-            throw std::runtime_error("the ligand results from another rank end early (" + std::to_string(bytes.size()) +
-                                     " bytes)");
-    }
-    const std::string& bytes;
-    size_t at = 0;
-};
 
 } // namespace
 
-std::string encodeOutcomes(const std::vector<LigandOutcome>& outcomes) {
-    std::string out;
-    for (const LigandOutcome& o : outcomes) {
-        putText(out, o.problem);
-        put<int32_t>(out, o.pocketAtoms);
-        put<uint64_t>(out, o.energiesKJ.size());
-        for (double e : o.energiesKJ)
-            put<double>(out, e);
-        putText(out, o.domain.ligand);
-        putText(out, o.domain.warning);
-        put<uint64_t>(out, o.domain.pose.size());
-        for (const std::string& flags : o.domain.pose)
-            putText(out, flags);
+std::string LigandOutcome::digestOf(const LigandPoses& ligand) {
+    ContentDigest digest;
+    digest.add(ligand.name);
+    digest.add(ligand.source);
+    digest.add(std::to_string(ligand.firstRecord));
+    digest.add(ligand.problem);
+    for (const PoseRecord& pose : ligand.poses) {
+        digest.add(pose.atomicNumbers.data(), pose.atomicNumbers.size() * sizeof(int));
+        digest.add(pose.positions.data(), pose.positions.size() * sizeof(double));
+        digest.add(&pose.dockingScore, sizeof(double));
+        digest.add(withoutWriteTime(pose.sdfBlock)); // as written: Open Babel's time stamp is no part of the pose
+        digest.add(pose.problem);
     }
-    return out;
+    return digest.hex();
 }
 
-void decodeOutcomes(const std::string& bytes, std::vector<LigandOutcome>& outcomes) {
-    ByteReader in(bytes);
-    while (!in.done()) {
-        LigandOutcome o;
-        o.problem = in.text();
-        o.pocketAtoms = in.get<int32_t>();
-        o.energiesKJ.resize(in.get<uint64_t>());
-        for (double& e : o.energiesKJ)
-            e = in.get<double>();
-        o.domain.ligand = in.text();
-        o.domain.warning = in.text();
-        o.domain.pose.resize(in.get<uint64_t>());
-        for (std::string& flags : o.domain.pose)
-            flags = in.text();
-        outcomes.push_back(std::move(o));
-    }
+std::vector<std::string> LigandOutcome::toFields() const {
+    std::vector<std::string> fields = {inputDigest,
+                                       name,
+                                       source,
+                                       std::to_string(firstRecord),
+                                       scored ? "scored" : "skipped",
+                                       flagged ? "1" : "0",
+                                       std::to_string(poses),
+                                       ranking.name,
+                                       std::to_string(ranking.poses),
+                                       std::to_string(ranking.bestPose),
+                                       exact(ranking.combined),
+                                       exact(ranking.bestPoseDeltaG),
+                                       exact(ranking.bestDockingScore),
+                                       exact(ranking.readout)};
+    fields.insert(fields.end(), entries.begin(), entries.end());
+    return fields;
 }
 
-} // namespace AffinityRescore
+LigandOutcome LigandOutcome::fromFields(const std::vector<std::string>& fields) {
+    constexpr size_t Fixed = 14;
+    if (fields.size() < Fixed)
+        throw std::runtime_error("an entry has " + std::to_string(fields.size()) + " fields; expected at least " +
+                                 std::to_string(Fixed));
+    LigandOutcome outcome;
+    outcome.inputDigest = fields[0];
+    outcome.name = fields[1];
+    outcome.source = fields[2];
+    outcome.firstRecord = std::atoi(fields[3].c_str());
+    outcome.scored = fields[4] == "scored";
+    outcome.flagged = fields[5] == "1";
+    outcome.poses = std::atoll(fields[6].c_str());
+    outcome.ranking.name = fields[7];
+    outcome.ranking.poses = std::atoi(fields[8].c_str());
+    outcome.ranking.bestPose = std::atoi(fields[9].c_str());
+    outcome.ranking.combined = std::strtod(fields[10].c_str(), nullptr);
+    outcome.ranking.bestPoseDeltaG = std::strtod(fields[11].c_str(), nullptr);
+    outcome.ranking.bestDockingScore = std::strtod(fields[12].c_str(), nullptr);
+    outcome.ranking.readout = std::strtod(fields[13].c_str(), nullptr);
+    outcome.entries.assign(fields.begin() + Fixed, fields.end());
+    return outcome;
+}

@@ -2,36 +2,37 @@
 #ifndef AFFINITY_RESCORE_LIGAND_OUTCOME_H_
 #define AFFINITY_RESCORE_LIGAND_OUTCOME_H_
 
-#include "TrainingDomain.h"
+#include "LigandPoses.h"
+#include "LigandRanking.h"
 #include <string>
 #include <vector>
 
 namespace AffinityRescore {
 
 /**
- * What evaluating one ligand found, before anything is written: the model's energies and the
- * domain flags, or why the ligand was skipped. It is all that a rank that scored a ligand
- * sends to rank 0, which has read the same ligand and records it from this.
+ * What one ligand (scored or skipped) added to a run: the text of each output, its place in
+ * the ranking and its counts. It is what the journal keeps, so that a resumed run adds the
+ * same bytes without scoring the ligand again.
  */
 struct LigandOutcome {
-    /** Why the ligand is skipped, or "" when it was scored. */
-    std::string problem;
-    /** The number of receptor atoms in its complex. */
-    int pocketAtoms = 0;
-    /** G_n in kJ/mol, as the model gave them, in pose order. */
-    std::vector<double> energiesKJ;
-    DomainFlags domain;
+    /** The digest of the ligand as read (name, source, records, poses): a resumed run checks that its input still holds
+     * it. */
+    std::string inputDigest;
+    std::string name, source;
+    int firstRecord = 0;
+    bool scored = false, flagged = false;
+    long long poses = 0;
+    /** The text of each output, in the order of the run's outputs. */
+    std::vector<std::string> entries;
+    /** The ranking's entry (scored ligands only). */
+    LigandRanking::Entry ranking;
+
+    /** The digest of a ligand's poses as read. */
+    static std::string digestOf(const AffinityCli::LigandPoses& ligand);
+    /** The fields the journal stores, and back. @throws std::runtime_error for fields that are not an outcome */
+    std::vector<std::string> toFields() const;
+    static LigandOutcome fromFields(const std::vector<std::string>& fields);
 };
-
-/** The outcomes as bytes (energies bit for bit), for ProcessGroup::gatherToRoot. */
-std::string encodeOutcomes(const std::vector<LigandOutcome>& outcomes);
-
-/**
- * The outcomes back from encodeOutcomes' bytes, appended to outcomes.
- *
- * @throws std::runtime_error for bytes that end early
- */
-void decodeOutcomes(const std::string& bytes, std::vector<LigandOutcome>& outcomes);
 
 } // namespace AffinityRescore
 

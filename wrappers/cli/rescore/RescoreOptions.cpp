@@ -40,6 +40,26 @@ std::string defaultModelPath() {
     return AFFINITY_DEFAULT_MODEL;
 }
 
+// An option's value as text, for the journal's record of the options.
+std::string optionText(const boost::any& value) {
+    std::ostringstream text;
+    if (const auto* s = boost::any_cast<std::string>(&value))
+        text << *s;
+    else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value))
+        for (const std::string& item : *list)
+            text << item << "\n";
+    else if (const auto* d = boost::any_cast<double>(&value))
+        text << AffinityCli::shortNumber(*d) << " (" << std::hexfloat << *d << ")";
+    else if (const auto* i = boost::any_cast<int>(&value))
+        text << *i;
+    else if (const auto* b = boost::any_cast<bool>(&value))
+        text << (*b ? "true" : "false");
+    else
+        throw std::logic_error(std::string("affinity-rescore: an option of type ") + value.type().name() +
+                               " has no text for the journal");
+    return text.str();
+}
+
 const char* Synopsis =
     "usage: affinity-rescore [--model M.pt] --receptor R --poses P [P...] --out results.csv\n"
     "                        [--combination boltzmann|max|mean] [--temperature K] [--max-scale t]\n"
@@ -47,7 +67,7 @@ const char* Synopsis =
     "                        [--device cpu|cuda[:i]] [--precision auto|double|single] [--threads n]\n"
     "                        [--batch-size n] [--memory-budget MiB] [--substrate S] [--km Km]\n"
     "                        [--readout none|pki|pic50] [--out-sdf scored.sdf] [--json results.json]\n"
-    "                        [--top n] [--quiet]\n";
+    "                        [--top n] [--quiet] [--journal FILE | --no-journal] [--resume]\n";
 
 const char* Description = R"(
 Rescores docked poses with a learned affinity model (TorchScript, the contract
@@ -75,8 +95,14 @@ On stdout: the model used, the receptor, a table of the --top best ligands (lowe
 dG first) and the totals. On stderr: progress (a bar on a terminal, plain lines every few
 seconds otherwise) and one line per skipped ligand or file.
 
-Output files (each written to a temporary file beside it and renamed when complete, so an
-interrupted run never leaves a truncated file):
+Output files: all the outputs of a run are written to temporary files beside them
+(".NAME.partial-PID"), checked and synced to the disk, and only then renamed into place, all
+at the end: a run that fails or is interrupted before that leaves every earlier output as it
+was and no temporary file (any signal a process can catch removes them; SIGKILL cannot be
+caught). What remains is the instant of the renames themselves, a few system calls with the
+signals held back. A symbolic link is followed and its target replaced; a device or FIFO
+(/dev/null, /dev/stdout, a named pipe) is written directly. An output that is one of the
+inputs, or another output, is refused before anything is read.
   --out       CSV, one row per pose: ligand, source, pose (1-based record index within the
               ligand), dG_kcal_mol, weight, combined_dG_kcal_mol, rank (1 = lowest dG),
               docking_score_kcal_mol (Vina's REMARK VINA RESULT or an SD tag
@@ -109,18 +135,37 @@ Combinations (T = --temperature, beta = 1/(k_B T)):
 Skipped input: an unreadable or malformed file or record, an empty file, a ligand whose
 poses disagree in atom count or element order, an element the model does not know (one
 missing from the model's optional attribute supported_elements, a list of atomic
-numbers; or any element for which the model raises an error), or a complex the model
-fails on: that ligand is reported on stderr and in the JSON summary and skipped, the others
-are scored. A missing or unusable model or receptor, or an output that cannot be written,
-stops the run at once.
+numbers; or any element for which the model raises an error), a complex the model fails
+on, or a non-finite energy from the model (NaN, inf), or any other failure while one ligand
+is scored: that ligand is reported on stderr and in the JSON summary and skipped, the others
+are scored. A missing or unusable model or receptor, an output that cannot be written or is
+an input, or a wrong option stops the run at once.
 
-Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, output);
+The JSON summary is valid UTF-8 always: bytes of titles, file names or Open Babel's messages
+that are not UTF-8 become U+FFFD (the replacement character); the CSV and SDF carry them as
+read.
+
+Journal and --resume: a run keeps a journal of every ligand done (default: the --out file with
+.journal added; --journal FILE elsewhere; none with --no-journal, or when --out is a device),
+appended as each ligand is done and removed when the outputs are in place. A run stopped in
+any way (Ctrl-C, SIGKILL, a full disk, a crash) keeps it; the same command with --resume then
+skips the ligands the journal holds (it reads them again and checks that they are the same),
+scores the rest and writes outputs byte for byte equal to those of an uninterrupted run. The
+journal records the options, and the digests of the model and the receptor; --resume with
+anything else refuses, naming what differs. A run without --resume refuses to start over a
+journal it finds (remove it to start afresh). Each journal record is framed and checksummed,
+so a record the dying process left half written is detected and dropped.
+
+Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, an output that cannot be written
+or is an input, a journal of another run) and wrote no output;
 2 the command line is wrong; 3 the run finished but at least one ligand or file was skipped.
 
 Processes: under `mpirun -n K` (a build with MPI) every rank reads the input and scores its
 share of the ligands, and rank 0 alone writes the outputs and reports, in input order: the
 same outputs and messages as one process. --device cuda gives each rank the GPU of its index
-on its host. A rank that dies ends the run without any output file.
+on its host. A rank that dies ends the run without any output file. Rank 0 alone keeps the
+journal; --resume is refused under mpirun (exit status 2): continue an interrupted run with the
+same command as one process, without mpirun.
 
 Options)";
 
@@ -155,7 +200,12 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         ("json", po::value(&options.jsonOutput)->value_name("results.json"), "JSON summary")
         ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
          "print the n best ligands as a table on stdout (0: none)")
-        ("quiet,q", po::bool_switch(&options.quiet), "no progress on stderr");
+        ("quiet,q", po::bool_switch(&options.quiet), "no progress on stderr")
+        ("journal", po::value(&options.journal)->value_name("FILE"),
+         "the journal of the ligands done, for --resume (default: the --out file's name with .journal added)")
+        ("no-journal", po::bool_switch(&options.noJournal), "keep no journal (an interrupted run starts over)")
+        ("resume", po::bool_switch(&options.resume),
+         "continue the interrupted run whose journal is there, with the same command line");
     // clang-format on
     described.add(scoring).add(outputs);
     auto usageError = [&](const std::string& message) {
@@ -194,5 +244,12 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--top must not be negative");
     if (options.threads < 1)
         return usageError("--threads must be at least 1");
+    if (options.resume && options.noJournal)
+        return usageError("--resume continues from a journal; --no-journal keeps none");
+    for (const auto& [name, value] : values)
+        if (name != "quiet" && name != "top" && name != "journal" && name != "no-journal" && name != "resume" &&
+            name != "model")
+            options.outputShapingOptions.emplace_back("--" + name, optionText(value.value()));
+    options.outputShapingOptions.emplace_back("--model", options.model);
     return true;
 }

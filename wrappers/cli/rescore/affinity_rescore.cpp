@@ -3,25 +3,32 @@
 // pose files through Open Babel one ligand at a time, scores each ligand's poses as one
 // pocket complex with AffinityScorer, combines them, and writes CSV, SDF and JSON outputs
 // (see --help, and RescoreOptions.cpp for the full description). Under `mpirun -n K` the
-// ranks share the ligands (LigandDistributor) and rank 0 alone writes.
+// ranks share the ligands (LigandDistributor) and rank 0 alone writes the outputs and the journal.
 #include "AffinityLoss.h"
 #include "AtomConvention.h"
 #include "Combination.h"
+#include "ContentDigest.h"
+#include "DistinctPaths.h"
 #include "ElementSymbol.h"
 #include "LigandDistributor.h"
+#include "LigandEvaluation.h"
+#include "LigandOutcome.h"
 #include "LigandRanking.h"
+#include "PendingTemporaryFiles.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
 #include "ProcessGroup.h"
 #include "ProgressReport.h"
 #include "Receptor.h"
+#include "RescoreJournal.h"
 #include "RescoreOptions.h"
 #include "ScoreWriter.h"
 #include "ScoringModel.h"
 #include "TrainingDomain.h"
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <vector>
@@ -34,6 +41,20 @@ namespace {
 uint64_t fileSize(const std::string& path) {
     struct stat info;
     return stat(path.c_str(), &info) == 0 ? (uint64_t)info.st_size : 0;
+}
+
+bool isRegularFileOrMissing(const std::string& path) {
+    struct stat info;
+    return stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode);
+}
+
+/** The journal's path: --journal, else beside --out when that is a file; "" for none. */
+std::string journalPath(const RescoreOptions& options) {
+    if (options.noJournal)
+        return "";
+    if (!options.journal.empty())
+        return options.journal;
+    return isRegularFileOrMissing(options.csvOutput) ? options.csvOutput + ".journal" : "";
 }
 
 std::unique_ptr<AffinityPlugin::Combination> makeCombination(const RescoreOptions& options) {
@@ -68,8 +89,9 @@ std::string conciseError(const std::string& message) {
 /** Everything one run holds: the model, the receptor, the outputs and the counts. */
 class RescoreRun {
 public:
-    RescoreRun(const RescoreOptions& options, const ProcessGroup& group)
-        : options(options), group(group),
+    /** journalPath: rank 0's journal ("" for none; the other ranks keep none). */
+    RescoreRun(const RescoreOptions& options, const std::string& journalPath, const ProcessGroup& group)
+        : options(options), journalPath(journalPath), group(group),
           scorer(options.model, deviceOfRank(options.deviceName, group), options.precisionKind, options.temperature,
                  options.batchSize, options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
@@ -109,30 +131,69 @@ public:
     }
 
     void run() {
+        std::optional<RescoreJournal> journal;
+        if (!journalPath.empty() && group.isRoot())
+            journal.emplace(openJournal());
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
         ProgressReport progress(totalBytes, !options.quiet && group.isRoot());
+        // Rank 0 records each ligand, in input order, from its evaluation (made here with one
+        // process, or by the rank that owns it), and journals it as one process does.
         LigandDistributor distributor(
             group, DistributedBlock, [this](LigandPoses& ligand) { return evaluate(ligand); },
-            [this, &progress](LigandPoses& ligand, const LigandOutcome& outcome) {
-                record(ligand, outcome, progress);
+            [this, &journal, &progress](LigandPoses& ligand, const LigandEvaluation& evaluation) {
+                const LigandOutcome outcome = outcomeOf(ligand, evaluation, progress);
+                try {
+                    if (journal)
+                        journal->append(outcome);
+                } catch (const std::exception& e) {
+                    throw std::runtime_error(std::string(e.what()) + journalNote());
+                }
+                apply(outcome);
             });
+        long long ligandIndex = 0;
         for (const std::string& file : options.poseFiles) {
             // Rank 0 writes the annotated SDF, so only it keeps the records' SDF blocks.
             PoseReader reader(file, !options.sdfOutput.empty() && group.isRoot(), convention);
             LigandPoses ligand;
             while (reader.next(ligand)) {
-                distributor.add(ligand);
+                ligandIndex++;
+                LigandOutcome outcome;
+                // Only a resumed run (one process: main refuses --resume with more) has ligands done.
+                if (journal && journal->nextDone(outcome)) {
+                    checkSameLigand(outcome, ligand, ligandIndex, journal->path());
+                    apply(outcome);
+                } else {
+                    distributor.add(ligand);
+                }
                 progress.update(doneBytes + reader.bytesRead(), totals.ligandsScored, totals.posesScored,
                                 totals.ligandsSkipped);
             }
             doneBytes += fileSize(file);
         }
         distributor.flush();
+        if (!group.isRoot())
+            return;
+        LigandOutcome extra;
+        if (journal && journal->nextDone(extra))
+            throw std::runtime_error("--resume: the journal " + journal->path() + " holds " +
+                                     std::to_string(journal->ligandsDone()) + " ligands; the pose files now hold " +
+                                     std::to_string(ligandIndex) +
+                                     ": they changed since the interrupted run; remove the journal to start afresh");
         progress.finish(totals.ligandsScored, totals.posesScored, totals.ligandsSkipped);
-        for (auto& writer : writers)
-            writer->finish(totals);
+        std::vector<AffinityCli::OutputFile*> outputs;
+        for (auto& writer : writers) {
+            writer->writeEnd(totals);
+            outputs.push_back(&writer->output());
+        }
+        try {
+            AffinityCli::commitTogether(outputs);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string(e.what()) + journalNote());
+        }
+        if (journal)
+            journal->remove();
     }
 
     void printSummary() const {
@@ -154,53 +215,111 @@ private:
     // between two exchanges, and rank 0 holds its ligands until it has written them.
     static constexpr int DistributedBlock = 256;
 
-    /** Score one ligand: its energies and domain flags, or the problem that skips it. */
-    LigandOutcome evaluate(const LigandPoses& ligand) {
-        LigandOutcome outcome;
-        outcome.problem = ligand.problem;
-        if (!outcome.problem.empty())
-            return outcome;
-        const std::vector<int>& supported = scorer.supportedElements();
-        const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
-        if (unknownLigandAtom >= 0) {
-            outcome.problem =
-                unknownElementMessage(unknownLigandAtom, ligand.poses[0].atomicNumbers, supported, "ligand");
-            return outcome;
-        }
-        const std::vector<int> pocket = pocketSelector.select(ligand);
-        std::vector<int> pocketNumbers;
-        for (int r : pocket)
-            pocketNumbers.push_back(receptor.atomicNumbers[r]);
-        const int unknownPocketAtom = scorer.firstUnknownElement(pocketNumbers);
-        if (unknownPocketAtom >= 0) {
-            outcome.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
-                                                    "receptor (pocket)");
-            return outcome;
-        }
-        const AffinityPlugin::PoseEnsemble complex = pocketComplexPoses(receptor, pocket, ligand);
-        try {
-            outcome.energiesKJ = scorer.energies(complex);
-        } catch (const std::exception& e) {
-            outcome.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
-                              " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
-            return outcome;
-        }
-        outcome.pocketAtoms = (int)pocket.size();
-        const ScoredLigand scored = ScoredLigand::combine(ligand, outcome.pocketAtoms, outcome.energiesKJ, *combination,
-                                                          options.temperature, readout);
-        outcome.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
-        return outcome;
+    /** The run's identity, for the journal: the options and what the model and the receptor hold. */
+    RescoreJournal::Identity identity() const {
+        RescoreJournal::Identity fields = options.outputShapingOptions;
+        fields.emplace_back("model file content", AffinityRescore::ContentDigest::ofFile(options.model));
+        fields.emplace_back("receptor file content", AffinityRescore::ContentDigest::ofFile(options.receptor));
+        return fields;
     }
 
-    /** Write one ligand's outcome, or report and record it as skipped; on rank 0, in input order. */
-    void record(LigandPoses& ligand, const LigandOutcome& outcome, ProgressReport& progress) {
-        if (outcome.problem.empty())
-            recordScored(ligand, outcome, progress);
-        else
-            ligand.problem = outcome.problem;
-        if (ligand.problem.empty())
+    RescoreJournal openJournal() {
+        std::optional<RescoreJournal> journal;
+        if (options.resume) {
+            journal.emplace(RescoreJournal::resume(journalPath, identity()));
+            std::fprintf(stderr, "affinity-rescore: resuming from the journal %s: %lld ligands done%s\n",
+                         journalPath.c_str(), journal->ligandsDone(),
+                         journal->droppedTornRecord() ? " (a half-written last record was dropped)" : "");
+        } else {
+            journal.emplace(journalPath, identity());
+        }
+        AffinityCli::PendingTemporaryFiles::setInterruptNote("affinity-rescore: interrupted; the journal " +
+                                                             journalPath + " keeps the ligands done: " + rerunAdvice() +
+                                                             " to continue\n");
+        return std::move(*journal);
+    }
+
+    /** What a run stopped by an output error tells of its journal. */
+    std::string journalNote() const {
+        if (journalPath.empty())
+            return "";
+        return "; the journal " + journalPath + " keeps the ligands done: " + rerunAdvice() +
+               " once the outputs can be written";
+    }
+
+    /** How to continue from the journal: --resume runs as one process only. */
+    std::string rerunAdvice() const {
+        if (group.size() == 1)
+            return "rerun the same command with --resume";
+        return "rerun the same command as one process (without mpirun) with --resume";
+    }
+
+    /** A resumed run reads its input again: the ligand the journal holds must be the one read now. */
+    static void checkSameLigand(const LigandOutcome& done, const LigandPoses& ligand, long long index,
+                                const std::string& journal) {
+        if (done.inputDigest == LigandOutcome::digestOf(ligand))
             return;
-        totals.ligandsSkipped++;
+        throw std::runtime_error("--resume: ligand " + std::to_string(index) + " of the input is '" + ligand.name +
+                                 "' (" + ligand.source + ", record " + std::to_string(ligand.firstRecord) +
+                                 "); the journal " + journal + " holds '" + done.name + "' (" + done.source +
+                                 ", record " + std::to_string(done.firstRecord) +
+                                 ") there, or other poses of it: the pose files changed since the interrupted run; "
+                                 "remove the journal to start afresh");
+    }
+
+    /**
+     * Score one ligand (on the rank that owns it): its energies and domain flags, or the problem
+     * that skips it, whatever stops it from being scored.
+     */
+    LigandEvaluation evaluate(const LigandPoses& ligand) {
+        LigandEvaluation evaluation;
+        evaluation.problem = ligand.problem;
+        if (!evaluation.problem.empty())
+            return evaluation;
+        try {
+            score(ligand, evaluation);
+        } catch (const std::exception& e) {
+            evaluation = LigandEvaluation();
+            evaluation.problem = conciseError(e.what());
+        }
+        return evaluation;
+    }
+
+    /**
+     * A ligand's outcome from its evaluation (on rank 0, in input order): the text of each
+     * output, or, when it cannot be scored, the report of why and the skipped entries.
+     */
+    LigandOutcome outcomeOf(LigandPoses& ligand, const LigandEvaluation& evaluation, ProgressReport& progress) {
+        LigandOutcome outcome;
+        outcome.inputDigest = LigandOutcome::digestOf(ligand);
+        outcome.name = ligand.name;
+        outcome.source = ligand.source;
+        outcome.firstRecord = ligand.firstRecord;
+        ligand.problem = evaluation.problem;
+        if (ligand.problem.empty()) {
+            try {
+                ScoredLigand scored = ScoredLigand::combine(ligand, evaluation.pocketAtoms, evaluation.energiesKJ,
+                                                            *combination, options.temperature, readout);
+                scored.domain = evaluation.domain;
+                outcome.scored = true;
+                outcome.poses = (long long)ligand.poses.size();
+                outcome.flagged = !scored.domain.warning.empty();
+                outcome.ranking = LigandRanking::entryOf(scored);
+                for (auto& writer : writers)
+                    outcome.entries.push_back(writer->entryFor(scored));
+                if (outcome.flagged)
+                    progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source +
+                                     ", record " + std::to_string(ligand.firstRecord) + "): " + scored.domain.warning);
+                return outcome;
+            } catch (const std::exception& e) {
+                ligand.problem = conciseError(e.what());
+                outcome.scored = false;
+                outcome.poses = 0;
+                outcome.flagged = false;
+                outcome.ranking = LigandRanking::Entry();
+                outcome.entries.clear();
+            }
+        }
         std::stringstream msg;
         msg << "affinity-rescore: skipped ligand '" << ligand.name << "' (" << ligand.source;
         if (ligand.firstRecord > 0)
@@ -208,26 +327,67 @@ private:
         msg << "): " << ligand.problem;
         progress.message(msg.str());
         for (auto& writer : writers)
-            writer->skip(ligand);
+            outcome.entries.push_back(writer->entryForSkipped(ligand));
+        return outcome;
     }
 
-    void recordScored(const LigandPoses& ligand, const LigandOutcome& outcome, ProgressReport& progress) {
-        ScoredLigand scored = ScoredLigand::combine(ligand, outcome.pocketAtoms, outcome.energiesKJ, *combination,
-                                                    options.temperature, readout);
-        scored.domain = outcome.domain;
-        if (!scored.domain.warning.empty()) {
-            totals.ligandsFlagged++;
-            progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source + ", record " +
-                             std::to_string(ligand.firstRecord) + "): " + scored.domain.warning);
+    /** Add a ligand's outcome (just made, or from the journal) to the outputs, the ranking and the totals. */
+    void apply(const LigandOutcome& outcome) {
+        for (size_t i = 0; i < writers.size(); i++) {
+            writers[i]->append(outcome.entries.at(i));
+            try {
+                writers[i]->output().check(); // a full disk stops the run now, not at its end
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string(e.what()) + journalNote());
+            }
         }
-        for (auto& writer : writers)
-            writer->write(scored);
-        ranking.add(scored);
-        totals.ligandsScored++;
-        totals.posesScored += (long long)ligand.poses.size();
+        if (outcome.scored) {
+            ranking.add(outcome.ranking);
+            totals.ligandsScored++;
+            totals.posesScored += outcome.poses;
+            totals.ligandsFlagged += outcome.flagged;
+        } else {
+            totals.ligandsSkipped++;
+        }
+    }
+
+    /** Score one ligand into evaluation; sets its problem when it cannot be scored. */
+    void score(const LigandPoses& ligand, LigandEvaluation& evaluation) {
+        const std::vector<int>& supported = scorer.supportedElements();
+        const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
+        if (unknownLigandAtom >= 0) {
+            evaluation.problem =
+                unknownElementMessage(unknownLigandAtom, ligand.poses[0].atomicNumbers, supported, "ligand");
+            return;
+        }
+        const std::vector<int> pocket = pocketSelector.select(ligand);
+        std::vector<int> pocketNumbers;
+        for (int r : pocket)
+            pocketNumbers.push_back(receptor.atomicNumbers[r]);
+        const int unknownPocketAtom = scorer.firstUnknownElement(pocketNumbers);
+        if (unknownPocketAtom >= 0) {
+            evaluation.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
+                                                       "receptor (pocket)");
+            return;
+        }
+        const AffinityPlugin::PoseEnsemble complex = pocketComplexPoses(receptor, pocket, ligand);
+        try {
+            evaluation.energiesKJ = scorer.energies(complex);
+        } catch (const std::exception& e) {
+            evaluation.energiesKJ.clear();
+            evaluation.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
+                                 " atoms (" + std::to_string(pocket.size()) +
+                                 " in the pocket): " + conciseError(e.what());
+            return;
+        }
+        evaluation.pocketAtoms = (int)pocket.size();
+        const ScoredLigand scored = ScoredLigand::combine(ligand, evaluation.pocketAtoms, evaluation.energiesKJ,
+                                                          *combination, options.temperature, readout);
+        evaluation.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
     }
 
     const RescoreOptions& options;
+    const std::string journalPath;
     const ProcessGroup& group;
     ScoringModel scorer;
     AtomConvention convention;
@@ -242,6 +402,34 @@ private:
     RunTotals totals;
 };
 
+/**
+ * What can be checked before the model is loaded: no output is an input or another output,
+ * and a journal is there exactly when --resume asks for one.
+ */
+void checkPaths(const RescoreOptions& options, const std::string& journal) {
+    std::vector<AffinityCli::NamedPath> inputs = {{"--model", options.model}, {"--receptor", options.receptor}};
+    for (const std::string& file : options.poseFiles)
+        inputs.push_back({"--poses", file});
+    AffinityCli::checkDistinctPaths(inputs, {{"--out", options.csvOutput},
+                                             {"--out-sdf", options.sdfOutput},
+                                             {"--json", options.jsonOutput},
+                                             {"--journal", journal}});
+    struct stat info;
+    const bool journalExists = !journal.empty() && lstat(journal.c_str(), &info) == 0;
+    if (options.resume && journal.empty())
+        throw std::runtime_error("--resume: --out " + options.csvOutput +
+                                 " is not a file, so there is no journal beside it; name it with --journal");
+    if (options.resume && !journalExists)
+        throw std::runtime_error("--resume: there is no journal " + journal +
+                                 " (a run that finished removes its journal; a run that never started keeps none)");
+    if (!options.resume && journalExists)
+        throw std::runtime_error("the journal " + journal +
+                                 " of an interrupted run is there: add --resume to continue that run, or remove the "
+                                 "journal to start afresh");
+    if (!journal.empty())
+        AffinityCli::checkWritableLocation({"--journal", journal});
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -249,11 +437,24 @@ int main(int argc, char* argv[]) {
     int status = Success;
     if (!parseRescoreOptions(argc, argv, options, status))
         return status;
-    AtomicOutputFile::removeOnSignal();
+    AffinityCli::PendingTemporaryFiles::removeOnSignal();
     std::unique_ptr<ProcessGroup> group;
     try {
         group = std::make_unique<ProcessGroup>();
-        RescoreRun run(options, *group);
+        if (options.resume && group->size() > 1) {
+            // Every rank refuses alike, so none waits for another; rank 0 alone says why.
+            if (group->isRoot())
+                std::fprintf(stderr,
+                             "affinity-rescore: --resume runs as one process: under mpirun (%d processes here) it is "
+                             "refused; rerun the same command without mpirun to continue from the journal\n",
+                             group->size());
+            return UsageError;
+        }
+        // Rank 0 alone writes: it alone checks the outputs and keeps the journal.
+        const std::string journal = group->isRoot() ? journalPath(options) : "";
+        if (group->isRoot())
+            checkPaths(options, journal);
+        RescoreRun run(options, journal, *group);
         if (group->isRoot())
             run.printHeader();
         run.run();

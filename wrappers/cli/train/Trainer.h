@@ -62,8 +62,8 @@ public:
     void run(std::ostream& report, std::ostream& progress, bool progressIsTerminal);
     /** Score every ligand with the current parameters. */
     std::vector<LigandPrediction> predict();
-    /** Write the model (on the CPU) as TorchScript. */
-    void saveModel(const std::string& path);
+    /** Write the model (on the CPU) as TorchScript into out (an OutputFile's stream, which reports write errors). */
+    void saveModel(std::ostream& out);
     const LigandSplit& getSplit() const {
         return split;
     }

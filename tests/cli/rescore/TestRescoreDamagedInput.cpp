@@ -62,6 +62,20 @@ ToolRun rescore(const std::string& receptor, const std::string& poses, const std
                                                   "/r.json");
 }
 
+/**
+ * Write `bytes` as the receptor `name` in `out`, rescore a ligand against it, and check that the
+ * run ends with exit 1, the receptor's message and no output.
+ */
+void checkReceptorRefused(const std::string& out, const std::string& name, const std::string& bytes,
+                          const std::string& message) {
+    writeBytes(out + name, bytes);
+    const ToolRun run = rescore(out + name, "imatinib.pdbqt", out);
+    INFO(run.out << run.err);
+    CHECK(run.exitStatus == 1);
+    CHECK_THAT(run.err, Contains("receptor " + out + name + ": " + message));
+    CHECK(!fileExists(out + "/r.csv"));
+}
+
 } // namespace
 
 TEST_CASE("A line longer than the limit is reported with its file and line number, not read forever") {
@@ -90,13 +104,8 @@ TEST_CASE("A line longer than the limit is reported with its file and line numbe
         const std::string out = outputFolder("long_line_receptor");
         std::vector<std::string> receptor = linesOf(readBytes(fixture("receptor.pdbqt")));
         receptor.insert(receptor.begin() + 10, longRemark);
-        writeBytes(out + "/receptor.pdbqt", joined(receptor));
-        const ToolRun run = rescore(out + "/receptor.pdbqt", "imatinib.pdbqt", out);
-        INFO(run.out << run.err);
-        CHECK(run.exitStatus == 1);
-        CHECK_THAT(run.err, Contains("receptor " + out +
-                                     "/receptor.pdbqt: its first structure (line 1) is damaged: "
-                                     "line 11 is longer than 16384 bytes"));
+        checkReceptorRefused(out, "/receptor.pdbqt", joined(receptor),
+                             "its first structure (line 1) is damaged: line 11 is longer than 16384 bytes");
     }
 }
 
@@ -141,14 +150,8 @@ TEST_CASE("A receptor .gz cut short ends the run with the gzip error") {
     writeBytes(out + "/receptor.pdbqt", readBytes(fixture("receptor.pdbqt")));
     gzip(out + "/receptor.pdbqt");
     const std::string whole = readBytes(out + "/receptor.pdbqt.gz");
-    writeBytes(out + "/receptor.pdbqt.gz", whole.substr(0, whole.size() * 2 / 5));
-    const ToolRun run = rescore(out + "/receptor.pdbqt.gz", "imatinib.pdbqt", out);
-    INFO(run.out << run.err);
-    CHECK(run.exitStatus == 1);
-    CHECK_THAT(run.err, Contains("receptor " + out +
-                                 "/receptor.pdbqt.gz: its first structure (line 1) is damaged: the "
-                                 "gzip stream is cut short"));
-    CHECK(!fileExists(out + "/r.csv"));
+    checkReceptorRefused(out, "/receptor.pdbqt.gz", whole.substr(0, whole.size() * 2 / 5),
+                         "its first structure (line 1) is damaged: the gzip stream is cut short");
 }
 
 TEST_CASE("An SDF counts line that overflows its 3-column field skips the record, naming the line") {
@@ -198,12 +201,8 @@ TEST_CASE("A coordinate too large for any position is an error naming the atom, 
         while (lines[atom].rfind("ATOM", 0) != 0)
             atom++;
         lines[atom].replace(30, 8, "1.00e+19");
-        writeBytes(out + "/receptor.pdbqt", joined(lines));
-        const ToolRun run = rescore(out + "/receptor.pdbqt", "imatinib.pdbqt", out);
-        INFO(run.out << run.err);
-        CHECK(run.exitStatus == 1);
-        CHECK_THAT(run.err, Contains("receptor " + out +
-                                     "/receptor.pdbqt: atom 1 has the coordinate 1e+19 angstrom; "
-                                     "expected finite positions within 1e+06 angstrom"));
+        checkReceptorRefused(
+            out, "/receptor.pdbqt", joined(lines),
+            "atom 1 has the coordinate 1e+19 angstrom; expected finite positions within 1e+06 angstrom");
     }
 }

@@ -2,12 +2,27 @@
 #include "TextLineReader.h"
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace AffinityCli;
 
 namespace {
 constexpr size_t ChunkBytes = 1 << 16;
+
+/**
+ * read(2) rather than fread: on a pipe or FIFO (a docking program writing into the tool) it
+ * returns what has arrived instead of waiting for a whole chunk, so each ligand is scored as
+ * soon as its records are in. -1 on an error (errno set), 0 at the end.
+ */
+ssize_t readSome(int descriptor, char* into, size_t bytes) {
+    ssize_t got;
+    do
+        got = ::read(descriptor, into, bytes);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
 } // namespace
 
 /** A zlib inflate stream, and whether it stands between gzip members. */
@@ -25,8 +40,8 @@ struct TextLineReader::Inflater {
 
 TextLineReader::TextLineReader(const std::string& path, bool gzipped, size_t maxLineBytes)
     : gzipped(gzipped), maxLineBytes(maxLineBytes), raw(ChunkBytes), text(ChunkBytes) {
-    file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
+    descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0) {
         problem = "cannot open the file: " + std::string(std::strerror(errno));
         return;
     }
@@ -41,8 +56,8 @@ TextLineReader::TextLineReader(const std::string& path, bool gzipped, size_t max
 }
 
 TextLineReader::~TextLineReader() {
-    if (file != nullptr)
-        std::fclose(file);
+    if (descriptor >= 0)
+        ::close(descriptor);
 }
 
 bool TextLineReader::fill() {
@@ -50,13 +65,13 @@ bool TextLineReader::fill() {
         return false;
     if (gzipped)
         return fillGzip();
-    const size_t got = std::fread(text.data(), 1, text.size(), file);
-    consumed += got;
+    const ssize_t got = readSome(descriptor, text.data(), text.size());
     textAt = 0;
-    textEnd = got;
-    if (got == 0) {
+    textEnd = got > 0 ? (size_t)got : 0;
+    consumed += textEnd;
+    if (got <= 0) {
         ended = true;
-        if (std::ferror(file))
+        if (got < 0)
             problem = "reading the file failed: " + std::string(std::strerror(errno));
         return false;
     }
@@ -68,12 +83,13 @@ bool TextLineReader::fillGzip() {
     textAt = textEnd = 0;
     while (textEnd == 0) {
         if (rawAt == rawEnd) {
-            rawEnd = std::fread(raw.data(), 1, raw.size(), file);
+            const ssize_t got = readSome(descriptor, raw.data(), raw.size());
+            rawEnd = got > 0 ? (size_t)got : 0;
             rawAt = 0;
             consumed += rawEnd;
-            if (rawEnd == 0) {
+            if (got <= 0) {
                 ended = true;
-                if (std::ferror(file))
+                if (got < 0)
                     problem = "reading the file failed: " + std::string(std::strerror(errno));
                 else if (!inflater->betweenMembers)
                     problem = inflater->members == 0 && z.total_in == 0

@@ -3,7 +3,6 @@
 #define AFFINITY_CLI_TEXT_LINE_READER_H_
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +30,7 @@ public:
 
     /** Whether the file could be opened; when not, error() says why. */
     bool isOpen() const {
-        return file != nullptr;
+        return descriptor >= 0;
     }
     /** Read the next line; false at the end of the file or on an error (then error() is set). */
     bool next(std::string& line);
@@ -57,7 +56,7 @@ private:
     bool fill();
     bool fillGzip();
 
-    std::FILE* file = nullptr;
+    int descriptor = -1;
     bool gzipped;
     size_t maxLineBytes;
     std::string problem;

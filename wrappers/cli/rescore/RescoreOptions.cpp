@@ -160,6 +160,13 @@ Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, an o
 or is an input, a journal of another run) and wrote no output;
 2 the command line is wrong; 3 the run finished but at least one ligand or file was skipped.
 
+Processes: under `mpirun -n K` (a build with MPI) every rank reads the input and scores its
+share of the ligands, and rank 0 alone writes the outputs and reports, in input order: the
+same outputs and messages as one process. --device cuda gives each rank the GPU of its index
+on its host. A rank that dies ends the run without any output file. Rank 0 alone keeps the
+journal; --resume is refused under mpirun (exit status 2): continue an interrupted run with the
+same command as one process, without mpirun.
+
 Options)";
 
 } // namespace

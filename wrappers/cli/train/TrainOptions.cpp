@@ -45,6 +45,10 @@ Atoms: as in affinity-rescore, every hydrogen is dropped by default (--atom-conv
 heavy-atoms), so the files' spelling of hydrogens does not matter. The trained model records
 the convention, the pocket cutoff and the elements it saw (its attributes atom_convention,
 pocket_cutoff_nm, training_elements), and affinity-rescore builds its complexes the same way.
+Processes: under `mpirun -n K` (a build with MPI) the ranks share each step's ligands, sum
+their gradients and take the same step, so the run equals one process with the same
+--ligands-per-step (to rounding); rank 0 writes the log, checkpoints and outputs; --device
+cuda gives each rank the GPU of its index on its host; --strategy must be two-pass.
 
 Usage: affinity-train --model in.pt --poses DIR --receptor rec.pdbqt --targets t.csv --output out.pt [options]
        affinity-train --model in.pt --manifest m.csv [--subset train] --output out.pt [options]

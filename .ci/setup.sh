@@ -44,6 +44,12 @@ if [ ! -f "$AFFINITY_ENV/.complete" ]; then
     touch "$AFFINITY_ENV/.complete"
 fi
 
+# mpi4py, for the Python module's MPI example and its test, where Open MPI is installed.
+if command -v mpirun >/dev/null 2>&1 && ! "$AFFINITY_ENV/bin/python" -c "import mpi4py" >/dev/null 2>&1; then
+    echo "setup: installing mpi4py into $AFFINITY_ENV"
+    "$AFFINITY_ENV/bin/pip" install --quiet --disable-pip-version-check -r "$AFFINITY_ROOT/wrappers/python/requirements-mpi.txt"
+fi
+
 # ccache: paths under the checkout are hashed relative to it, so a fresh clone elsewhere
 # hits the cache that an earlier clone filled.
 export CCACHE_BASEDIR="$AFFINITY_ROOT"

@@ -106,7 +106,7 @@ public:
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
-        ProgressReport progress(totalBytes, !options.quiet);
+        ProgressReport progress((double)totalBytes, "poses", ProgressReport::shownOnStderr(options.quiet));
         for (const std::string& file : options.poseFiles) {
             PoseReader reader(file, !options.sdfOutput.empty(), convention);
             LigandPoses ligand;
@@ -124,12 +124,11 @@ public:
                     for (auto& writer : writers)
                         writer->skip(ligand);
                 }
-                progress.update(doneBytes + reader.bytesRead(), totals.ligandsScored, totals.posesScored,
-                                totals.ligandsSkipped);
+                progress.update((double)(doneBytes + reader.bytesRead()), totals.posesScored, progressDetails());
             }
             doneBytes += fileSize(file);
         }
-        progress.finish(totals.ligandsScored, totals.posesScored, totals.ligandsSkipped);
+        progress.finish(totals.posesScored, progressDetails());
         for (auto& writer : writers)
             writer->finish(totals);
     }
@@ -149,6 +148,11 @@ public:
     }
 
 private:
+    std::string progressDetails() const {
+        return std::to_string(totals.ligandsScored) + " ligands, " + std::to_string(totals.posesScored) + " poses, " +
+               std::to_string(totals.ligandsSkipped) + " skipped";
+    }
+
     /** Score one ligand, or set its problem when it cannot be scored. */
     void score(LigandPoses& ligand, ProgressReport& progress) {
         const std::vector<int>& supported = scorer.supportedElements();

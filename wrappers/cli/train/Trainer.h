@@ -49,8 +49,11 @@ public:
      *         without docking scores, or a checkpoint that does not fit
      */
     Trainer(AffinityPlugin::AffinityModel model, std::vector<TrainingLigand> ligands, const TrainOptions& options);
-    /** Train the remaining epochs, reporting progress on the streams (unless quiet). */
-    void run(std::ostream& report, std::ostream& progress, bool progressIsTerminal);
+    /**
+     * Train the remaining epochs, one line per epoch on report (unless quiet), with a progress
+     * bar on stderr when progressShown (ProgressReport::shownOnStderr).
+     */
+    void run(std::ostream& report, bool progressShown);
     /** Score every ligand with the current parameters. */
     std::vector<LigandPrediction> predict();
     /** Write the model (on the CPU) as TorchScript. */

@@ -4,7 +4,9 @@
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
+#include "ExitStatus.h"
 #include "ModelAttributes.h"
+#include "ProgressReport.h"
 #include "ScoringOptions.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
@@ -13,13 +15,15 @@
 #include "TrainingLog.h"
 #include "openmm/OpenMMException.h"
 #include <iostream>
-#include <unistd.h>
 
 using namespace AffinityTrain;
 
 int main(int argc, char** argv) {
+    TrainOptions options;
+    int status = AffinityCli::Success;
+    if (!parseTrainOptions(argc, argv, options, status))
+        return status;
     try {
-        TrainOptions options = parseTrainOptions(argc, argv);
         AffinityPlugin::AffinityModel model = AffinityCli::loadModelFile(options.model);
         ComplexSettings settings;
         // As affinity-rescore does: a model that declares its pocket keeps it unless asked otherwise.
@@ -37,21 +41,22 @@ int main(int argc, char** argv) {
         options.atomConvention = AffinityCli::atomConventionName(settings.convention);
         std::vector<TrainingLigand> ligands;
         if (options.manifest.empty())
-            ligands = loadTrainingLigands(options.poses, options.receptor, readTargetTable(options.targets), settings,
-                                          std::cerr);
+            ligands = loadTrainingLigands(options.poses, options.receptor,
+                                          readTargetTable(options.targets, options.targetColumn), settings, std::cerr);
         else
-            ligands = loadManifestLigands(readManifest(options.manifest, options.subset), settings, std::cerr);
+            ligands = loadManifestLigands(readManifest(options.manifest, options.subset, options.targetColumn),
+                                          settings, std::cerr);
         Trainer trainer(std::move(model), std::move(ligands), options);
-        trainer.run(std::cout, std::cerr, isatty(STDERR_FILENO) != 0);
+        trainer.run(std::cout, AffinityCli::ProgressReport::shownOnStderr(options.quiet));
         if (!options.predictions.empty())
             writePredictions(options.predictions, trainer.predict());
         trainer.saveModel(options.output);
         if (!options.quiet)
             std::cout << "affinity-train: wrote " << options.output << std::endl;
-        return 0;
+        return AffinityCli::Success;
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::cerr << (message.rfind("affinity-train", 0) == 0 ? "" : "affinity-train: ") << message << std::endl;
-        return 1;
+        return AffinityCli::Failure;
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Everything a fresh Debian/Ubuntu machine needs, done only where it is missing:
-#   1. Debian packages (compilers, CMake, Ninja, ccache, Catch2, Boost, SWIG, Open Babel, Vina);
+#   1. Debian packages (compilers, CMake, Ninja, ccache, Catch2, Boost, nlohmann/json, SWIG, Open Babel,
+#      Vina);
 #   2. a Python environment with the pinned torch and openmm wheels, kept in a per-user cache
 #      keyed by the pinned versions, so a fresh clone reuses it instead of downloading again;
 #   3. configure, build (through ccache) and install the plugin into that environment's
@@ -12,7 +13,7 @@ set -euo pipefail
 AFFINITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AFFINITY_ROOT
 
-packages="build-essential cmake ninja-build ccache catch2 libboost-dev libboost-program-options-dev
+packages="build-essential cmake ninja-build ccache catch2 libboost-dev libboost-program-options-dev nlohmann-json3-dev
           swig libopenbabel-dev openbabel autodock-vina python3-venv python3-dev clang-format"
 missing=""
 for p in $packages; do

@@ -5,6 +5,8 @@
                      with another element is skipped before the model runs)
   raising_model.pt   the same score without the attribute, raising an error for bromine
                      (so the tool must report the model's own failure and skip the ligand)
+  nan_model.pt       the same score, returning NaN for a complex with bromine (so the tool
+                     must skip the ligand rather than write a NaN into its outputs)
 
 Both return kcal/mol and accept batches. Usage: python make_rescore_test_models.py OUTDIR
 """
@@ -52,8 +54,17 @@ class RaisingModel(PairScore):
         return self.score(positions, ligand_mask)
 
 
+class NanModel(PairScore):
+    def forward(self, positions, atomic_numbers, ligand_mask):
+        energy = self.score(positions, ligand_mask)
+        if bool((atomic_numbers == 35).any()):
+            return energy * float("nan")
+        return energy
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     torch.jit.script(ElementsModel()).save(os.path.join(out, "elements_model.pt"))
     torch.jit.script(RaisingModel()).save(os.path.join(out, "raising_model.pt"))
+    torch.jit.script(NanModel()).save(os.path.join(out, "nan_model.pt"))

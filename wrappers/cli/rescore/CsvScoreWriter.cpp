@@ -2,6 +2,7 @@
 #include "ScoreWriter.h"
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 using namespace AffinityRescore;
 using namespace AffinityCli;
@@ -40,19 +41,20 @@ std::string AffinityRescore::readoutColumn(const std::string& readout) {
 }
 
 CsvScoreWriter::CsvScoreWriter(const std::string& path, const std::string& readout)
-    : ScoreWriter(path), readoutName(readoutColumn(readout)) {
+    : ScoreWriter(path, "--out"), readoutName(readoutColumn(readout)) {
     file.stream() << "ligand,source,pose,dG_kcal_mol,weight,combined_dG_kcal_mol,rank,docking_score_kcal_mol"
                   << (readoutName.empty() ? "" : "," + readoutName) << ",flags\n";
 }
 
-void CsvScoreWriter::write(const ScoredLigand& scored) {
+std::string CsvScoreWriter::entryFor(const ScoredLigand& scored) const {
     const LigandPoses& ligand = *scored.ligand;
     const std::string prefix = csvField(ligand.name) + "," + csvField(ligand.source) + ",";
     const std::string combined = number("%.6f", scored.combinedDeltaG);
     const std::string readout = readoutName.empty() ? "" : "," + number("%.4f", scored.readout);
+    std::ostringstream rows;
     for (size_t n = 0; n < ligand.poses.size(); n++)
-        file.stream() << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
-                      << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
-                      << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n]
-                      << "\n";
+        rows << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
+             << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
+             << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n] << "\n";
+    return rows.str();
 }

@@ -2,111 +2,93 @@
 #include "ScoreWriter.h"
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 using namespace AffinityRescore;
 using namespace AffinityCli;
+using Json = nlohmann::ordered_json; // fields in the order written, as the summary has always had them
 
 namespace {
 
-std::string jsonString(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        default:
-            if (c < 0x20) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-                out += escaped;
-            } else {
-                out += (char)c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
+// The value as printed with format, read back: the summary gives as many digits as the CSV.
 // JSON has no NaN: a missing number is null.
-std::string jsonNumber(double value, const char* format = "%.6f") {
+Json number(double value, const char* format = "%.6f") {
     if (!std::isfinite(value))
-        return "null";
+        return nullptr;
     char text[64];
     std::snprintf(text, sizeof(text), format, value);
-    return text;
+    return std::strtod(text, nullptr);
+}
+
+// Titles, file names and Open Babel's messages are bytes; what is not UTF-8 in them becomes
+// U+FFFD, so that the file is always valid UTF-8 (and valid JSON).
+std::string text(const Json& value) {
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 } // namespace
 
 JsonSummaryWriter::JsonSummaryWriter(const std::string& path, const RunSettings& settings)
-    : ScoreWriter(path), readoutName(readoutColumn(settings.readout)) {
-    file.stream() << "{\n  \"tool\": \"affinity-rescore\",\n  \"settings\": {"
-                  << "\n    \"model\": " << jsonString(settings.model)
-                  << ",\n    \"model_description\": " << jsonString(settings.modelDescription)
-                  << ",\n    \"receptor\": " << jsonString(settings.receptor)
-                  << ",\n    \"combination\": " << jsonString(settings.combination)
-                  << ",\n    \"temperature_K\": " << jsonNumber(settings.temperature, "%.6g")
-                  << ",\n    \"max_scale\": " << jsonNumber(settings.maxScale, "%.6g")
-                  << ",\n    \"pocket_cutoff_nm\": " << jsonNumber(settings.pocketCutoff, "%.6g")
-                  << ",\n    \"device\": " << jsonString(settings.device)
-                  << ",\n    \"readout\": " << jsonString(settings.readout)
-                  << ",\n    \"atom_convention\": " << jsonString(settings.atomConvention)
-                  << "\n  },\n  \"ligands\": [";
+    : ScoreWriter(path, "--json"), readoutName(readoutColumn(settings.readout)) {
+    Json described = {{"model", settings.model},
+                      {"model_description", settings.modelDescription},
+                      {"receptor", settings.receptor},
+                      {"combination", settings.combination},
+                      {"temperature_K", number(settings.temperature, "%.6g")},
+                      {"max_scale", number(settings.maxScale, "%.6g")},
+                      {"pocket_cutoff_nm", number(settings.pocketCutoff, "%.6g")},
+                      {"device", settings.device},
+                      {"readout", settings.readout},
+                      {"atom_convention", settings.atomConvention}};
+    file.stream() << "{\n  \"tool\": \"affinity-rescore\",\n  \"settings\": " << text(described)
+                  << ",\n  \"ligands\": [";
 }
 
-void JsonSummaryWriter::beginEntry() {
-    file.stream() << (firstEntry ? "\n    {" : ",\n    {");
+std::string JsonSummaryWriter::entryFor(const ScoredLigand& scored) const {
+    const LigandPoses& ligand = *scored.ligand;
+    Json entry = {{"name", ligand.name},
+                  {"source", ligand.source},
+                  {"status", "scored"},
+                  {"first_record", ligand.firstRecord},
+                  {"poses", ligand.poses.size()},
+                  {"ligand_atoms", ligand.numLigandAtoms()},
+                  {"pocket_atoms", scored.pocketAtoms},
+                  {"combined_dG_kcal_mol", number(scored.combinedDeltaG)},
+                  {"best_pose", scored.rankOrder[0] + 1},
+                  {"best_pose_dG_kcal_mol", number(scored.poseDeltaG[scored.rankOrder[0]])}};
+    if (!readoutName.empty())
+        entry[readoutName] = number(scored.readout, "%.4f");
+    Json poses = Json::array(), weights = Json::array(), flags = Json::array();
+    for (double g : scored.poseDeltaG)
+        poses.push_back(number(g));
+    for (double w : scored.weights)
+        weights.push_back(number(w, "%.6g"));
+    for (const std::string& flag : scored.domain.pose)
+        flags.push_back(flag);
+    entry["pose_dG_kcal_mol"] = poses;
+    entry["weights"] = weights;
+    entry["flags"] = scored.domain.ligand;
+    entry["pose_flags"] = flags;
+    return text(entry);
+}
+
+std::string JsonSummaryWriter::entryForSkipped(const LigandPoses& ligand) const {
+    return text(Json{{"name", ligand.name},
+                     {"source", ligand.source},
+                     {"status", "skipped"},
+                     {"first_record", ligand.firstRecord},
+                     {"reason", ligand.problem}});
+}
+
+void JsonSummaryWriter::append(const std::string& entry) {
+    file.stream() << (firstEntry ? "\n    " : ",\n    ") << entry;
     firstEntry = false;
 }
 
-void JsonSummaryWriter::write(const ScoredLigand& scored) {
-    const LigandPoses& ligand = *scored.ligand;
-    std::ostream& out = file.stream();
-    beginEntry();
-    out << "\"name\": " << jsonString(ligand.name) << ", \"source\": " << jsonString(ligand.source)
-        << ", \"status\": \"scored\", \"first_record\": " << ligand.firstRecord
-        << ", \"poses\": " << ligand.poses.size() << ", \"ligand_atoms\": " << ligand.numLigandAtoms()
-        << ", \"pocket_atoms\": " << scored.pocketAtoms
-        << ", \"combined_dG_kcal_mol\": " << jsonNumber(scored.combinedDeltaG)
-        << ", \"best_pose\": " << scored.rankOrder[0] + 1
-        << ", \"best_pose_dG_kcal_mol\": " << jsonNumber(scored.poseDeltaG[scored.rankOrder[0]]);
-    if (!readoutName.empty())
-        out << ", \"" << readoutName << "\": " << jsonNumber(scored.readout, "%.4f");
-    out << ", \"pose_dG_kcal_mol\": [";
-    for (size_t n = 0; n < scored.poseDeltaG.size(); n++)
-        out << (n ? ", " : "") << jsonNumber(scored.poseDeltaG[n]);
-    out << "], \"weights\": [";
-    for (size_t n = 0; n < scored.weights.size(); n++)
-        out << (n ? ", " : "") << jsonNumber(scored.weights[n], "%.6g");
-    out << "], \"flags\": " << jsonString(scored.domain.ligand) << ", \"pose_flags\": [";
-    for (size_t n = 0; n < scored.domain.pose.size(); n++)
-        out << (n ? ", " : "") << jsonString(scored.domain.pose[n]);
-    out << "]}";
-}
-
-void JsonSummaryWriter::skip(const LigandPoses& ligand) {
-    beginEntry();
-    file.stream() << "\"name\": " << jsonString(ligand.name) << ", \"source\": " << jsonString(ligand.source)
-                  << ", \"status\": \"skipped\", \"first_record\": " << ligand.firstRecord
-                  << ", \"reason\": " << jsonString(ligand.problem) << "}";
-}
-
-void JsonSummaryWriter::finish(const RunTotals& totals) {
-    file.stream() << (firstEntry ? "],\n" : "\n  ],\n") << "  \"totals\": {\"ligands_scored\": " << totals.ligandsScored
-                  << ", \"poses_scored\": " << totals.posesScored << ", \"ligands_skipped\": " << totals.ligandsSkipped
-                  << ", \"ligands_flagged\": " << totals.ligandsFlagged << "}\n}\n";
-    file.commit();
+void JsonSummaryWriter::writeEnd(const RunTotals& totals) {
+    const Json counts = {{"ligands_scored", totals.ligandsScored},
+                         {"poses_scored", totals.posesScored},
+                         {"ligands_skipped", totals.ligandsSkipped},
+                         {"ligands_flagged", totals.ligandsFlagged}};
+    file.stream() << (firstEntry ? "],\n" : "\n  ],\n") << "  \"totals\": " << text(counts) << "\n}\n";
 }

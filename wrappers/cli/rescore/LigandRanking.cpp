@@ -9,9 +9,7 @@ using namespace AffinityCli;
 LigandRanking::LigandRanking(int size, const std::string& readoutName)
     : size((size_t)std::max(0, size)), readoutName(readoutName) {}
 
-void LigandRanking::add(const ScoredLigand& scored) {
-    if (size == 0 || (best.size() == size && scored.combinedDeltaG >= best.back().combined))
-        return;
+LigandRanking::Entry LigandRanking::entryOf(const ScoredLigand& scored) {
     const LigandPoses& ligand = *scored.ligand;
     Entry entry;
     entry.name = ligand.name;
@@ -26,6 +24,12 @@ void LigandRanking::add(const ScoredLigand& scored) {
             (std::isnan(entry.bestDockingScore) || pose.dockingScore < entry.bestDockingScore))
             entry.bestDockingScore = pose.dockingScore;
     entry.readout = scored.readout;
+    return entry;
+}
+
+void LigandRanking::add(const Entry& entry) {
+    if (size == 0 || (best.size() == size && entry.combined >= best.back().combined))
+        return;
     auto at = std::upper_bound(best.begin(), best.end(), entry.combined,
                                [](double value, const Entry& e) { return value < e.combined; });
     best.insert(at, entry);

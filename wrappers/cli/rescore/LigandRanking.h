@@ -20,16 +20,19 @@ public:
      * @param readoutName  the readout's column ("pKi", "pIC50"), or "" for none
      */
     LigandRanking(int size, const std::string& readoutName);
-    void add(const ScoredLigand& scored);
+
+    /** What the table shows of a ligand. */
+    struct Entry {
+        std::string name;
+        int poses = 0, bestPose = 0;
+        double combined = 0.0, bestPoseDeltaG = 0.0, bestDockingScore = 0.0, readout = 0.0;
+    };
+    static Entry entryOf(const ScoredLigand& scored);
+    void add(const Entry& entry);
     /** Print the table, best first. */
     void print(std::FILE* out) const;
 
 private:
-    struct Entry {
-        std::string name;
-        int poses, bestPose;
-        double combined, bestPoseDeltaG, bestDockingScore, readout;
-    };
     size_t size;
     std::string readoutName;
     std::vector<Entry> best; // sorted by combined ΔG

@@ -41,6 +41,26 @@ std::string defaultModelPath() {
     return AFFINITY_DEFAULT_MODEL;
 }
 
+// An option's value as text, for the journal's record of the options.
+std::string optionText(const boost::any& value) {
+    std::ostringstream text;
+    if (const auto* s = boost::any_cast<std::string>(&value))
+        text << *s;
+    else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value))
+        for (const std::string& item : *list)
+            text << item << "\n";
+    else if (const auto* d = boost::any_cast<double>(&value))
+        text << AffinityCli::shortNumber(*d) << " (" << std::hexfloat << *d << ")";
+    else if (const auto* i = boost::any_cast<int>(&value))
+        text << *i;
+    else if (const auto* b = boost::any_cast<bool>(&value))
+        text << (*b ? "true" : "false");
+    else
+        throw std::logic_error(std::string("affinity-rescore: an option of type ") + value.type().name() +
+                               " has no text for the journal");
+    return text.str();
+}
+
 const char* Description = R"(Rescores docked poses with a learned affinity model (TorchScript, the contract
 forward(positions, atomic_numbers, ligand_mask)) and combines the poses of each ligand
 into one binding free energy.
@@ -66,8 +86,14 @@ On stdout: the model used, the receptor, a table of the --top best ligands (lowe
 dG first) and the totals. On stderr: one line per skipped ligand or file, and on a terminal
 (unless --quiet) a progress bar with the rate and the time left.
 
-Output files (each written to a temporary file beside it and renamed when complete, so an
-interrupted run never leaves a truncated file):
+Output files: all the outputs of a run are written to temporary files beside them
+(".NAME.partial-PID"), checked and synced to the disk, and only then renamed into place, all
+at the end: a run that fails or is interrupted before that leaves every earlier output as it
+was and no temporary file (any signal a process can catch removes them; SIGKILL cannot be
+caught). What remains is the instant of the renames themselves, a few system calls with the
+signals held back. A symbolic link is followed and its target replaced; a device or FIFO
+(/dev/null, /dev/stdout, a named pipe) is written directly. An output that is one of the
+inputs, or another output, is refused before anything is read.
   --out       CSV, one row per pose: ligand, source, pose (1-based record index within the
               ligand), dG_kcal_mol, weight, combined_dG_kcal_mol, rank (1 = lowest dG),
               docking_score_kcal_mol (Vina's REMARK VINA RESULT or an SD tag
@@ -100,10 +126,27 @@ Combinations (T = --temperature, beta = 1/(k_B T)):
 Skipped input: an unreadable or malformed file or record, an empty file, a ligand whose
 poses disagree in atom count or element order, an element the model does not know (one
 missing from the model's optional attribute supported_elements, a list of atomic
-numbers; or any element for which the model raises an error), or a complex the model
-fails on: that ligand is reported on stderr and in the JSON summary and skipped, the others
-are scored. A missing or unusable model or receptor, or an output that cannot be written,
-stops the run at once.
+numbers; or any element for which the model raises an error), a complex the model fails
+on, or a non-finite energy from the model (NaN, inf), or any other failure while one ligand
+is scored: that ligand is reported on stderr and in the JSON summary and skipped, the others
+are scored. A missing or unusable model or receptor, an output that cannot be written or is
+an input, or a wrong option stops the run at once.
+
+The JSON summary is valid UTF-8 always: bytes of titles, file names or Open Babel's messages
+that are not UTF-8 become U+FFFD (the replacement character); the CSV and SDF carry them as
+read.
+
+Journal and --resume: a run keeps a journal of every ligand done (default: the --out file with
+.journal added; --journal FILE elsewhere; none with --no-journal, or when --out is a device),
+appended as each ligand is done and removed when the outputs are in place. A run stopped in
+any way (Ctrl-C, SIGKILL, a full disk, a crash) keeps it; the same command with --resume then
+skips the ligands the journal holds (it reads them again and checks that they are the same),
+scores the rest and writes outputs byte for byte equal to those of an uninterrupted run. The
+journal records the options, and the digests of the model and the receptor; --resume with
+anything else refuses, naming what differs. A run without --resume refuses to start over a
+journal it finds (remove it to start afresh). Each journal record is framed and checksummed,
+so a record the dying process left half written is detected and dropped.
+
 )";
 
 } // namespace
@@ -139,7 +182,12 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
          "print the n best ligands as a table on stdout (0: none)")
         ("quiet,q", po::bool_switch(&options.quiet), "no progress bar on stderr (there is none when stderr is "
-         "not a terminal)");
+         "not a terminal)")
+        ("journal", po::value(&options.journal)->value_name("FILE"),
+         "the journal of the ligands done, for --resume (default: the --out file's name with .journal added)")
+        ("no-journal", po::bool_switch(&options.noJournal), "keep no journal (an interrupted run starts over)")
+        ("resume", po::bool_switch(&options.resume),
+         "continue the interrupted run whose journal is there, with the same command line");
     // clang-format on
     commandLine.addGroup("Input", inputs);
     commandLine.addGroup("Scoring", scoring);
@@ -173,5 +221,12 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--top must not be negative");
     if (options.threads < 1)
         return usageError("--threads must be at least 1");
+    if (options.resume && options.noJournal)
+        return usageError("--resume continues from a journal; --no-journal keeps none");
+    for (const auto& [name, value] : values)
+        if (name != "quiet" && name != "top" && name != "journal" && name != "no-journal" && name != "resume" &&
+            name != "model")
+            options.outputShapingOptions.emplace_back("--" + name, optionText(value.value()));
+    options.outputShapingOptions.emplace_back("--model", options.model);
     return true;
 }

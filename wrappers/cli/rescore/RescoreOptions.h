@@ -5,6 +5,7 @@
 #include "ExitStatus.h"
 #include "ScoringOptions.h"
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace AffinityRescore {
@@ -27,6 +28,17 @@ struct RescoreOptions : AffinityCli::ScoringOptions {
     int top = 10;
     /** Whether progress goes to stderr. */
     bool quiet = false;
+    /** Where the run journals its ligands ("" for the default beside --out; see --help). */
+    std::string journal;
+    bool noJournal = false;
+    /** Continue the run the journal holds. */
+    bool resume = false;
+    /**
+     * Every option that shapes the outputs, as "--name" and its value (given or default): what
+     * a resumed run must share with the run it continues. --quiet, --top and the journal's own
+     * options are left out, as they change nothing in the output files.
+     */
+    std::vector<std::pair<std::string, std::string>> outputShapingOptions;
 };
 
 /** Exit statuses (shared with affinity-train), listed in --help. */

@@ -6,19 +6,25 @@
 #include "AffinityLoss.h"
 #include "AtomConvention.h"
 #include "Combination.h"
+#include "ContentDigest.h"
+#include "DistinctPaths.h"
 #include "ElementSymbol.h"
+#include "LigandOutcome.h"
 #include "LigandRanking.h"
+#include "PendingTemporaryFiles.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
 #include "ProgressReport.h"
 #include "Receptor.h"
+#include "RescoreJournal.h"
 #include "RescoreOptions.h"
 #include "ScoreWriter.h"
 #include "ScoringModel.h"
 #include "TrainingDomain.h"
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <vector>
@@ -31,6 +37,20 @@ namespace {
 uint64_t fileSize(const std::string& path) {
     struct stat info;
     return stat(path.c_str(), &info) == 0 ? (uint64_t)info.st_size : 0;
+}
+
+bool isRegularFileOrMissing(const std::string& path) {
+    struct stat info;
+    return stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode);
+}
+
+/** The journal's path: --journal, else beside --out when that is a file; "" for none. */
+std::string journalPath(const RescoreOptions& options) {
+    if (options.noJournal)
+        return "";
+    if (!options.journal.empty())
+        return options.journal;
+    return isRegularFileOrMissing(options.csvOutput) ? options.csvOutput + ".journal" : "";
 }
 
 std::unique_ptr<AffinityPlugin::Combination> makeCombination(const RescoreOptions& options) {
@@ -65,9 +85,10 @@ std::string conciseError(const std::string& message) {
 /** Everything one run holds: the model, the receptor, the outputs and the counts. */
 class RescoreRun {
 public:
-    explicit RescoreRun(const RescoreOptions& options)
-        : options(options), scorer(options.model, options.deviceName, options.precisionKind, options.temperature,
-                                   options.batchSize, options.memoryBudgetMiB, options.threads),
+    RescoreRun(const RescoreOptions& options, const std::string& journalPath)
+        : options(options), journalPath(journalPath),
+          scorer(options.model, options.deviceName, options.precisionKind, options.temperature, options.batchSize,
+                 options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
           pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
           receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
@@ -103,34 +124,55 @@ public:
     }
 
     void run() {
+        std::optional<RescoreJournal> journal;
+        if (!journalPath.empty())
+            journal.emplace(openJournal());
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
         ProgressReport progress((double)totalBytes, "poses", ProgressReport::shownOnStderr(options.quiet));
+        long long ligandIndex = 0;
         for (const std::string& file : options.poseFiles) {
             PoseReader reader(file, !options.sdfOutput.empty(), convention);
             LigandPoses ligand;
             while (reader.next(ligand)) {
-                if (ligand.problem.empty())
-                    score(ligand, progress);
-                if (!ligand.problem.empty()) {
-                    totals.ligandsSkipped++;
-                    std::stringstream msg;
-                    msg << "affinity-rescore: skipped ligand '" << ligand.name << "' (" << ligand.source;
-                    if (ligand.firstRecord > 0)
-                        msg << ", record " << ligand.firstRecord;
-                    msg << "): " << ligand.problem;
-                    progress.message(msg.str());
-                    for (auto& writer : writers)
-                        writer->skip(ligand);
+                ligandIndex++;
+                LigandOutcome outcome;
+                if (journal && journal->nextDone(outcome)) {
+                    checkSameLigand(outcome, ligand, ligandIndex, journal->path());
+                } else {
+                    outcome = scoreOrSkip(ligand, progress);
+                    try {
+                        if (journal)
+                            journal->append(outcome);
+                    } catch (const std::exception& e) {
+                        throw std::runtime_error(std::string(e.what()) + journalNote());
+                    }
                 }
+                apply(outcome);
                 progress.update((double)(doneBytes + reader.bytesRead()), totals.posesScored, progressDetails());
             }
             doneBytes += fileSize(file);
         }
+        LigandOutcome extra;
+        if (journal && journal->nextDone(extra))
+            throw std::runtime_error("--resume: the journal " + journal->path() + " holds " +
+                                     std::to_string(journal->ligandsDone()) + " ligands; the pose files now hold " +
+                                     std::to_string(ligandIndex) +
+                                     ": they changed since the interrupted run; remove the journal to start afresh");
         progress.finish(totals.posesScored, progressDetails());
-        for (auto& writer : writers)
-            writer->finish(totals);
+        std::vector<AffinityCli::OutputFile*> outputs;
+        for (auto& writer : writers) {
+            writer->writeEnd(totals);
+            outputs.push_back(&writer->output());
+        }
+        try {
+            AffinityCli::commitTogether(outputs);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string(e.what()) + journalNote());
+        }
+        if (journal)
+            journal->remove();
     }
 
     void printSummary() const {
@@ -153,14 +195,117 @@ private:
                std::to_string(totals.ligandsSkipped) + " skipped";
     }
 
-    /** Score one ligand, or set its problem when it cannot be scored. */
-    void score(LigandPoses& ligand, ProgressReport& progress) {
+    /** The run's identity, for the journal: the options and what the model and the receptor hold. */
+    RescoreJournal::Identity identity() const {
+        RescoreJournal::Identity fields = options.outputShapingOptions;
+        fields.emplace_back("model file content", AffinityRescore::ContentDigest::ofFile(options.model));
+        fields.emplace_back("receptor file content", AffinityRescore::ContentDigest::ofFile(options.receptor));
+        return fields;
+    }
+
+    RescoreJournal openJournal() {
+        std::optional<RescoreJournal> journal;
+        if (options.resume) {
+            journal.emplace(RescoreJournal::resume(journalPath, identity()));
+            std::fprintf(stderr, "affinity-rescore: resuming from the journal %s: %lld ligands done%s\n",
+                         journalPath.c_str(), journal->ligandsDone(),
+                         journal->droppedTornRecord() ? " (a half-written last record was dropped)" : "");
+        } else {
+            journal.emplace(journalPath, identity());
+        }
+        AffinityCli::PendingTemporaryFiles::setInterruptNote(
+            "affinity-rescore: interrupted; the journal " + journalPath +
+            " keeps the ligands done: rerun the same command with --resume to continue\n");
+        return std::move(*journal);
+    }
+
+    /** What a run stopped by an output error tells of its journal. */
+    std::string journalNote() const {
+        if (journalPath.empty())
+            return "";
+        return "; the journal " + journalPath +
+               " keeps the ligands done: rerun the same command with --resume once the outputs can be written";
+    }
+
+    /** A resumed run reads its input again: the ligand the journal holds must be the one read now. */
+    static void checkSameLigand(const LigandOutcome& done, const LigandPoses& ligand, long long index,
+                                const std::string& journal) {
+        if (done.inputDigest == LigandOutcome::digestOf(ligand))
+            return;
+        throw std::runtime_error("--resume: ligand " + std::to_string(index) + " of the input is '" + ligand.name +
+                                 "' (" + ligand.source + ", record " + std::to_string(ligand.firstRecord) +
+                                 "); the journal " + journal + " holds '" + done.name + "' (" + done.source +
+                                 ", record " + std::to_string(done.firstRecord) +
+                                 ") there, or other poses of it: the pose files changed since the interrupted run; "
+                                 "remove the journal to start afresh");
+    }
+
+    /** Score a ligand, or skip it (reporting why), whatever stops it from being scored. */
+    LigandOutcome scoreOrSkip(LigandPoses& ligand, ProgressReport& progress) {
+        LigandOutcome outcome;
+        outcome.inputDigest = LigandOutcome::digestOf(ligand);
+        outcome.name = ligand.name;
+        outcome.source = ligand.source;
+        outcome.firstRecord = ligand.firstRecord;
+        if (ligand.problem.empty()) {
+            try {
+                std::optional<ScoredLigand> scored = score(ligand);
+                if (scored) {
+                    outcome.scored = true;
+                    outcome.poses = (long long)ligand.poses.size();
+                    outcome.flagged = !scored->domain.warning.empty();
+                    outcome.ranking = LigandRanking::entryOf(*scored);
+                    for (auto& writer : writers)
+                        outcome.entries.push_back(writer->entryFor(*scored));
+                    if (outcome.flagged)
+                        progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source +
+                                         ", record " + std::to_string(ligand.firstRecord) +
+                                         "): " + scored->domain.warning);
+                    return outcome;
+                }
+            } catch (const std::exception& e) {
+                ligand.problem = conciseError(e.what());
+            }
+        }
+        std::stringstream msg;
+        msg << "affinity-rescore: skipped ligand '" << ligand.name << "' (" << ligand.source;
+        if (ligand.firstRecord > 0)
+            msg << ", record " << ligand.firstRecord;
+        msg << "): " << ligand.problem;
+        progress.message(msg.str());
+        for (auto& writer : writers)
+            outcome.entries.push_back(writer->entryForSkipped(ligand));
+        return outcome;
+    }
+
+    /** Add a ligand's outcome (just made, or from the journal) to the outputs, the ranking and the totals. */
+    void apply(const LigandOutcome& outcome) {
+        for (size_t i = 0; i < writers.size(); i++) {
+            writers[i]->append(outcome.entries.at(i));
+            try {
+                writers[i]->output().check(); // a full disk stops the run now, not at its end
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string(e.what()) + journalNote());
+            }
+        }
+        if (outcome.scored) {
+            ranking.add(outcome.ranking);
+            totals.ligandsScored++;
+            totals.posesScored += outcome.poses;
+            totals.ligandsFlagged += outcome.flagged;
+        } else {
+            totals.ligandsSkipped++;
+        }
+    }
+
+    /** Score one ligand; returns nothing and sets its problem when it cannot be scored. */
+    std::optional<ScoredLigand> score(LigandPoses& ligand) {
         const std::vector<int>& supported = scorer.supportedElements();
         const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
         if (unknownLigandAtom >= 0) {
             ligand.problem =
                 unknownElementMessage(unknownLigandAtom, ligand.poses[0].atomicNumbers, supported, "ligand");
-            return;
+            return std::nullopt;
         }
         const std::vector<int> pocket = pocketSelector.select(ligand);
         std::vector<int> pocketNumbers;
@@ -170,7 +315,7 @@ private:
         if (unknownPocketAtom >= 0) {
             ligand.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
                                                    "receptor (pocket)");
-            return;
+            return std::nullopt;
         }
         const AffinityPlugin::PoseEnsemble complex = pocketComplexPoses(receptor, pocket, ligand);
         std::vector<double> energies;
@@ -179,24 +324,16 @@ private:
         } catch (const std::exception& e) {
             ligand.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
                              " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
-            return;
+            return std::nullopt;
         }
         ScoredLigand scored =
             ScoredLigand::combine(ligand, (int)pocket.size(), energies, *combination, options.temperature, readout);
         scored.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
-        if (!scored.domain.warning.empty()) {
-            totals.ligandsFlagged++;
-            progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source + ", record " +
-                             std::to_string(ligand.firstRecord) + "): " + scored.domain.warning);
-        }
-        for (auto& writer : writers)
-            writer->write(scored);
-        ranking.add(scored);
-        totals.ligandsScored++;
-        totals.posesScored += (long long)ligand.poses.size();
+        return scored;
     }
 
     const RescoreOptions& options;
+    const std::string journalPath;
     ScoringModel scorer;
     AtomConvention convention;
     double pocketCutoff;
@@ -210,6 +347,34 @@ private:
     RunTotals totals;
 };
 
+/**
+ * What can be checked before the model is loaded: no output is an input or another output,
+ * and a journal is there exactly when --resume asks for one.
+ */
+void checkPaths(const RescoreOptions& options, const std::string& journal) {
+    std::vector<AffinityCli::NamedPath> inputs = {{"--model", options.model}, {"--receptor", options.receptor}};
+    for (const std::string& file : options.poseFiles)
+        inputs.push_back({"--poses", file});
+    AffinityCli::checkDistinctPaths(inputs, {{"--out", options.csvOutput},
+                                             {"--out-sdf", options.sdfOutput},
+                                             {"--json", options.jsonOutput},
+                                             {"--journal", journal}});
+    struct stat info;
+    const bool journalExists = !journal.empty() && lstat(journal.c_str(), &info) == 0;
+    if (options.resume && journal.empty())
+        throw std::runtime_error("--resume: --out " + options.csvOutput +
+                                 " is not a file, so there is no journal beside it; name it with --journal");
+    if (options.resume && !journalExists)
+        throw std::runtime_error("--resume: there is no journal " + journal +
+                                 " (a run that finished removes its journal; a run that never started keeps none)");
+    if (!options.resume && journalExists)
+        throw std::runtime_error("the journal " + journal +
+                                 " of an interrupted run is there: add --resume to continue that run, or remove the "
+                                 "journal to start afresh");
+    if (!journal.empty())
+        AffinityCli::checkWritableLocation({"--journal", journal});
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -217,9 +382,11 @@ int main(int argc, char* argv[]) {
     int status = Success;
     if (!parseRescoreOptions(argc, argv, options, status))
         return status;
-    AtomicOutputFile::removeOnSignal();
+    AffinityCli::PendingTemporaryFiles::removeOnSignal();
     try {
-        RescoreRun run(options);
+        const std::string journal = journalPath(options);
+        checkPaths(options, journal);
+        RescoreRun run(options, journal);
         run.printHeader();
         run.run();
         run.printSummary();

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "CheckpointFile.h"
+#include "OutputFile.h"
 #include "Sha256.h"
 #include "openmm/OpenMMException.h"
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 using OpenMM::OpenMMException;
 
@@ -17,61 +16,20 @@ namespace {
 
 const std::string HeaderStart = "affinity-train checkpoint 2 ";
 
-std::string folderOf(const std::string& file) {
-    const size_t slash = file.find_last_of('/');
-    return slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
-}
-
-std::string temporaryFor(const std::string& file) {
-    const size_t slash = file.find_last_of('/');
-    const std::string folder = slash == std::string::npos ? "" : file.substr(0, slash + 1);
-    const std::string name = slash == std::string::npos ? file : file.substr(slash + 1);
-    return folder + "." + name + ".partial-" + std::to_string(getpid());
-}
-
-bool writeAll(int fd, const std::string& bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += (size_t)n;
-    }
-    return true;
-}
-
 } // namespace
 
 void writeCheckpointFile(const std::string& file, const std::string& archive) {
-    const std::string temporary = temporaryFor(file);
-    const std::string contents =
-        HeaderStart + std::to_string(archive.size()) + " " + AffinityPlugin::sha256Hex(archive) + "\n" + archive;
-    auto fail = [&](const std::string& step, int fd) {
-        const std::string reason = std::strerror(errno);
-        if (fd >= 0)
-            ::close(fd);
-        ::unlink(temporary.c_str());
-        throw OpenMMException("affinity-train: cannot write the checkpoint " + file + " (" + step + " " + temporary +
-                              ": " + reason + "); the previous checkpoint, if any, is unchanged");
-    };
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        fail("creating", -1);
-    if (!writeAll(fd, contents))
-        fail("writing", fd);
-    if (::fsync(fd) != 0)
-        fail("flushing", fd);
-    if (::close(fd) != 0)
-        fail("closing", -1);
-    if (std::rename(temporary.c_str(), file.c_str()) != 0)
-        fail("renaming", -1);
-    // The rename itself reaches the disk only with its folder.
-    const int folder = ::open(folderOf(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (folder >= 0) {
-        ::fsync(folder);
-        ::close(folder);
+    // Through OutputFile: replaced whole or not at all (temporary file, fsync, rename), its
+    // temporary file removed on a signal, and a full disk reported here rather than thrown by
+    // LibTorch's writer in its destructor (an abort).
+    try {
+        AffinityCli::OutputFile out(file, "--checkpoint");
+        out.stream() << HeaderStart << archive.size() << " " << AffinityPlugin::sha256Hex(archive) << "\n";
+        out.stream().write(archive.data(), (std::streamsize)archive.size());
+        out.commit();
+    } catch (const std::runtime_error& e) {
+        throw OpenMMException("affinity-train: cannot write the checkpoint " + file + " (writing " + e.what() +
+                              "); the previous checkpoint, if any, is unchanged");
     }
 }
 

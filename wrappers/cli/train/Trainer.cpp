@@ -309,7 +309,7 @@ void Trainer::run(std::ostream& report, bool progressShown) {
     }
 }
 
-void Trainer::saveModel(const std::string& path) {
+void Trainer::saveModel(std::ostream& out) {
     model.to(torch::kCPU, model.parameterDtype());
     // What the model was trained on, so that affinity-rescore builds its complexes the same way
     // and can tell a complex outside what it saw.
@@ -320,9 +320,9 @@ void Trainer::saveModel(const std::string& path) {
     AffinityCli::declareTrainingElements(model.getModule(), std::vector<int>(elements.begin(), elements.end()));
     AffinityCli::declarePocketCutoff(model.getModule(), options.pocketCutoff);
     try {
-        model.getModule().save(path);
+        model.getModule().save(out);
     } catch (const c10::Error& e) {
-        throw OpenMMException("affinity-train: cannot write the model to " + path + ": " + e.what_without_backtrace());
+        throw OpenMMException("affinity-train: cannot write the model: " + std::string(e.what_without_backtrace()));
     }
 }
 

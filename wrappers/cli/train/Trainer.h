@@ -56,8 +56,8 @@ public:
     void run(std::ostream& report, bool progressShown);
     /** Score every ligand with the current parameters. */
     std::vector<LigandPrediction> predict();
-    /** Write the model (on the CPU) as TorchScript. */
-    void saveModel(const std::string& path);
+    /** Write the model (on the CPU) as TorchScript into out (an OutputFile's stream, which reports write errors). */
+    void saveModel(std::ostream& out);
     const LigandSplit& getSplit() const {
         return split;
     }

@@ -9,7 +9,7 @@
 
 namespace AffinityTrain {
 
-TrainingLog::TrainingLog(const std::string& path, bool append) {
+TrainingLog::TrainingLog(const std::string& path, bool append) : path(path) {
     if (path.empty())
         return;
     bool hasRows = append && std::filesystem::exists(path) && std::filesystem::file_size(path) > 0;
@@ -27,12 +27,12 @@ void TrainingLog::write(const EpochRecord& r) {
     out << r.epoch << ',' << r.trainingLoss << ',' << r.trainingRmse << ',' << r.validationLoss << ','
         << r.validationRmse << ',' << r.learningRate << ',' << r.seconds << '\n'
         << std::flush;
+    if (!out)
+        throw OpenMM::OpenMMException("affinity-train: cannot write the log " + path + " (epoch " +
+                                      std::to_string(r.epoch) + "): the disk may be full");
 }
 
-void writePredictions(const std::string& path, const std::vector<LigandPrediction>& predictions) {
-    std::ofstream out(path);
-    if (!out)
-        throw OpenMM::OpenMMException("affinity-train: cannot write the predictions " + path);
+void writePredictions(std::ostream& out, const std::vector<LigandPrediction>& predictions) {
     out << std::setprecision(std::numeric_limits<double>::max_digits10);
     out << "ligand,split,target,predicted,delta_g_kj_per_mol,loss\n";
     for (const LigandPrediction& p : predictions)

@@ -28,10 +28,14 @@ class TrainingLog {
 public:
     /** An empty path gives a log that writes nothing. */
     TrainingLog(const std::string& path, bool append);
-    /** Write one row and flush it, so that a run killed mid-training keeps its log. */
+    /**
+     * Write one row and flush it, so that a run killed mid-training keeps its log.
+     * @throws OpenMM::OpenMMException when the row cannot be written (a full disk)
+     */
     void write(const EpochRecord& record);
 
 private:
+    std::string path;
     std::ofstream out;
 };
 
@@ -41,7 +45,7 @@ struct LigandPrediction;
  * Write every ligand's target and prediction as CSV: columns ligand, split (train or
  * validation), target, predicted (both in the target's unit), delta_g_kj_per_mol, loss.
  */
-void writePredictions(const std::string& path, const std::vector<LigandPrediction>& predictions);
+void writePredictions(std::ostream& out, const std::vector<LigandPrediction>& predictions);
 
 } // namespace AffinityTrain
 

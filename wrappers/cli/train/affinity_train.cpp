@@ -4,8 +4,11 @@
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
+#include "DistinctPaths.h"
 #include "ExitStatus.h"
 #include "ModelAttributes.h"
+#include "OutputFile.h"
+#include "PendingTemporaryFiles.h"
 #include "ProgressReport.h"
 #include "ScoringOptions.h"
 #include "TargetTable.h"
@@ -15,15 +18,61 @@
 #include "TrainingLog.h"
 #include "openmm/OpenMMException.h"
 #include <iostream>
+#include <memory>
 
 using namespace AffinityTrain;
+using AffinityCli::NamedPath;
+
+namespace {
+
+/**
+ * Every output is checked before training starts, so that a run does not train for hours and
+ * then find it cannot write: no output is an input or another output (--checkpoint may be
+ * the --resume it continues from, which it then replaces), and each can be created.
+ */
+void checkOutputPaths(const TrainOptions& options) {
+    const std::vector<NamedPath> inputs = {{"--model", options.model},       {"--poses", options.poses},
+                                           {"--receptor", options.receptor}, {"--targets", options.targets},
+                                           {"--manifest", options.manifest}, {"--loss-module", options.lossModule}};
+    const std::vector<NamedPath> written = {
+        {"--output", options.output}, {"--predictions", options.predictions}, {"--log", options.log}};
+    std::vector<NamedPath> outputs = written;
+    outputs.push_back({"--checkpoint", options.checkpoint});
+    AffinityCli::checkDistinctPaths(inputs, outputs);
+    AffinityCli::checkDistinctPaths({{"--resume", options.resume}}, written);
+    AffinityCli::checkWritableLocation({"--log", options.log});
+    AffinityCli::checkWritableLocation({"--checkpoint", options.checkpoint});
+}
+
+/** What a failed write of the final outputs leaves of the training. */
+std::string whereTheModelIs(const TrainOptions& options) {
+    if (options.checkpoint.empty())
+        return "; no --checkpoint was given, so the trained parameters are lost (give --checkpoint to keep them)";
+    return "; the trained parameters are not lost: the checkpoint " + options.checkpoint +
+           " holds them after the last epoch; free space and rerun the same command with --resume " +
+           options.checkpoint + " to write the outputs without training again";
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     TrainOptions options;
     int status = AffinityCli::Success;
     if (!parseTrainOptions(argc, argv, options, status))
         return status;
+    AffinityCli::PendingTemporaryFiles::removeOnSignal();
     try {
+        try {
+            checkOutputPaths(options);
+        } catch (const std::runtime_error& e) {
+            throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()));
+        }
+        // Created now (as temporary files beside them), so that an output that cannot be
+        // written stops the run before training; put in place together after it.
+        AffinityCli::OutputFile modelOutput(options.output, "--output");
+        std::unique_ptr<AffinityCli::OutputFile> predictionsOutput;
+        if (!options.predictions.empty())
+            predictionsOutput = std::make_unique<AffinityCli::OutputFile>(options.predictions, "--predictions");
         AffinityPlugin::AffinityModel model = AffinityCli::loadModelFile(options.model);
         ComplexSettings settings;
         // As affinity-rescore does: a model that declares its pocket keeps it unless asked otherwise.
@@ -48,9 +97,17 @@ int main(int argc, char** argv) {
                                           settings, std::cerr);
         Trainer trainer(std::move(model), std::move(ligands), options);
         trainer.run(std::cout, AffinityCli::ProgressReport::shownOnStderr(options.quiet));
-        if (!options.predictions.empty())
-            writePredictions(options.predictions, trainer.predict());
-        trainer.saveModel(options.output);
+        std::vector<AffinityCli::OutputFile*> outputs = {&modelOutput};
+        if (predictionsOutput) {
+            writePredictions(predictionsOutput->stream(), trainer.predict());
+            outputs.push_back(predictionsOutput.get());
+        }
+        trainer.saveModel(modelOutput.stream());
+        try {
+            AffinityCli::commitTogether(outputs);
+        } catch (const std::runtime_error& e) {
+            throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()) + whereTheModelIs(options));
+        }
         if (!options.quiet)
             std::cout << "affinity-train: wrote " << options.output << std::endl;
         return AffinityCli::Success;

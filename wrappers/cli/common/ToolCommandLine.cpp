@@ -174,7 +174,7 @@ bool ToolCommandLine::parse(int argc, const char* const argv[], po::variables_ma
 }
 
 po::typed_value<std::string>* AffinityCli::choiceValue(std::string* target, const std::string& option,
-                                                      const Choices& choices, const Choices& aliases) {
+                                                       const Choices& choices, const Choices& aliases) {
     return po::value(target)->value_name("NAME")->notifier([=](const std::string& given) {
         const std::string name = lowerCase(given);
         for (const Choices* list : {&choices, &aliases})

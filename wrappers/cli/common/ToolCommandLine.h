@@ -63,9 +63,8 @@ using Choices = std::vector<std::string>;
  * name as listed; anything else is a usage error naming the option and the choices. Aliases
  * ("dg" for "none") are accepted as themselves when listed in aliases.
  */
-boost::program_options::typed_value<std::string>* choiceValue(std::string* target, const std::string& option,
-                                                               const Choices& choices,
-                                                               const Choices& aliases = Choices());
+boost::program_options::typed_value<std::string>*
+choiceValue(std::string* target, const std::string& option, const Choices& choices, const Choices& aliases = Choices());
 
 /** A numeric option whose default --help prints as written (298.15, not 298.14999999999998). */
 boost::program_options::typed_value<double>* numberValue(double* target, const std::string& valueName);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Everything a fresh Debian/Ubuntu machine needs, done only where it is missing:
 #   1. Debian packages (compilers, CMake, Ninja, ccache, Catch2, Boost, nlohmann/json, SWIG, Open Babel,
-#      Vina);
+#      Vina, Open MPI for the tools' multi-process runs);
 #   2. a Python environment with the pinned torch and openmm wheels, kept in a per-user cache
 #      keyed by the pinned versions, so a fresh clone reuses it instead of downloading again;
 #   3. configure, build (through ccache) and install the plugin into that environment's
@@ -14,7 +14,8 @@ AFFINITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AFFINITY_ROOT
 
 packages="build-essential cmake ninja-build ccache catch2 libboost-dev libboost-program-options-dev nlohmann-json3-dev
-          swig libopenbabel-dev openbabel autodock-vina python3-venv python3-dev clang-format"
+          swig libopenbabel-dev openbabel autodock-vina python3-venv python3-dev clang-format
+          libopenmpi-dev openmpi-bin"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -49,11 +49,16 @@ std::string RescoreTest::outputFolder(const std::string& name) {
 }
 
 ToolRun RescoreTest::runRescore(const std::string& arguments) {
+    return runRescoreWithin(0, arguments);
+}
+
+ToolRun RescoreTest::runRescoreWithin(int seconds, const std::string& arguments) {
     static int counter = 0;
     // Named by process too: the test programs may run in parallel and share the folder.
     const std::string base =
         std::string(AFFINITY_RESCORE_OUTPUTS) + "/run-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-    const std::string command = "cd '" + std::string(AFFINITY_RESCORE_FIXTURES) + "' && '" +
+    const std::string limit = seconds > 0 ? "timeout -k 10 " + std::to_string(seconds) + " " : "";
+    const std::string command = "cd '" + std::string(AFFINITY_RESCORE_FIXTURES) + "' && " + limit + "'" +
                                 std::string(AFFINITY_RESCORE_EXE) + "' " + arguments + " >'" + base + ".out' 2>'" +
                                 base + ".err' </dev/null";
     const int status = std::system(command.c_str());

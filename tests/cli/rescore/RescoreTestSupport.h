@@ -21,6 +21,8 @@ struct ToolRun {
 
 /** Run affinity-rescore with arguments (a shell-quoted string), in the fixtures folder. */
 ToolRun runRescore(const std::string& arguments);
+/** The same, stopped after a time limit (exit status 124 then, as coreutils' timeout gives). */
+ToolRun runRescoreWithin(int seconds, const std::string& arguments);
 /** A fixture file's path. */
 std::string fixture(const std::string& name);
 /** A model's path: the bundled example model ("example") or one of the test models ("elements_model.pt"). */

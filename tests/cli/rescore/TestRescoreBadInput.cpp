@@ -51,8 +51,10 @@ TEST_CASE("Unreadable, malformed, empty and inconsistent input is reported and s
     INFO(run.out << run.err);
     CHECK(run.exitStatus == 3);
     CHECK_THAT(run.err, Contains("skipped ligand 'empty' (empty.sdf): the file is empty; expected at least one pose"));
-    CHECK_THAT(run.err, Contains("skipped ligand 'malformed' (malformed.sdf): record 1 could not be read as sdf"));
-    CHECK_THAT(run.err, Contains("Not enough atoms to match atom count"));
+    CHECK_THAT(run.err,
+               Contains("skipped ligand 'malformed' (malformed.sdf, record 1): record 1 (line 1) is damaged: the "
+                        "counts line (line 4) gives 14 atoms and 15 bonds, but the record ends after 6 atom "
+                        "lines"));
     CHECK_THAT(run.err, Contains("skipped ligand 'mismatch' (mismatch.sdf, record 1): pose 2 (record 2) has 14 atoms; "
                                  "expected 37, as pose 1 has"));
     CHECK_THAT(run.err, Contains("skipped ligand 'reordered' (reordered.sdf, record 1): pose 2 (record 2) has "));

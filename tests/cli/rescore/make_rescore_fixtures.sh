@@ -8,7 +8,7 @@
 #   both.sdf             the poses of both ligands as one SDF (titles separate the ligands)
 #   imatinib.mol2        the imatinib poses as MOL2
 #   empty.sdf            an empty file
-#   malformed.sdf        a caffeine pose whose atom block is cut short
+#   malformed.sdf        a caffeine pose (titled "malformed") whose atom block is cut short
 #   mismatch.sdf         two records titled "mismatch": an imatinib pose and a caffeine pose
 #   reordered.sdf        two records titled "reordered": a caffeine pose, then the same pose
 #                        with its atoms in canonical order (same count, other element order)
@@ -47,8 +47,8 @@ obabel imatinib.pdbqt -O imatinib.mol2 2>/dev/null
 
 : >empty.sdf
 
-# The first caffeine record, cut in the middle of its atom block.
-awk 'NR <= 10' caffeine.sdf >malformed.sdf
+# The first caffeine record, titled "malformed", cut in the middle of its atom block.
+awk 'NR == 1 { print "malformed"; next } NR <= 10' caffeine.sdf >malformed.sdf
 
 first_record() { # file.sdf title
     awk -v t="$2" 'NR == 1 { print t; next } { print } /^\$\$\$\$/ { exit }' "$1"

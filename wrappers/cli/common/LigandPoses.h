@@ -19,8 +19,9 @@ struct PoseRecord {
     /** The record as an SDF block (molfile and data items, without the "$$$$" line), when asked for. */
     std::string sdfBlock;
     /**
-     * Why this record cannot be scored although it was read whole (an atom with no element),
-     * or "". The ligand it belongs to is skipped; the rest of the file is read on.
+     * Why this record cannot be scored (damaged, unparsable, an atom with no element, a
+     * coordinate out of range), or "". The ligand it belongs to is skipped; the rest of the
+     * file is read on.
      */
     std::string problem;
 };

@@ -8,14 +8,29 @@ namespace {
 // Cell indices are packed into one key; 2^20 cells per axis is far beyond any receptor.
 constexpr int64_t CellsPerAxis = int64_t(1) << 20;
 constexpr int64_t CellOffset = CellsPerAxis / 2;
+
+/**
+ * The cell of a coordinate along one axis, clamped to the grid (one cell inside its edge, so
+ * that the neighbours of a clamped cell are on the grid too). A coordinate too far out for the
+ * grid (or not finite) would otherwise overflow the conversion to an integer. Clamping keeps
+ * the search exact: it is monotonic, so points within a cutoff of each other stay in the same
+ * or neighbouring cells, and the distances themselves are always computed from the positions.
+ */
+int64_t cellIndex(double x, double cutoff) {
+    const double cell = std::floor(x / cutoff);
+    const double limit = double(CellOffset - 2);
+    if (!(cell > -limit))
+        return -(CellOffset - 2);
+    if (!(cell < limit))
+        return CellOffset - 2;
+    return (int64_t)cell;
+}
 } // namespace
 
 PocketSelector::PocketSelector(const Receptor& receptor, double cutoff) : receptor(receptor), cutoff(cutoff) {
     for (int i = 0; i < receptor.numAtoms(); i++) {
         const double* x = &receptor.positions[3 * i];
-        cells[cellKey((int64_t)std::floor(x[0] / cutoff), (int64_t)std::floor(x[1] / cutoff),
-                      (int64_t)std::floor(x[2] / cutoff))]
-            .push_back(i);
+        cells[cellKey(cellIndex(x[0], cutoff), cellIndex(x[1], cutoff), cellIndex(x[2], cutoff))].push_back(i);
     }
 }
 
@@ -29,8 +44,7 @@ std::vector<int> PocketSelector::select(const LigandPoses& ligand) const {
     for (const PoseRecord& pose : ligand.poses)
         for (size_t a = 0; a < pose.atomicNumbers.size(); a++) {
             const double* x = &pose.positions[3 * a];
-            const int64_t cx = (int64_t)std::floor(x[0] / cutoff), cy = (int64_t)std::floor(x[1] / cutoff),
-                          cz = (int64_t)std::floor(x[2] / cutoff);
+            const int64_t cx = cellIndex(x[0], cutoff), cy = cellIndex(x[1], cutoff), cz = cellIndex(x[2], cutoff);
             for (int64_t dx = -1; dx <= 1; dx++)
                 for (int64_t dy = -1; dy <= 1; dy++)
                     for (int64_t dz = -1; dz <= 1; dz++) {

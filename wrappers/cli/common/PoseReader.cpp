@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "PoseReader.h"
 #include "AffinityUnits.h"
+#include "InputLimits.h"
 #include "MoleculeFileFormat.h"
+#include "RecordDamage.h"
+#include "RecordReader.h"
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <openbabel/atom.h>
 #include <openbabel/generic.h>
 #include <openbabel/mol.h>
@@ -20,11 +22,8 @@ namespace {
  * "REMARK  Name = " line of the PDBQT files it writes itself.
  */
 std::string ligandTitle(const std::string& title) {
-    const size_t first = title.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos)
-        return "";
-    const std::string trimmed = title.substr(first, title.find_last_not_of(" \t\r\n") - first + 1);
-    return trimmed == "=" ? "" : trimmed;
+    const std::string trimmedTitle = trimmed(title);
+    return trimmedTitle == "=" ? "" : trimmedTitle;
 }
 
 /** The docking score a record carries: Vina's "REMARK VINA RESULT" or smina's SD tag. */
@@ -45,34 +44,43 @@ double dockingScoreOf(OpenBabel::OBMol& mol) {
     return std::nan("");
 }
 
+/** One record read: the pose, or why it cannot be scored, and the title that groups it. */
+struct ReadRecord {
+    PoseRecord pose;
+    std::string title;
+    /** Whether the title is the record's own; a record cut before its title joins the ligand before it. */
+    bool titleKnown = true;
+    int index = 0;
+};
+
 } // namespace
 
 class PoseReader::Impl {
 public:
     Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention);
     bool next(LigandPoses& ligand);
-    uint64_t bytesRead() const;
+    uint64_t bytesRead() const {
+        return records ? records->bytesRead() : 0;
+    }
 
 private:
-    /** Read one record into `record` and `title`; false at the end of the file or on a failure (then problem is set).
-     */
-    bool readRecord(PoseRecord& record, std::string& title);
+    /** Read and parse the next record; false when the file holds no more. */
+    bool readRecord(ReadRecord& read);
+    /** Parse a sound record's text with Open Babel into read.pose (or set its problem). */
+    void parse(const TextRecord& text, ReadRecord& read);
     LigandPoses fileProblem(const std::string& message) const;
 
     std::string path;
     bool keepSdfBlocks;
     AtomConvention convention;
-    std::ifstream file;
     OpenBabel::OBConversion input, sdfOutput;
     OpenBabelMessages messages;
     MoleculeFileFormat format;
+    std::unique_ptr<RecordReader> records;
     bool started = false, finished = false;
-    int recordsRead = 0;
-    std::string problem;
     // The record read ahead: the first of the next ligand.
     bool havePending = false;
-    PoseRecord pending;
-    std::string pendingTitle;
+    ReadRecord pending;
 };
 
 PoseReader::Impl::Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention)
@@ -90,48 +98,39 @@ LigandPoses PoseReader::Impl::fileProblem(const std::string& message) const {
     return ligand;
 }
 
-bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
+void PoseReader::Impl::parse(const TextRecord& text, ReadRecord& read) {
+    PoseRecord& record = read.pose;
+    const std::string recordName =
+        "record " + std::to_string(text.index) + " (line " + std::to_string(text.firstLine) + ")";
     OpenBabel::OBMol mol;
-    const bool read = recordsRead == 0 ? input.Read(&mol, &file) : input.Read(&mol);
+    const bool parsed = input.ReadString(&mol, text.text);
     const std::string babelSays = messages.take();
-    if (!read) {
-        // A clean end of the file, or a record Open Babel could not parse.
-        if (!babelSays.empty()) {
-            std::stringstream msg;
-            msg << "record " << recordsRead + 1 << " could not be read as " << format.extension
-                << " (Open Babel: " << babelSays << "); the rest of the file is skipped";
-            problem = msg.str();
-        }
-        return false;
-    }
-    recordsRead++;
-    title = ligandTitle(mol.GetTitle());
-    record = PoseRecord();
-    const int numAtoms = (int)mol.NumAtoms();
+    if (!text.titleKnown)
+        read.title = ligandTitle(mol.GetTitle());
+    const int numAtoms = parsed ? (int)mol.NumAtoms() : 0;
     if (numAtoms == 0) {
-        std::stringstream msg;
-        msg << "record " << recordsRead << " holds no atoms; expected a " << format.extension << " molecule record"
-            << (babelSays.empty() ? "" : " (Open Babel: " + babelSays + ")") << "; the rest of the file is skipped";
-        problem = msg.str();
-        return false;
+        record.problem = recordName + (parsed ? " holds no atoms" : " could not be read") + "; expected a " +
+                         format.extension + " molecule record" +
+                         (babelSays.empty() ? "" : " (Open Babel: " + babelSays + ")");
+        return;
     }
     record.atomicNumbers.reserve(numAtoms);
     record.positions.reserve(3 * numAtoms);
     for (int i = 1; i <= numAtoms; i++) {
         OpenBabel::OBAtom* atom = mol.GetAtom(i);
         const double xyz[3] = {atom->GetX(), atom->GetY(), atom->GetZ()};
-        if (!std::isfinite(xyz[0]) || !std::isfinite(xyz[1]) || !std::isfinite(xyz[2])) {
-            std::stringstream msg;
-            msg << "record " << recordsRead << " has a non-finite coordinate at atom " << i
-                << "; expected finite positions in angstrom; the rest of the file is skipped";
-            problem = msg.str();
-            return false;
-        }
+        for (double x : xyz)
+            if (!std::isfinite(x) || std::fabs(x) > MaxCoordinateAngstrom) {
+                std::stringstream msg;
+                msg << recordName << ": atom " << i << " has the coordinate " << x
+                    << " angstrom; expected finite positions within " << MaxCoordinateAngstrom << " angstrom";
+                record = PoseRecord();
+                record.problem = msg.str();
+                return;
+            }
         if (atom->GetAtomicNum() == 0 && record.problem.empty()) {
-            // The record itself was parsed, so the next one starts where Open Babel says: only
-            // this ligand is lost, not the rest of the file.
             std::stringstream msg;
-            msg << "record " << recordsRead << ": atom " << i << " (type '" << atom->GetType()
+            msg << "record " << text.index << ": atom " << i << " (type '" << atom->GetType()
                 << "') has no element Open Babel recognises; expected atomic numbers 1-118";
             record.problem = msg.str();
         }
@@ -141,12 +140,10 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
         for (double x : xyz)
             record.positions.push_back(x * AffinityPlugin::NmPerAngstrom);
     }
-    if (record.atomicNumbers.empty()) {
-        std::stringstream msg;
-        msg << "record " << recordsRead << " holds only hydrogens; expected a molecule with heavy atoms (the "
-            << atomConventionName(convention) << " atom convention drops hydrogens); the rest of the file is skipped";
-        problem = msg.str();
-        return false;
+    if (record.atomicNumbers.empty() && record.problem.empty()) {
+        record.problem = recordName + " holds only hydrogens; expected a molecule with heavy atoms (the " +
+                         atomConventionName(convention) + " atom convention drops hydrogens)";
+        return;
     }
     record.dockingScore = dockingScoreOf(mol);
     if (keepSdfBlocks) {
@@ -155,6 +152,23 @@ bool PoseReader::Impl::readRecord(PoseRecord& record, std::string& title) {
         if (end != std::string::npos)
             record.sdfBlock.resize(end);
     }
+}
+
+bool PoseReader::Impl::readRecord(ReadRecord& read) {
+    TextRecord text;
+    if (!records->next(text))
+        return false;
+    read = ReadRecord();
+    read.index = text.index;
+    read.titleKnown = text.titleKnown;
+    read.title = ligandTitle(text.title);
+    if (!text.damage.empty()) {
+        // Damaged records never reach Open Babel, which would read what it could of them.
+        read.pose.problem = "record " + std::to_string(text.index) + " (line " + std::to_string(text.firstLine) +
+                            ") is damaged: " + text.damage;
+        return true;
+    }
+    parse(text, read);
     return true;
 }
 
@@ -163,30 +177,26 @@ bool PoseReader::Impl::next(LigandPoses& ligand) {
         return false;
     if (!started) {
         started = true;
-        file.open(path, std::ios::binary);
-        if (!file) {
+        if (format.format == nullptr || recordLayoutFor(format.extension) == RecordLayout::WholeFile) {
             finished = true;
-            ligand = fileProblem("cannot open the file: " + std::string(std::strerror(errno)));
+            ligand = fileProblem("'" + format.extension +
+                                 "' is not a pose file format; expected .sdf, .pdbqt, .mol2 or .pdb (optionally .gz)");
             return true;
         }
-        if (file.peek() == std::ifstream::traits_type::eof()) {
+        records =
+            std::make_unique<RecordReader>(path, format.gzipped, recordLayoutFor(format.extension), MaxPoseRecordBytes);
+        if (!records->isOpen()) {
             finished = true;
-            ligand = fileProblem("the file is empty; expected at least one pose record");
+            ligand = fileProblem(records->openError());
             return true;
         }
-        if (format.format == nullptr) {
-            finished = true;
-            ligand = fileProblem("Open Babel has no format for the extension '" + format.extension +
-                                 "'; expected .sdf, .pdbqt or .mol2 (optionally .gz)");
-            return true;
-        }
-        input.SetInFormat(format.format, format.gzipped);
-        havePending = readRecord(pending, pendingTitle);
+        input.SetInFormat(format.format);
+        havePending = readRecord(pending);
         if (!havePending) {
             finished = true;
-            ligand = fileProblem(problem.empty() ? "the file holds no " + format.extension +
-                                                       " record Open Babel can read; expected at least one pose"
-                                                 : problem);
+            ligand = fileProblem(records->linesRead() == 0
+                                     ? "the file is empty; expected at least one pose record"
+                                     : "the file holds no " + format.extension + " record; expected at least one pose");
             return true;
         }
     }
@@ -196,42 +206,26 @@ bool PoseReader::Impl::next(LigandPoses& ligand) {
     }
     ligand = LigandPoses();
     ligand.source = path;
-    ligand.name = pendingTitle.empty() ? fileStem(path) : pendingTitle;
-    ligand.firstRecord = recordsRead;
-    const std::string title = pendingTitle;
-    ligand.poses.push_back(std::move(pending));
+    ligand.name = pending.title.empty() ? fileStem(path) : pending.title;
+    ligand.firstRecord = pending.index;
+    const std::string title = pending.title;
+    ligand.poses.push_back(std::move(pending.pose));
     havePending = false;
-    PoseRecord record;
-    std::string recordTitle;
-    while (readRecord(record, recordTitle)) {
-        if (recordTitle != title) {
-            pending = std::move(record);
-            pendingTitle = recordTitle;
+    ReadRecord read;
+    while (readRecord(read)) {
+        if (read.titleKnown && read.title != title) {
+            pending = std::move(read);
             havePending = true;
             break;
         }
-        ligand.poses.push_back(std::move(record));
+        ligand.poses.push_back(std::move(read.pose));
     }
-    if (!problem.empty()) {
-        // The failed record may have belonged to this ligand, so its poses may be incomplete.
-        ligand.problem = problem;
-        finished = true;
-    } else if (ligand.problem.empty()) {
-        for (const PoseRecord& pose : ligand.poses)
-            if (ligand.problem.empty() && !pose.problem.empty())
-                ligand.problem = pose.problem;
-        if (ligand.problem.empty())
-            ligand.problem = ligand.topologyMismatch();
-    }
+    for (const PoseRecord& pose : ligand.poses)
+        if (ligand.problem.empty() && !pose.problem.empty())
+            ligand.problem = pose.problem;
+    if (ligand.problem.empty())
+        ligand.problem = ligand.topologyMismatch();
     return true;
-}
-
-uint64_t PoseReader::Impl::bytesRead() const {
-    if (!file.is_open())
-        return 0;
-    std::ifstream& stream = const_cast<std::ifstream&>(file);
-    const std::streampos at = stream.tellg();
-    return at < 0 ? 0 : (uint64_t)at;
 }
 
 PoseReader::PoseReader(const std::string& path, bool keepSdfBlocks, AtomConvention convention)

@@ -1,35 +1,42 @@
 // SPDX-License-Identifier: MIT
 #include "Receptor.h"
 #include "AffinityUnits.h"
+#include "InputLimits.h"
 #include "MoleculeFileFormat.h"
-#include <cerrno>
+#include "RecordReader.h"
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <openbabel/atom.h>
 #include <openbabel/mol.h>
+#include <sstream>
 #include <stdexcept>
 
 using namespace AffinityCli;
 
 Receptor Receptor::read(const std::string& path, AtomConvention convention) {
     auto fail = [&](const std::string& message) { return std::runtime_error("receptor " + path + ": " + message); };
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        throw fail("cannot open the file: " + std::string(std::strerror(errno)));
-    if (file.peek() == std::ifstream::traits_type::eof())
-        throw fail("the file is empty; expected a PDB, PDBQT or mmCIF structure");
     const MoleculeFileFormat format = MoleculeFileFormat::forFile(path);
+    RecordReader records(path, format.gzipped, recordLayoutFor(format.extension), MaxReceptorRecordBytes);
+    if (!records.isOpen())
+        throw fail(records.openError());
     if (format.format == nullptr)
         throw fail("Open Babel has no format for the extension '" + format.extension +
                    "'; expected .pdb, .pdbqt or .cif (optionally .gz)");
+    // The first structure only; it is checked whole (cut short, damaged gzip) before it is parsed.
+    TextRecord structure;
+    if (!records.next(structure))
+        throw fail(records.linesRead() == 0 ? "the file is empty; expected a PDB, PDBQT or mmCIF structure"
+                                            : "the file holds no structure; expected a PDB, PDBQT or mmCIF structure");
+    if (!structure.damage.empty())
+        throw fail("its first structure (line " + std::to_string(structure.firstLine) +
+                   ") is damaged: " + structure.damage);
     OpenBabelMessages messages;
     OpenBabel::OBConversion input;
-    input.SetInFormat(format.format, format.gzipped);
+    input.SetInFormat(format.format);
     // Bond perception on a whole protein is slow and not needed: only elements and coordinates are.
     input.AddOption("b", OpenBabel::OBConversion::INOPTIONS);
     OpenBabel::OBMol mol;
-    const bool read = input.Read(&mol, &file);
+    const bool read = input.ReadString(&mol, structure.text);
+    structure.text.clear();
     const std::string babelSays = messages.take();
     if (!read || mol.NumAtoms() == 0)
         throw fail("no atoms could be read as " + format.extension +
@@ -41,8 +48,13 @@ Receptor Receptor::read(const std::string& path, AtomConvention convention) {
     for (unsigned int i = 1; i <= mol.NumAtoms(); i++) {
         OpenBabel::OBAtom* atom = mol.GetAtom(i);
         const double xyz[3] = {atom->GetX(), atom->GetY(), atom->GetZ()};
-        if (!std::isfinite(xyz[0]) || !std::isfinite(xyz[1]) || !std::isfinite(xyz[2]))
-            throw fail("atom " + std::to_string(i) + " has a non-finite coordinate; expected finite positions");
+        for (double x : xyz)
+            if (!std::isfinite(x) || std::fabs(x) > MaxCoordinateAngstrom) {
+                std::stringstream msg;
+                msg << "atom " << i << " has the coordinate " << x << " angstrom; expected finite positions within "
+                    << MaxCoordinateAngstrom << " angstrom";
+                throw fail(msg.str());
+            }
         if (atom->GetAtomicNum() == 0)
             throw fail("atom " + std::to_string(i) +
                        " has no element Open Babel recognises; expected atomic numbers 1-118");

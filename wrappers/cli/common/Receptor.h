@@ -20,12 +20,14 @@ struct Receptor {
         return (int)atomicNumbers.size();
     }
     /**
-     * Read the first structure of a receptor file (PDB, PDBQT, mmCIF; optionally .gz) with
-     * Open Babel, without perceiving bonds (only elements and coordinates are used), keeping
-     * the atoms the convention keeps (by default every atom but hydrogen).
+     * Read the first structure of a receptor file (PDB, PDBQT, mmCIF; optionally .gz): split
+     * from the file and checked by RecordReader (limits of InputLimits.h, cut short, gzip
+     * stream errors), then parsed by Open Babel without perceiving bonds (only elements and
+     * coordinates are used), keeping the atoms the convention keeps (by default every atom but
+     * hydrogen).
      *
-     * @throws std::runtime_error naming the file and the problem: missing, unreadable,
-     *         no atoms, non-finite coordinates
+     * @throws std::runtime_error naming the file and the problem: missing, unreadable, damaged,
+     *         no atoms, coordinates not finite or beyond MaxCoordinateAngstrom
      */
     static Receptor read(const std::string& path, AtomConvention convention);
 };

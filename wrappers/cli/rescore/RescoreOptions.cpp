@@ -147,6 +147,12 @@ anything else refuses, naming what differs. A run without --resume refuses to st
 journal it finds (remove it to start afresh). Each journal record is framed and checksummed,
 so a record the dying process left half written is detected and dropped.
 
+Processes: under `mpirun -n K` (a build with MPI) every rank reads the input and scores its
+share of the ligands, and rank 0 alone writes the outputs and reports, in input order: the
+same outputs and messages as one process. --device cuda gives each rank the GPU of its index
+on its host. A rank that dies ends the run without any output file. Rank 0 alone keeps the
+journal; --resume is refused under mpirun (exit status 2): continue an interrupted run with the
+same command as one process, without mpirun.
 )";
 
 } // namespace

@@ -2,19 +2,23 @@
 // affinity-rescore: rescore docked poses with a learned affinity model. Reads a receptor and
 // pose files through Open Babel one ligand at a time, scores each ligand's poses as one
 // pocket complex with AffinityScorer, combines them, and writes CSV, SDF and JSON outputs
-// (see --help, and RescoreOptions.cpp for the full description).
+// (see --help, and RescoreOptions.cpp for the full description). Under `mpirun -n K` the
+// ranks share the ligands (LigandDistributor) and rank 0 alone writes the outputs and the journal.
 #include "AffinityLoss.h"
 #include "AtomConvention.h"
 #include "Combination.h"
 #include "ContentDigest.h"
 #include "DistinctPaths.h"
 #include "ElementSymbol.h"
+#include "LigandDistributor.h"
+#include "LigandEvaluation.h"
 #include "LigandOutcome.h"
 #include "LigandRanking.h"
 #include "PendingTemporaryFiles.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
 #include "PoseReader.h"
+#include "ProcessGroup.h"
 #include "ProgressReport.h"
 #include "Receptor.h"
 #include "RescoreJournal.h"
@@ -85,10 +89,11 @@ std::string conciseError(const std::string& message) {
 /** Everything one run holds: the model, the receptor, the outputs and the counts. */
 class RescoreRun {
 public:
-    RescoreRun(const RescoreOptions& options, const std::string& journalPath)
-        : options(options), journalPath(journalPath),
-          scorer(options.model, options.deviceName, options.precisionKind, options.temperature, options.batchSize,
-                 options.memoryBudgetMiB, options.threads),
+    /** journalPath: rank 0's journal ("" for none; the other ranks keep none). */
+    RescoreRun(const RescoreOptions& options, const std::string& journalPath, const ProcessGroup& group)
+        : options(options), journalPath(journalPath), group(group),
+          scorer(options.model, deviceOfRank(options.deviceName, group), options.precisionKind, options.temperature,
+                 options.batchSize, options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
           pocketCutoff(resolvePocketCutoff(options, scorer.declaredPocketCutoff())),
           receptor(Receptor::read(options.receptor, convention)), pocketSelector(receptor, pocketCutoff),
@@ -107,6 +112,8 @@ public:
         settings.maxScale = options.maxScale;
         settings.pocketCutoff = pocketCutoff;
         settings.atomConvention = atomConventionName(convention);
+        if (!group.isRoot())
+            return; // only rank 0 writes
         writers.push_back(std::make_unique<CsvScoreWriter>(options.csvOutput, options.readout));
         if (!options.sdfOutput.empty())
             writers.push_back(std::make_unique<SdfScoreWriter>(options.sdfOutput, options.readout));
@@ -125,35 +132,49 @@ public:
 
     void run() {
         std::optional<RescoreJournal> journal;
-        if (!journalPath.empty())
+        if (!journalPath.empty() && group.isRoot())
             journal.emplace(openJournal());
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
-        ProgressReport progress((double)totalBytes, "poses", ProgressReport::shownOnStderr(options.quiet));
+        ProgressReport progress((double)totalBytes, "poses",
+                                ProgressReport::shownOnStderr(options.quiet) && group.isRoot());
+        // Rank 0 records each ligand, in input order, from its evaluation (made here with one
+        // process, or by the rank that owns it), and journals it as one process does.
+        LigandDistributor distributor(
+            group, DistributedBlock, [this](LigandPoses& ligand) { return evaluate(ligand); },
+            [this, &journal, &progress](LigandPoses& ligand, const LigandEvaluation& evaluation) {
+                const LigandOutcome outcome = outcomeOf(ligand, evaluation, progress);
+                try {
+                    if (journal)
+                        journal->append(outcome);
+                } catch (const std::exception& e) {
+                    throw std::runtime_error(std::string(e.what()) + journalNote());
+                }
+                apply(outcome);
+            });
         long long ligandIndex = 0;
         for (const std::string& file : options.poseFiles) {
-            PoseReader reader(file, !options.sdfOutput.empty(), convention);
+            // Rank 0 writes the annotated SDF, so only it keeps the records' SDF blocks.
+            PoseReader reader(file, !options.sdfOutput.empty() && group.isRoot(), convention);
             LigandPoses ligand;
             while (reader.next(ligand)) {
                 ligandIndex++;
                 LigandOutcome outcome;
+                // Only a resumed run (one process: main refuses --resume with more) has ligands done.
                 if (journal && journal->nextDone(outcome)) {
                     checkSameLigand(outcome, ligand, ligandIndex, journal->path());
+                    apply(outcome);
                 } else {
-                    outcome = scoreOrSkip(ligand, progress);
-                    try {
-                        if (journal)
-                            journal->append(outcome);
-                    } catch (const std::exception& e) {
-                        throw std::runtime_error(std::string(e.what()) + journalNote());
-                    }
+                    distributor.add(ligand);
                 }
-                apply(outcome);
                 progress.update((double)(doneBytes + reader.bytesRead()), totals.posesScored, progressDetails());
             }
             doneBytes += fileSize(file);
         }
+        distributor.flush();
+        if (!group.isRoot())
+            return;
         LigandOutcome extra;
         if (journal && journal->nextDone(extra))
             throw std::runtime_error("--resume: the journal " + journal->path() + " holds " +
@@ -195,6 +216,10 @@ private:
                std::to_string(totals.ligandsSkipped) + " skipped";
     }
 
+    // Ligands per block of a run of several processes: all ranks together score one block
+    // between two exchanges, and rank 0 holds its ligands until it has written them.
+    static constexpr int DistributedBlock = 256;
+
     /** The run's identity, for the journal: the options and what the model and the receptor hold. */
     RescoreJournal::Identity identity() const {
         RescoreJournal::Identity fields = options.outputShapingOptions;
@@ -213,9 +238,9 @@ private:
         } else {
             journal.emplace(journalPath, identity());
         }
-        AffinityCli::PendingTemporaryFiles::setInterruptNote(
-            "affinity-rescore: interrupted; the journal " + journalPath +
-            " keeps the ligands done: rerun the same command with --resume to continue\n");
+        AffinityCli::PendingTemporaryFiles::setInterruptNote("affinity-rescore: interrupted; the journal " +
+                                                             journalPath + " keeps the ligands done: " + rerunAdvice() +
+                                                             " to continue\n");
         return std::move(*journal);
     }
 
@@ -223,8 +248,15 @@ private:
     std::string journalNote() const {
         if (journalPath.empty())
             return "";
-        return "; the journal " + journalPath +
-               " keeps the ligands done: rerun the same command with --resume once the outputs can be written";
+        return "; the journal " + journalPath + " keeps the ligands done: " + rerunAdvice() +
+               " once the outputs can be written";
+    }
+
+    /** How to continue from the journal: --resume runs as one process only. */
+    std::string rerunAdvice() const {
+        if (group.size() == 1)
+            return "rerun the same command with --resume";
+        return "rerun the same command as one process (without mpirun) with --resume";
     }
 
     /** A resumed run reads its input again: the ligand the journal holds must be the one read now. */
@@ -240,31 +272,57 @@ private:
                                  "remove the journal to start afresh");
     }
 
-    /** Score a ligand, or skip it (reporting why), whatever stops it from being scored. */
-    LigandOutcome scoreOrSkip(LigandPoses& ligand, ProgressReport& progress) {
+    /**
+     * Score one ligand (on the rank that owns it): its energies and domain flags, or the problem
+     * that skips it, whatever stops it from being scored.
+     */
+    LigandEvaluation evaluate(const LigandPoses& ligand) {
+        LigandEvaluation evaluation;
+        evaluation.problem = ligand.problem;
+        if (!evaluation.problem.empty())
+            return evaluation;
+        try {
+            score(ligand, evaluation);
+        } catch (const std::exception& e) {
+            evaluation = LigandEvaluation();
+            evaluation.problem = conciseError(e.what());
+        }
+        return evaluation;
+    }
+
+    /**
+     * A ligand's outcome from its evaluation (on rank 0, in input order): the text of each
+     * output, or, when it cannot be scored, the report of why and the skipped entries.
+     */
+    LigandOutcome outcomeOf(LigandPoses& ligand, const LigandEvaluation& evaluation, ProgressReport& progress) {
         LigandOutcome outcome;
         outcome.inputDigest = LigandOutcome::digestOf(ligand);
         outcome.name = ligand.name;
         outcome.source = ligand.source;
         outcome.firstRecord = ligand.firstRecord;
+        ligand.problem = evaluation.problem;
         if (ligand.problem.empty()) {
             try {
-                std::optional<ScoredLigand> scored = score(ligand);
-                if (scored) {
-                    outcome.scored = true;
-                    outcome.poses = (long long)ligand.poses.size();
-                    outcome.flagged = !scored->domain.warning.empty();
-                    outcome.ranking = LigandRanking::entryOf(*scored);
-                    for (auto& writer : writers)
-                        outcome.entries.push_back(writer->entryFor(*scored));
-                    if (outcome.flagged)
-                        progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source +
-                                         ", record " + std::to_string(ligand.firstRecord) +
-                                         "): " + scored->domain.warning);
-                    return outcome;
-                }
+                ScoredLigand scored = ScoredLigand::combine(ligand, evaluation.pocketAtoms, evaluation.energiesKJ,
+                                                            *combination, options.temperature, readout);
+                scored.domain = evaluation.domain;
+                outcome.scored = true;
+                outcome.poses = (long long)ligand.poses.size();
+                outcome.flagged = !scored.domain.warning.empty();
+                outcome.ranking = LigandRanking::entryOf(scored);
+                for (auto& writer : writers)
+                    outcome.entries.push_back(writer->entryFor(scored));
+                if (outcome.flagged)
+                    progress.message("affinity-rescore: warning: ligand '" + ligand.name + "' (" + ligand.source +
+                                     ", record " + std::to_string(ligand.firstRecord) + "): " + scored.domain.warning);
+                return outcome;
             } catch (const std::exception& e) {
                 ligand.problem = conciseError(e.what());
+                outcome.scored = false;
+                outcome.poses = 0;
+                outcome.flagged = false;
+                outcome.ranking = LigandRanking::Entry();
+                outcome.entries.clear();
             }
         }
         std::stringstream msg;
@@ -298,14 +356,14 @@ private:
         }
     }
 
-    /** Score one ligand; returns nothing and sets its problem when it cannot be scored. */
-    std::optional<ScoredLigand> score(LigandPoses& ligand) {
+    /** Score one ligand into evaluation; sets its problem when it cannot be scored. */
+    void score(const LigandPoses& ligand, LigandEvaluation& evaluation) {
         const std::vector<int>& supported = scorer.supportedElements();
         const int unknownLigandAtom = scorer.firstUnknownElement(ligand.poses[0].atomicNumbers);
         if (unknownLigandAtom >= 0) {
-            ligand.problem =
+            evaluation.problem =
                 unknownElementMessage(unknownLigandAtom, ligand.poses[0].atomicNumbers, supported, "ligand");
-            return std::nullopt;
+            return;
         }
         const std::vector<int> pocket = pocketSelector.select(ligand);
         std::vector<int> pocketNumbers;
@@ -313,27 +371,29 @@ private:
             pocketNumbers.push_back(receptor.atomicNumbers[r]);
         const int unknownPocketAtom = scorer.firstUnknownElement(pocketNumbers);
         if (unknownPocketAtom >= 0) {
-            ligand.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
-                                                   "receptor (pocket)");
-            return std::nullopt;
+            evaluation.problem = unknownElementMessage(pocket[unknownPocketAtom], receptor.atomicNumbers, supported,
+                                                       "receptor (pocket)");
+            return;
         }
         const AffinityPlugin::PoseEnsemble complex = pocketComplexPoses(receptor, pocket, ligand);
-        std::vector<double> energies;
         try {
-            energies = scorer.energies(complex);
+            evaluation.energiesKJ = scorer.energies(complex);
         } catch (const std::exception& e) {
-            ligand.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
-                             " atoms (" + std::to_string(pocket.size()) + " in the pocket): " + conciseError(e.what());
-            return std::nullopt;
+            evaluation.energiesKJ.clear();
+            evaluation.problem = "the model failed on its complex of " + std::to_string(complex.getNumAtoms()) +
+                                 " atoms (" + std::to_string(pocket.size()) +
+                                 " in the pocket): " + conciseError(e.what());
+            return;
         }
-        ScoredLigand scored =
-            ScoredLigand::combine(ligand, (int)pocket.size(), energies, *combination, options.temperature, readout);
-        scored.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
-        return scored;
+        evaluation.pocketAtoms = (int)pocket.size();
+        const ScoredLigand scored = ScoredLigand::combine(ligand, evaluation.pocketAtoms, evaluation.energiesKJ,
+                                                          *combination, options.temperature, readout);
+        evaluation.domain = domain.check(complex, scored.poseDeltaG, scored.combinedDeltaG);
     }
 
     const RescoreOptions& options;
     const std::string journalPath;
+    const ProcessGroup& group;
     ScoringModel scorer;
     AtomConvention convention;
     double pocketCutoff;
@@ -383,18 +443,39 @@ int main(int argc, char* argv[]) {
     if (!parseRescoreOptions(argc, argv, options, status))
         return status;
     AffinityCli::PendingTemporaryFiles::removeOnSignal();
+    std::unique_ptr<ProcessGroup> group;
     try {
-        const std::string journal = journalPath(options);
-        checkPaths(options, journal);
-        RescoreRun run(options, journal);
-        run.printHeader();
+        group = std::make_unique<ProcessGroup>();
+        if (options.resume && group->size() > 1) {
+            // Every rank refuses alike, so none waits for another; rank 0 alone says why.
+            if (group->isRoot())
+                std::fprintf(stderr,
+                             "affinity-rescore: --resume runs as one process: under mpirun (%d processes here) it is "
+                             "refused; rerun the same command without mpirun to continue from the journal\n",
+                             group->size());
+            return UsageError;
+        }
+        // Rank 0 alone writes: it alone checks the outputs and keeps the journal.
+        const std::string journal = group->isRoot() ? journalPath(options) : "";
+        if (group->isRoot())
+            checkPaths(options, journal);
+        RescoreRun run(options, journal, *group);
+        if (group->isRoot())
+            run.printHeader();
         run.run();
-        run.printSummary();
-        return run.getTotals().ligandsSkipped > 0 ? SomethingSkipped : Success;
+        if (group->isRoot())
+            run.printSummary();
+        // Every rank ends with rank 0's status, which only rank 0 knows.
+        std::vector<double> skipped{(double)run.getTotals().ligandsSkipped};
+        group->sumInPlace(skipped);
+        return skipped[0] > 0 ? SomethingSkipped : Success;
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::fprintf(stderr, "%s%s\n",
                      message.rfind("affinity-rescore", 0) == 0 ? "" : "affinity-rescore: ", message.c_str());
+        // The other ranks may be waiting for this one: end them all.
+        if (group && group->size() > 1)
+            group->abort(Failure);
         return Failure;
     }
 }

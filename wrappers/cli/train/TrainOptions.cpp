@@ -46,6 +46,10 @@ pocket_cutoff_nm, training_elements), and affinity-rescore builds its complexes 
 CSV input (targets, manifest) may be quoted as RFC 4180 writes it (a field in double quotes may
 hold commas, line breaks and doubled quotes), with a UTF-8 byte-order mark and CRLF line ends:
 affinity-rescore's --out can be read back as --targets with --target-column.
+Processes: under `mpirun -n K` (a build with MPI) the ranks share each step's ligands, sum
+their gradients and take the same step, so the run equals one process with the same
+--ligands-per-step (to rounding); rank 0 writes the log, checkpoints and outputs; --device
+cuda gives each rank the GPU of its index on its host; --strategy must be two-pass.
 
 On stdout: one line per epoch. On stderr: errors, skipped input, and on a terminal (unless
 --quiet) a progress bar with the rate and the time left in the epoch.

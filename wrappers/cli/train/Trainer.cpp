@@ -3,6 +3,7 @@
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"
 #include "ProgressReport.h"
+#include "RankShare.h"
 #include "TorchDevice.h"
 #include "TorchPrecision.h"
 #include "openmm/OpenMMException.h"
@@ -47,8 +48,15 @@ std::vector<std::string> groupsOf(const std::vector<TrainingLigand>& ligands, co
 
 } // namespace
 
-Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOptions& o)
-    : model(std::move(m)), ligands(std::move(l)), options(o) {
+Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOptions& o,
+                 const AffinityCli::ProcessGroup& g)
+    : model(std::move(m)), ligands(std::move(l)), options(o), group(g) {
+    // The ranks share a step between two-pass's passes: the energies of pass 1 are exchanged
+    // before the loss, and each rank's pass 2 adds its own ligands' gradient.
+    if (group.size() > 1 && options.strategy != "two-pass")
+        throw OpenMMException("affinity-train: --strategy " + options.strategy + " cannot be shared by " +
+                              std::to_string(group.size()) +
+                              " processes; expected --strategy two-pass (the default) under mpirun");
     const torch::Device device = AffinityPlugin::torchDevice(options.deviceName);
     const torch::ScalarType dtype = AffinityCli::torchDtype(options.precisionKind, device, model.parameterDtype());
     // Scorers first: each moves the (shared) model to the device and dtype, and the optimizer
@@ -163,15 +171,20 @@ double Trainer::setLossOf(const std::vector<int>& set, bool gradients, const Com
     std::vector<LigandTerm> terms;
     for (int index : set)
         terms.push_back(termOf(index));
-    if (options.mseWeight == 0.0) {
+    if (options.mseWeight == 0.0 && group.size() == 1) {
         const SetGradientResult result = gradients ? combinedGradient(terms, *combination, *setLoss, gradientOptions)
                                                    : evaluateLigandSet(terms, *combination, *setLoss, gradientOptions);
         deltaG = result.scores.deltaG();
         return result.loss;
     }
-    // Two losses on one pass 1: both are evaluated on the same ΔG_l and G_l,n, and their
-    // derivatives add before the one pass 2.
-    const LigandSetScores scores = scoreLigandSet(terms, *combination, gradientOptions);
+    // Pass 1 (this rank's share of the set), the losses on every ligand's ΔG_l and G_l,n, then
+    // pass 2 with their derivatives: two losses add their derivatives before the one pass 2,
+    // and ranks exchange the energies of their shares.
+    const RankShare share(group, (int)terms.size());
+    const std::vector<LigandTerm> myTerms(terms.begin() + share.first(), terms.begin() + share.last());
+    const LigandSetScores myScores =
+        myTerms.empty() ? LigandSetScores() : scoreLigandSet(myTerms, *combination, gradientOptions);
+    const LigandSetScores scores = group.size() == 1 ? myScores : share.allScores(terms, myScores, *combination);
     LigandSetValues values;
     values.deltaG = deltaG = scores.deltaG();
     values.poseEnergies = scores.energies;
@@ -182,15 +195,24 @@ double Trainer::setLossOf(const std::vector<int>& set, bool gradients, const Com
         values.betas.push_back(betaForTemperature(options.temperature));
     }
     SetLossValue total = setLoss->evaluate(values);
-    const SetLossValue calibration = squaredError.evaluate(values);
-    total.value += options.mseWeight * calibration.value;
-    for (size_t l = 0; l < terms.size(); l++) {
-        total.byLigand[l] += options.mseWeight * calibration.byLigand[l];
-        for (size_t n = 0; n < total.byPose[l].size(); n++)
-            total.byPose[l][n] += options.mseWeight * calibration.byPose[l][n];
+    if (options.mseWeight > 0.0) {
+        const SetLossValue calibration = squaredError.evaluate(values);
+        total.value += options.mseWeight * calibration.value;
+        for (size_t l = 0; l < terms.size(); l++) {
+            total.byLigand[l] += options.mseWeight * calibration.byLigand[l];
+            for (size_t n = 0; n < total.byPose[l].size(); n++)
+                total.byPose[l][n] += options.mseWeight * calibration.byPose[l][n];
+        }
     }
-    if (gradients)
-        addLigandSetGradient(terms, scores, total.byLigand, total.byPose, gradientOptions);
+    if (gradients && !myTerms.empty()) {
+        const std::vector<double> myByLigand(total.byLigand.begin() + share.first(),
+                                             total.byLigand.begin() + share.last());
+        const std::vector<std::vector<double>> myByPose =
+            total.byPose.empty() ? total.byPose
+                                 : std::vector<std::vector<double>>(total.byPose.begin() + share.first(),
+                                                                    total.byPose.begin() + share.last());
+        addLigandSetGradient(myTerms, myScores, myByLigand, myByPose, gradientOptions);
+    }
     return total.value;
 }
 
@@ -240,15 +262,21 @@ void Trainer::run(std::ostream& report, bool progressShown) {
     gradientOptions.strategy = gradientStrategyFromName(options.strategy);
     gradientOptions.batchSize = options.batchSize;
     gradientOptions.memoryBudgetMiB = options.memoryBudgetMiB;
-    TrainingLog log(options.log, !options.resume.empty());
-    if (!options.quiet) {
+    // Rank 0 alone logs, reports and writes checkpoints; every rank trains.
+    const bool reporting = !options.quiet && group.isRoot();
+    TrainingLog log(group.isRoot() ? options.log : std::string(), !options.resume.empty());
+    const auto parameters = model.trainableParameters();
+    if (reporting) {
         int poses = 0;
         for (const TrainingLigand& ligand : ligands)
             poses += ligand.poses.getNumPoses();
         report << "affinity-train: " << ligands.size() << " ligands (" << split.training.size() << " training, "
                << split.validation.size() << " validation), " << poses << " poses; " << options.combination
                << " combination, " << options.strategy << " gradients, " << options.optimizer.method << " on "
-               << options.device << "\n";
+               << options.device;
+        if (group.size() > 1)
+            report << ", " << group.size() << " processes sharing each step's ligands";
+        report << "\n";
         if (firstEpoch > options.epochs)
             report << "affinity-train: the checkpoint has all " << options.epochs << " epochs; nothing to train\n";
     }
@@ -259,7 +287,7 @@ void Trainer::run(std::ostream& report, bool progressShown) {
         const std::vector<int> order = split.training;
         double lossSum = 0.0, squaredErrorSum = 0.0;
         size_t k = 0;
-        AffinityCli::ProgressReport bar((double)order.size(), "ligands", progressShown);
+        AffinityCli::ProgressReport bar((double)order.size(), "ligands", progressShown && reporting);
         for (const std::vector<int>& step : steps) {
             optimizer->zeroGradients();
             std::vector<double> deltaG;
@@ -274,6 +302,7 @@ void Trainer::run(std::ostream& report, bool progressShown) {
             details << "epoch " << epoch << "/" << options.epochs << ", ligand " << k << "/" << order.size()
                     << ", mean loss " << std::setprecision(4) << lossSum / (double)k;
             bar.update((double)k, (long long)k, details.str());
+            sumGradientsOverRanks(group, parameters);
             optimizer->step();
         }
         EpochRecord record;
@@ -294,10 +323,10 @@ void Trainer::run(std::ostream& report, bool progressShown) {
         record.learningRate = options.optimizer.learningRate;
         record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         log.write(record);
-        if (!options.checkpoint.empty())
+        if (!options.checkpoint.empty() && group.isRoot())
             optimizer->saveCheckpoint(options.checkpoint,
                                       TrainingProgress{epoch, options.seed, trainingSettings(options)});
-        if (!options.quiet) {
+        if (reporting) {
             bar.clear();
             std::string unit = readout.getKind() == Readout::None ? " kcal/mol" : "";
             report << "epoch " << std::setw(3) << epoch << "/" << options.epochs << "  train loss "

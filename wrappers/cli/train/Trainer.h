@@ -10,6 +10,7 @@
 #include "LigandSetLoss.h"
 #include "LigandSplit.h"
 #include "ParameterOptimizer.h"
+#include "ProcessGroup.h"
 #include "TrainOptions.h"
 #include "TrainingLigand.h"
 #include "TrainingLog.h"
@@ -38,6 +39,11 @@ struct LigandPrediction {
  * TorchScript loss), whose gradient combinedGradient() adds one pose (or one batch of poses)
  * at a time; after each epoch the validation sets are scored, a row is logged and a
  * checkpoint written.
+ *
+ * Run as several processes (a ProcessGroup of K ranks), training is data-parallel: each rank
+ * scores its share of each step's ligands and adds their gradient; every rank evaluates the
+ * set loss on all of the step's ΔG, the gradients are summed over the ranks and every rank
+ * takes the same step. Rank 0 alone writes the log, the checkpoints and reports.
  */
 class Trainer {
 public:
@@ -45,13 +51,16 @@ public:
      * @param model    the model; its parameters are trained in place
      * @param ligands  the pose groups and targets
      * @param options  the run's options
+     * @param group    the processes that share the run (every rank has every ligand)
      * @throws OpenMMException for a model without trainable parameters, per-pose terms
-     *         without docking scores, or a checkpoint that does not fit
+     *         without docking scores, a checkpoint that does not fit, or a strategy other than
+     *         two-pass on several processes
      */
-    Trainer(AffinityPlugin::AffinityModel model, std::vector<TrainingLigand> ligands, const TrainOptions& options);
+    Trainer(AffinityPlugin::AffinityModel model, std::vector<TrainingLigand> ligands, const TrainOptions& options,
+            const AffinityCli::ProcessGroup& group);
     /**
-     * Train the remaining epochs, one line per epoch on report (unless quiet), with a progress
-     * bar on stderr when progressShown (ProgressReport::shownOnStderr).
+     * Train the remaining epochs, one line per epoch on report (unless quiet; rank 0 only),
+     * with a progress bar on stderr when progressShown (ProgressReport::shownOnStderr).
      */
     void run(std::ostream& report, bool progressShown);
     /** Score every ligand with the current parameters. */
@@ -81,6 +90,7 @@ private:
     AffinityPlugin::AffinityModel model;
     std::vector<TrainingLigand> ligands;
     TrainOptions options;
+    const AffinityCli::ProcessGroup& group;
     std::vector<AffinityPlugin::AffinityScorer> scorers;
     std::unique_ptr<AffinityPlugin::Combination> combination;
     AffinityPlugin::Readout readout;

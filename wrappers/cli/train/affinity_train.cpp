@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // affinity-train: train a TorchScript affinity model on docked pose groups with the
-// one-pose-at-a-time gradients of combinedGradient(). See README.md and --help.
+// one-pose-at-a-time gradients of combinedGradient(). See README.md and --help. Under
+// `mpirun -n K` the ranks share each step's ligands (Trainer.h); rank 0 writes the outputs.
 
 #include "AffinityModel.h"
 #include "AtomConvention.h"
@@ -9,6 +10,7 @@
 #include "ModelAttributes.h"
 #include "OutputFile.h"
 #include "PendingTemporaryFiles.h"
+#include "ProcessGroup.h"
 #include "ProgressReport.h"
 #include "ScoringOptions.h"
 #include "TargetTable.h"
@@ -56,23 +58,30 @@ std::string whereTheModelIs(const TrainOptions& options) {
 } // namespace
 
 int main(int argc, char** argv) {
-    TrainOptions options;
-    int status = AffinityCli::Success;
-    if (!parseTrainOptions(argc, argv, options, status))
-        return status;
+    std::unique_ptr<AffinityCli::ProcessGroup> group;
     AffinityCli::PendingTemporaryFiles::removeOnSignal();
     try {
-        try {
-            checkOutputPaths(options);
-        } catch (const std::runtime_error& e) {
-            throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()));
+        group = std::make_unique<AffinityCli::ProcessGroup>();
+        TrainOptions options;
+        int status = AffinityCli::Success;
+        if (!parseTrainOptions(argc, argv, options, status))
+            return status;
+        // Under mpirun, "cuda" is the GPU of this rank's index on its host.
+        options.deviceName = AffinityCli::deviceOfRank(options.deviceName, *group);
+        // Rank 0 alone writes: it alone checks the outputs and opens them.
+        std::unique_ptr<AffinityCli::OutputFile> modelOutput, predictionsOutput;
+        if (group->isRoot()) {
+            try {
+                checkOutputPaths(options);
+            } catch (const std::runtime_error& e) {
+                throw OpenMM::OpenMMException("affinity-train: " + std::string(e.what()));
+            }
+            // Created now (as temporary files beside them), so that an output that cannot be
+            // written stops the run before training; put in place together after it.
+            modelOutput = std::make_unique<AffinityCli::OutputFile>(options.output, "--output");
+            if (!options.predictions.empty())
+                predictionsOutput = std::make_unique<AffinityCli::OutputFile>(options.predictions, "--predictions");
         }
-        // Created now (as temporary files beside them), so that an output that cannot be
-        // written stops the run before training; put in place together after it.
-        AffinityCli::OutputFile modelOutput(options.output, "--output");
-        std::unique_ptr<AffinityCli::OutputFile> predictionsOutput;
-        if (!options.predictions.empty())
-            predictionsOutput = std::make_unique<AffinityCli::OutputFile>(options.predictions, "--predictions");
         AffinityPlugin::AffinityModel model = AffinityCli::loadModelFile(options.model);
         ComplexSettings settings;
         // As affinity-rescore does: a model that declares its pocket keeps it unless asked otherwise.
@@ -95,14 +104,16 @@ int main(int argc, char** argv) {
         else
             ligands = loadManifestLigands(readManifest(options.manifest, options.subset, options.targetColumn),
                                           settings, std::cerr);
-        Trainer trainer(std::move(model), std::move(ligands), options);
+        Trainer trainer(std::move(model), std::move(ligands), options, *group);
         trainer.run(std::cout, AffinityCli::ProgressReport::shownOnStderr(options.quiet));
-        std::vector<AffinityCli::OutputFile*> outputs = {&modelOutput};
+        if (!group->isRoot())
+            return AffinityCli::Success;
+        std::vector<AffinityCli::OutputFile*> outputs = {modelOutput.get()};
         if (predictionsOutput) {
             writePredictions(predictionsOutput->stream(), trainer.predict());
             outputs.push_back(predictionsOutput.get());
         }
-        trainer.saveModel(modelOutput.stream());
+        trainer.saveModel(modelOutput->stream());
         try {
             AffinityCli::commitTogether(outputs);
         } catch (const std::runtime_error& e) {
@@ -114,6 +125,9 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::cerr << (message.rfind("affinity-train", 0) == 0 ? "" : "affinity-train: ") << message << std::endl;
+        // The other ranks may be waiting for this one in a collective: end them all.
+        if (group && group->size() > 1)
+            group->abort(AffinityCli::Failure);
         return AffinityCli::Failure;
     }
 }

@@ -5,6 +5,7 @@
 #include "AffinityDefaults.h"
 #include "DeviceName.h"
 #include "Precision.h"
+#include "ToolCommandLine.h"
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/variables_map.hpp>
 #include <string>
@@ -52,7 +53,7 @@ struct ScoringOptions {
 
 /**
  * Add the shared options to a tool's command line, with the current values of options as
- * their defaults.
+ * their defaults. Every name is a choice in any case (-c Boltzmann), stored as listed.
  */
 void addScoringOptions(boost::program_options::options_description& description, ScoringOptions& options);
 
@@ -61,7 +62,7 @@ void addScoringOptions(boost::program_options::options_description& description,
  * parsed by its own parser (Combination::fromName, Readout::fromName, atomConventionFromName,
  * AffinityPlugin::DeviceName::fromName, precisionFromName) and every number checked.
  *
- * @throws std::runtime_error naming the option and what it expects
+ * @throws CommandLineError naming the option and what it expects
  */
 void checkScoringOptions(const boost::program_options::variables_map& values, ScoringOptions& options);
 
@@ -69,9 +70,6 @@ void checkScoringOptions(const boost::program_options::variables_map& values, Sc
 inline double resolvePocketCutoff(const ScoringOptions& options, double declared) {
     return options.pocketCutoffGiven || !(declared > 0.0) ? options.pocketCutoff : declared;
 }
-
-/** A number as a person writes it (298.15, not 298.14999999999998), for --help. */
-std::string shortNumber(double value);
 
 } // namespace AffinityCli
 

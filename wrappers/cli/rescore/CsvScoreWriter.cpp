@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "CsvTable.h"
 #include "ScoreWriter.h"
 #include <cmath>
 #include <cstdio>
@@ -9,17 +10,9 @@ using namespace AffinityCli;
 
 namespace {
 
-// RFC 4180: quote a field that holds a comma, a quote or a line break, doubling its quotes.
+// RFC 4180 quoting, as CsvTable (which affinity-train reads tables with) reads it back.
 std::string csvField(const std::string& text) {
-    if (text.find_first_of(",\"\r\n") == std::string::npos)
-        return text;
-    std::string quoted = "\"";
-    for (char c : text) {
-        if (c == '"')
-            quoted += '"';
-        quoted += c;
-    }
-    return quoted + "\"";
+    return CsvTable::quoted(text);
 }
 
 std::string number(const char* format, double value) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "RescoreOptions.h"
+#include "ToolCommandLine.h"
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <filesystem>
@@ -60,17 +61,7 @@ std::string optionText(const boost::any& value) {
     return text.str();
 }
 
-const char* Synopsis =
-    "usage: affinity-rescore [--model M.pt] --receptor R --poses P [P...] --out results.csv\n"
-    "                        [--combination boltzmann|max|mean] [--temperature K] [--max-scale t]\n"
-    "                        [--pocket-cutoff nm] [--atom-convention heavy-atoms|as-read]\n"
-    "                        [--device cpu|cuda[:i]] [--precision auto|double|single] [--threads n]\n"
-    "                        [--batch-size n] [--memory-budget MiB] [--substrate S] [--km Km]\n"
-    "                        [--readout none|pki|pic50] [--out-sdf scored.sdf] [--json results.json]\n"
-    "                        [--top n] [--quiet] [--journal FILE | --no-journal] [--resume]\n";
-
-const char* Description = R"(
-Rescores docked poses with a learned affinity model (TorchScript, the contract
+const char* Description = R"(Rescores docked poses with a learned affinity model (TorchScript, the contract
 forward(positions, atomic_numbers, ligand_mask)) and combines the poses of each ligand
 into one binding free energy.
 
@@ -92,8 +83,8 @@ them. A model declares the convention it was trained with (its attribute atom_co
 that convention is used, and asking for another one is an error.
 
 On stdout: the model used, the receptor, a table of the --top best ligands (lowest combined
-dG first) and the totals. On stderr: progress (a bar on a terminal, plain lines every few
-seconds otherwise) and one line per skipped ligand or file.
+dG first) and the totals. On stderr: one line per skipped ligand or file, and on a terminal
+(unless --quiet) a progress bar with the rate and the time left.
 
 Output files: all the outputs of a run are written to temporary files beside them
 (".NAME.partial-PID"), checked and synced to the disk, and only then renamed into place, all
@@ -156,88 +147,80 @@ anything else refuses, naming what differs. A run without --resume refuses to st
 journal it finds (remove it to start afresh). Each journal record is framed and checksummed,
 so a record the dying process left half written is detected and dropped.
 
-Exit status: 0 every ligand was scored; 1 the run stopped (model, receptor, an output that cannot be written
-or is an input, a journal of another run) and wrote no output;
-2 the command line is wrong; 3 the run finished but at least one ligand or file was skipped.
-
 Processes: under `mpirun -n K` (a build with MPI) every rank reads the input and scores its
 share of the ligands, and rank 0 alone writes the outputs and reports, in input order: the
 same outputs and messages as one process. --device cuda gives each rank the GPU of its index
 on its host. A rank that dies ends the run without any output file. Rank 0 alone keeps the
 journal; --resume is refused under mpirun (exit status 2): continue an interrupted run with the
 same command as one process, without mpirun.
-
-Options)";
+)";
 
 } // namespace
 
 bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], RescoreOptions& options,
                                           int& exitStatus) {
     const std::string defaultModel = defaultModelPath();
-    po::options_description described(Description, 100, 50);
+    AffinityCli::ToolCommandLine commandLine("affinity-rescore", Description);
+    commandLine.addUsage({"[model]", "receptor", "poses", "out", "[options]"});
+    po::options_description inputs;
     // clang-format off
-    described.add_options()
-        ("help,h", "print this help and exit")
-        ("model,m", po::value(&options.model)->value_name("M.pt"),
+    inputs.add_options()
+        ("model,m", po::value(&options.model)->value_name("FILE"),
          ("TorchScript affinity model (default: " +
           (defaultModel.empty() ? std::string("none in this build") : defaultModel + ", the default model") +
           ")").c_str())
-        ("receptor,r", po::value(&options.receptor)->value_name("R"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
-        ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("P..."),
+        ("receptor,r", po::value(&options.receptor)->value_name("FILE"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
+        ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("FILE..."),
          "pose files (SDF, PDBQT, MOL2; .gz); may be repeated")
         ("threads", po::value(&options.threads)->default_value(options.threads)->value_name("n"),
          "LibTorch threads on the CPU (a ligand's complex is small, and one thread per process holds "
          "up best on a busy machine; run several processes to use more cores)")
         ;
     // clang-format on
-    po::options_description scoring("Scoring", 100, 50);
+    po::options_description scoring;
     AffinityCli::addScoringOptions(scoring, options);
-    po::options_description outputs("Output", 100, 50);
+    po::options_description outputs;
     // clang-format off
     outputs.add_options()
-        ("out,o", po::value(&options.csvOutput)->value_name("results.csv"), "per-pose CSV (required)")
-        ("out-sdf", po::value(&options.sdfOutput)->value_name("scored.sdf"), "annotated, sorted poses")
-        ("json", po::value(&options.jsonOutput)->value_name("results.json"), "JSON summary")
+        ("out,o", po::value(&options.csvOutput)->value_name("FILE"), "per-pose CSV (required)")
+        ("out-sdf", po::value(&options.sdfOutput)->value_name("FILE"), "annotated, sorted poses (SDF)")
+        ("json", po::value(&options.jsonOutput)->value_name("FILE"), "JSON summary")
         ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
          "print the n best ligands as a table on stdout (0: none)")
-        ("quiet,q", po::bool_switch(&options.quiet), "no progress on stderr")
+        ("quiet,q", po::bool_switch(&options.quiet), "no progress bar on stderr (there is none when stderr is "
+         "not a terminal)")
         ("journal", po::value(&options.journal)->value_name("FILE"),
          "the journal of the ligands done, for --resume (default: the --out file's name with .journal added)")
         ("no-journal", po::bool_switch(&options.noJournal), "keep no journal (an interrupted run starts over)")
         ("resume", po::bool_switch(&options.resume),
          "continue the interrupted run whose journal is there, with the same command line");
     // clang-format on
-    described.add(scoring).add(outputs);
+    commandLine.addGroup("Input", inputs);
+    commandLine.addGroup("Scoring", scoring);
+    commandLine.addGroup("Output", outputs);
     auto usageError = [&](const std::string& message) {
-        std::cerr << "affinity-rescore: " << message << "\n" << Synopsis << "Try 'affinity-rescore --help'.\n";
-        exitStatus = UsageError;
+        commandLine.printUsageError(message);
+        exitStatus = AffinityCli::UsageError;
         return false;
     };
     po::variables_map values;
     try {
-        po::store(po::parse_command_line(argc, argv, described), values);
-        po::notify(values);
-    } catch (const po::error& e) {
-        return usageError(e.what());
-    }
-    if (values.count("help")) {
-        std::cout << Synopsis << described << std::endl;
-        exitStatus = Success;
-        return false;
-    }
-    if (options.model.empty())
-        options.model = defaultModel;
-    if (options.model.empty())
-        return usageError("no --model given, and this build has no default model");
-    if (options.receptor.empty())
-        return usageError("--receptor is required");
-    if (options.poseFiles.empty())
-        return usageError("--poses needs at least one file");
-    if (options.csvOutput.empty())
-        return usageError("--out is required");
-    try {
+        if (!commandLine.parse(argc, argv, values)) {
+            exitStatus = AffinityCli::Success;
+            return false;
+        }
+        if (options.model.empty())
+            options.model = defaultModel;
+        if (options.model.empty())
+            return usageError("no --model given, and this build has no default model");
+        if (options.receptor.empty())
+            return usageError("--receptor is required");
+        if (options.poseFiles.empty())
+            return usageError("--poses needs at least one file");
+        if (options.csvOutput.empty())
+            return usageError("--out is required");
         AffinityCli::checkScoringOptions(values, options);
-    } catch (const std::runtime_error& e) {
+    } catch (const AffinityCli::CommandLineError& e) {
         return usageError(e.what());
     }
     if (options.top < 0)

@@ -2,6 +2,7 @@
 #ifndef AFFINITY_RESCORE_OPTIONS_H_
 #define AFFINITY_RESCORE_OPTIONS_H_
 
+#include "ExitStatus.h"
 #include "ScoringOptions.h"
 #include <string>
 #include <utility>
@@ -40,11 +41,15 @@ struct RescoreOptions : AffinityCli::ScoringOptions {
     std::vector<std::pair<std::string, std::string>> outputShapingOptions;
 };
 
-/** Exit statuses, documented in --help. */
-enum ExitStatus { Success = 0, Failure = 1, UsageError = 2, SomethingSkipped = 3 };
+/** Exit statuses (shared with affinity-train), listed in --help. */
+using AffinityCli::ExitStatus;
+using AffinityCli::Failure;
+using AffinityCli::SomethingSkipped;
+using AffinityCli::Success;
+using AffinityCli::UsageError;
 
 /**
- * Parse the command line. Prints --help or a usage error itself and sets exitStatus to the
+ * Parse the command line. Prints --help, --version or a usage error itself and sets exitStatus to the
  * status to exit with; returns true when the options are complete and the run should go on.
  */
 bool parseRescoreOptions(int argc, const char* const argv[], RescoreOptions& options, int& exitStatus);

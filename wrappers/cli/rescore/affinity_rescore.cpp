@@ -137,7 +137,8 @@ public:
         uint64_t totalBytes = 0, doneBytes = 0;
         for (const std::string& file : options.poseFiles)
             totalBytes += fileSize(file);
-        ProgressReport progress(totalBytes, !options.quiet && group.isRoot());
+        ProgressReport progress((double)totalBytes, "poses",
+                                ProgressReport::shownOnStderr(options.quiet) && group.isRoot());
         // Rank 0 records each ligand, in input order, from its evaluation (made here with one
         // process, or by the rank that owns it), and journals it as one process does.
         LigandDistributor distributor(
@@ -167,8 +168,7 @@ public:
                 } else {
                     distributor.add(ligand);
                 }
-                progress.update(doneBytes + reader.bytesRead(), totals.ligandsScored, totals.posesScored,
-                                totals.ligandsSkipped);
+                progress.update((double)(doneBytes + reader.bytesRead()), totals.posesScored, progressDetails());
             }
             doneBytes += fileSize(file);
         }
@@ -181,7 +181,7 @@ public:
                                      std::to_string(journal->ligandsDone()) + " ligands; the pose files now hold " +
                                      std::to_string(ligandIndex) +
                                      ": they changed since the interrupted run; remove the journal to start afresh");
-        progress.finish(totals.ligandsScored, totals.posesScored, totals.ligandsSkipped);
+        progress.finish(totals.posesScored, progressDetails());
         std::vector<AffinityCli::OutputFile*> outputs;
         for (auto& writer : writers) {
             writer->writeEnd(totals);
@@ -211,6 +211,11 @@ public:
     }
 
 private:
+    std::string progressDetails() const {
+        return std::to_string(totals.ligandsScored) + " ligands, " + std::to_string(totals.posesScored) + " poses, " +
+               std::to_string(totals.ligandsSkipped) + " skipped";
+    }
+
     // Ligands per block of a run of several processes: all ranks together score one block
     // between two exchanges, and rank 0 holds its ligands until it has written them.
     static constexpr int DistributedBlock = 256;

@@ -9,6 +9,7 @@
 
 using OpenMM::OpenMMException;
 namespace fs = std::filesystem;
+using AffinityCli::CsvTable;
 
 namespace AffinityTrain {
 
@@ -59,9 +60,9 @@ std::string LigandTarget::displayName() const {
     return series.empty() ? ligand : series + "/" + ligand;
 }
 
-std::vector<LigandTarget> readTargetTable(const std::string& path) {
+std::vector<LigandTarget> readTargetTable(const std::string& path, const std::string& targetColumnName) {
     const CsvTable table = CsvTable::read(path, "the targets file");
-    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn("target");
+    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn(targetColumnName);
     std::vector<LigandTarget> targets;
     std::set<std::string> seen;
     for (const CsvTable::Row& row : table.rows()) {
@@ -76,9 +77,10 @@ std::vector<LigandTarget> readTargetTable(const std::string& path) {
     return targets;
 }
 
-std::vector<LigandTarget> readManifest(const std::string& path, const std::string& subset) {
+std::vector<LigandTarget> readManifest(const std::string& path, const std::string& subset,
+                                       const std::string& targetColumnName) {
     const CsvTable table = CsvTable::read(path, "the manifest");
-    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn("target");
+    const int ligandColumn = table.requireColumn("ligand"), targetColumn = table.requireColumn(targetColumnName);
     const int receptorColumn = table.requireColumn("receptor"), posesColumn = table.requireColumn("poses");
     const int splitColumn = subset.empty() ? -1 : table.requireColumn("split");
     const fs::path folder = fs::path(path).parent_path();

@@ -30,28 +30,29 @@ struct LigandTarget {
 };
 
 /**
- * Read a CSV of per-ligand targets: a header with the columns "ligand" and "target" (in any
- * order; other columns are kept for grouping), then one row per ligand (CsvTable's rules:
- * quoted fields, a byte-order mark and CRLF are fine).
+ * Read a CSV of per-ligand targets: a header with the columns "ligand" and the target
+ * column ("target", or --target-column; in any order; other columns are kept for grouping), then one row per ligand
+ * (CsvTable's rules: quoted fields, a byte-order mark and CRLF are fine).
  *
  * @throws OpenMMException naming the file, line and value for a missing column, a
  *         non-numeric or non-finite target, a repeated ligand, or a table without rows
  */
-std::vector<LigandTarget> readTargetTable(const std::string& path);
+std::vector<LigandTarget> readTargetTable(const std::string& path, const std::string& targetColumn = "target");
 
 /**
  * Read a training manifest: one row per ligand with the columns ligand (the title of its
  * records in the pose file), receptor (PDB, PDBQT or mmCIF), poses (SDF, PDBQT or MOL2,
  * optionally .gz; it may hold many ligands, each as consecutive records with its title) and
- * target, and optionally series, split and any others. Paths are relative to the manifest's
- * folder unless absolute.
+ * target (or the column targetColumn names), and optionally series, split and any others. Paths are relative to the
+ * manifest's folder unless absolute.
  *
  * @param path    the manifest
  * @param subset  "" for every row, else only the rows whose split column equals it
  * @throws OpenMMException naming the file and line for a missing column or file, a bad
  *         target, a ligand named twice in one series, no rows, or a subset that no row has
  */
-std::vector<LigandTarget> readManifest(const std::string& path, const std::string& subset);
+std::vector<LigandTarget> readManifest(const std::string& path, const std::string& subset,
+                                       const std::string& targetColumn = "target");
 
 } // namespace AffinityTrain
 

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "TrainOptions.h"
-#include "openmm/OpenMMException.h"
+#include "ToolCommandLine.h"
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 
-using OpenMM::OpenMMException;
 namespace po = boost::program_options;
 
 namespace AffinityTrain {
 
 namespace {
 
-const char* const Usage = R"(affinity-train: train a TorchScript affinity model on docked pose groups.
+const char* const Description = R"(Trains a TorchScript affinity model on docked pose groups.
 
 Each ligand's poses are combined into one ΔG (mean, smooth min/max or Boltzmann). Each
 optimizer step takes a set of --ligands-per-step ligands (from one group of --group-by, e.g. a
@@ -45,94 +43,26 @@ Atoms: as in affinity-rescore, every hydrogen is dropped by default (--atom-conv
 heavy-atoms), so the files' spelling of hydrogens does not matter. The trained model records
 the convention, the pocket cutoff and the elements it saw (its attributes atom_convention,
 pocket_cutoff_nm, training_elements), and affinity-rescore builds its complexes the same way.
+CSV input (targets, manifest) may be quoted as RFC 4180 writes it (a field in double quotes may
+hold commas, line breaks and doubled quotes), with a UTF-8 byte-order mark and CRLF line ends:
+affinity-rescore's --out can be read back as --targets with --target-column.
 Processes: under `mpirun -n K` (a build with MPI) the ranks share each step's ligands, sum
 their gradients and take the same step, so the run equals one process with the same
 --ligands-per-step (to rounding); rank 0 writes the log, checkpoints and outputs; --device
 cuda gives each rank the GPU of its index on its host; --strategy must be two-pass.
 
-Usage: affinity-train --model in.pt --poses DIR --receptor rec.pdbqt --targets t.csv --output out.pt [options]
-       affinity-train --model in.pt --manifest m.csv [--subset train] --output out.pt [options]
+On stdout: one line per epoch. On stderr: errors, skipped input, and on a terminal (unless
+--quiet) a progress bar with the rate and the time left in the epoch.
 )";
 
 void require(bool condition, const std::string& message) {
     if (!condition)
-        throw OpenMMException("affinity-train: " + message);
+        throw AffinityCli::CommandLineError(message);
 }
 
-} // namespace
-
-TrainOptions parseTrainOptions(int argc, char** argv) {
-    TrainOptions o;
-    po::options_description files("Files");
-    files.add_options()("model", po::value(&o.model),
-                        "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")(
-        "poses", po::value(&o.poses), "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")(
-        "receptor", po::value(&o.receptor),
-        "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")(
-        "targets", po::value(&o.targets), "the CSV of per-ligand targets (columns ligand,target)")(
-        "manifest", po::value(&o.manifest),
-        "a CSV of ligand,receptor,poses,target[,series,split,...] rows (instead of --poses, --receptor, --targets)")(
-        "subset", po::value(&o.subset), "use only the manifest rows whose split column has this value (e.g. train)")(
-        "cache", po::value(&o.cache), "a folder for the built complexes, reused by later runs over the same files")(
-        "output", po::value(&o.output),
-        "where to write the trained TorchScript model")("log", po::value(&o.log), "a CSV log with one row per epoch")(
-        "predictions", po::value(&o.predictions), "a CSV of every ligand's target and prediction after training")(
-        "checkpoint", po::value(&o.checkpoint), "a checkpoint written after every epoch")(
-        "resume", po::value(&o.resume), "continue from this checkpoint (same data, seed and options)")(
-        "resume-with-new-options", po::bool_switch(&o.resumeWithNewOptions),
-        "with --resume: accept a checkpoint written with other options than this run's (not another --seed)");
-    po::options_description training("Training");
-    training.add_options()("strategy", po::value(&o.strategy)->default_value(o.strategy),
-                           "gradient strategy: store-all, two-pass or one-pass")(
-        "loss", po::value(&o.loss)->default_value(o.loss),
-        "mse, centred-mse, ranking or gnll (over each step's ligands)")(
-        "loss-module", po::value(&o.lossModule), "a TorchScript loss over the step's ligands, instead of --loss")(
-        "mse-weight", po::value(&o.mseWeight)->default_value(0.0),
-        "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")(
-        "sigma-column", po::value(&o.sigmaColumn), "the table column of each ligand's uncertainty, for --loss gnll")(
-        "pose-weight", po::value(&o.poseWeight)->default_value(0.0),
-        "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")(
-        "epochs", po::value(&o.epochs)->default_value(o.epochs),
-        "epochs to train (in all, when resuming); 0 trains nothing and only writes --predictions and --output, "
-        "the model with what it was evaluated on declared")("ligands-per-step",
-                                                            po::value(&o.ligandsPerStep)->default_value(1),
-                                                            "ligands whose mean loss makes one optimizer step")(
-        "optimizer", po::value(&o.optimizer.method)->default_value(o.optimizer.method), "adam or sgd")(
-        "learning-rate",
-        po::value(&o.optimizer.learningRate)
-            ->default_value(o.optimizer.learningRate, AffinityCli::shortNumber(o.optimizer.learningRate)),
-        "the learning rate")("weight-decay", po::value(&o.optimizer.weightDecay)->default_value(0.0),
-                             "L2 weight decay")(
-        "validation-fraction",
-        po::value(&o.validationFraction)
-            ->default_value(o.validationFraction, AffinityCli::shortNumber(o.validationFraction)),
-        "share of ligands held out")("validation-by", po::value(&o.validationBy),
-                                     "hold out whole groups of this column (e.g. protein) rather than single ligands")(
-        "group-by", po::value(&o.groupBy), "draw each step's ligands from one group of this column (e.g. series)")(
-        "seed", po::value(&o.seed)->default_value(0), "seed of the split and the shuffles")(
-        "quiet", po::bool_switch(&o.quiet), "print only errors")("help", "print this help");
-    po::options_description scoring("Scoring (shared with affinity-rescore)");
-    AffinityCli::addScoringOptions(scoring, o);
-    // Earlier names, still accepted: --target-kind for --readout and --dtype for --precision.
-    std::string targetKind, dtype;
-    po::options_description earlier;
-    earlier.add_options()("target-kind", po::value(&targetKind), "the earlier name of --readout (dg, pic50 or pki)")(
-        "dtype", po::value(&dtype), "the earlier name of --precision (float32 or float64)");
-    po::options_description shown;
-    shown.add(files).add(training).add(scoring);
-    po::options_description all;
-    all.add(shown).add(earlier);
-    po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, all), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw OpenMMException(std::string("affinity-train: ") + e.what() + " (see --help)");
-    }
-    if (vm.count("help")) {
-        std::cout << Usage << shown << std::endl;
-        std::exit(0);
-    }
+/** Check what the parser cannot: values, and options that need or exclude others. */
+void checkTrainOptions(const po::variables_map& vm, TrainOptions& o, const std::string& targetKind,
+                       const std::string& dtype) {
     auto takeEarlierName = [&](const char* earlierName, const char* name, const std::string& value, std::string& into) {
         require(!vm.count(earlierName) || !vm.count(name) || vm[name].defaulted(),
                 std::string("--") + earlierName + " and --" + name + " name one option; give one of them");
@@ -141,11 +71,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     };
     takeEarlierName("target-kind", "readout", targetKind, o.readout);
     takeEarlierName("dtype", "precision", dtype, o.precision);
-    try {
-        AffinityCli::checkScoringOptions(vm, o);
-    } catch (const std::runtime_error& e) {
-        require(false, e.what());
-    }
+    AffinityCli::checkScoringOptions(vm, o);
     const std::vector<const char*> inputs = o.manifest.empty()
                                                 ? std::vector<const char*>{"model", "poses", "targets", "output"}
                                                 : std::vector<const char*>{"model", "output"};
@@ -156,8 +82,7 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
             require(vm.count(name) == 0,
                     std::string("--") + name + " cannot be combined with --manifest, which names the files");
     require(o.subset.empty() || !o.manifest.empty(), "--subset selects rows of a --manifest; none was given");
-    require(o.loss == "mse" || o.loss == "centred-mse" || o.loss == "ranking" || o.loss == "gnll",
-            "--loss is '" + o.loss + "'; expected mse, centred-mse, ranking or gnll");
+    require(!o.targetColumn.empty(), "--target-column must name a column");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
     require(o.epochs >= 0, "--epochs is " + std::to_string(o.epochs) + "; expected 0 or more");
     require(o.ligandsPerStep >= 1,
@@ -167,7 +92,104 @@ TrainOptions parseTrainOptions(int argc, char** argv) {
     require(o.optimizer.learningRate > 0.0, "--learning-rate must be positive");
     require(o.poseWeight >= 0.0, "--pose-weight must be 0 or positive");
     require(!o.resumeWithNewOptions || !o.resume.empty(), "--resume-with-new-options needs --resume");
-    return o;
+}
+
+} // namespace
+
+bool parseTrainOptions(int argc, const char* const argv[], TrainOptions& o, int& exitStatus) {
+    using AffinityCli::choiceValue;
+    using AffinityCli::numberValue;
+    AffinityCli::ToolCommandLine commandLine("affinity-train", Description);
+    commandLine.addUsage({"model", "poses", "[receptor]", "targets", "output", "[options]"});
+    commandLine.addUsage({"model", "manifest", "[subset]", "output", "[options]"});
+    po::options_description files;
+    // clang-format off
+    files.add_options()
+        ("model", po::value(&o.model)->value_name("FILE"),
+         "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
+        ("poses", po::value(&o.poses)->value_name("DIR"),
+         "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")
+        ("receptor", po::value(&o.receptor)->value_name("FILE"),
+         "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")
+        ("targets", po::value(&o.targets)->value_name("CSV"),
+         "the CSV of per-ligand targets (columns ligand and target, or --target-column)")
+        ("target-column", po::value(&o.targetColumn)->default_value(o.targetColumn)->value_name("NAME"),
+         "the column of --targets or --manifest that holds each ligand's target")
+        ("manifest", po::value(&o.manifest)->value_name("CSV"),
+         "a CSV of ligand,receptor,poses,target[,series,split,...] rows (instead of --poses, --receptor, --targets)")
+        ("subset", po::value(&o.subset)->value_name("SPLIT"),
+         "use only the manifest rows whose split column has this value (e.g. train)")
+        ("cache", po::value(&o.cache)->value_name("DIR"),
+         "a folder for the built complexes, reused by later runs over the same files")
+        ("output", po::value(&o.output)->value_name("FILE"), "where to write the trained TorchScript model")
+        ("log", po::value(&o.log)->value_name("CSV"), "a CSV log with one row per epoch")
+        ("predictions", po::value(&o.predictions)->value_name("CSV"),
+         "a CSV of every ligand's target and prediction after training")
+        ("checkpoint", po::value(&o.checkpoint)->value_name("FILE"), "a checkpoint written after every epoch")
+        ("resume", po::value(&o.resume)->value_name("FILE"),
+         "continue from this checkpoint (same data, seed and options)")
+        ("resume-with-new-options", po::bool_switch(&o.resumeWithNewOptions),
+         "with --resume: accept a checkpoint written with other options than this run's (not another --seed)");
+    po::options_description training;
+    training.add_options()
+        ("strategy", choiceValue(&o.strategy, "strategy", {"store-all", "two-pass", "one-pass"})
+         ->default_value(o.strategy), "gradient strategy: store-all, two-pass or one-pass")
+        ("loss", choiceValue(&o.loss, "loss", {"mse", "centred-mse", "ranking", "gnll"})->default_value(o.loss),
+         "mse, centred-mse, ranking or gnll (over each step's ligands)")
+        ("loss-module", po::value(&o.lossModule)->value_name("FILE"),
+         "a TorchScript loss over the step's ligands, instead of --loss")
+        ("mse-weight", numberValue(&o.mseWeight, "w"),
+         "add this weight times the mse (keeps absolute ΔG in scale under centred-mse or ranking)")
+        ("sigma-column", po::value(&o.sigmaColumn)->value_name("NAME"),
+         "the table column of each ligand's uncertainty, for --loss gnll")
+        ("pose-weight", numberValue(&o.poseWeight, "λ"), "λ of per-pose terms λ(G_n - docking score_n)^2 (0: none)")
+        ("epochs", po::value(&o.epochs)->default_value(o.epochs)->value_name("n"),
+         "epochs to train (in all, when resuming); 0 trains nothing and only writes --predictions and --output, "
+         "the model with what it was evaluated on declared")
+        ("ligands-per-step", po::value(&o.ligandsPerStep)->default_value(o.ligandsPerStep)->value_name("n"),
+         "ligands whose mean loss makes one optimizer step")
+        ("optimizer", choiceValue(&o.optimizer.method, "optimizer", {"adam", "sgd"})
+         ->default_value(o.optimizer.method), "adam or sgd")
+        ("learning-rate", numberValue(&o.optimizer.learningRate, "r"), "the learning rate")
+        ("weight-decay", numberValue(&o.optimizer.weightDecay, "w"), "L2 weight decay")
+        ("validation-fraction", numberValue(&o.validationFraction, "f"), "share of ligands held out")
+        ("validation-by", po::value(&o.validationBy)->value_name("NAME"),
+         "hold out whole groups of this column (e.g. protein) rather than single ligands")
+        ("group-by", po::value(&o.groupBy)->value_name("NAME"),
+         "draw each step's ligands from one group of this column (e.g. series)")
+        ("seed", po::value(&o.seed)->default_value(o.seed)->value_name("n"), "seed of the split and the shuffles")
+        ("quiet", po::bool_switch(&o.quiet), "print only errors (no progress bar; there is none when stderr is "
+         "not a terminal)");
+    // clang-format on
+    po::options_description scoring;
+    AffinityCli::addScoringOptions(scoring, o);
+    // Earlier names, still accepted: --target-kind for --readout and --dtype for --precision.
+    std::string targetKind, dtype;
+    po::options_description earlier;
+    // clang-format off
+    earlier.add_options()
+        ("target-kind", choiceValue(&targetKind, "target-kind", {"dg", "pic50", "pki"}),
+         "the earlier name of --readout (dg, pic50 or pki)")
+        ("dtype", choiceValue(&dtype, "dtype", {"float32", "float64"}),
+         "the earlier name of --precision (float32 or float64)");
+    // clang-format on
+    commandLine.addGroup("Files", files);
+    commandLine.addGroup("Training", training);
+    commandLine.addGroup("Scoring (shared with affinity-rescore)", scoring);
+    commandLine.addGroup("Earlier names (still accepted)", earlier);
+    po::variables_map vm;
+    try {
+        if (!commandLine.parse(argc, argv, vm)) {
+            exitStatus = AffinityCli::Success;
+            return false;
+        }
+        checkTrainOptions(vm, o, targetKind, dtype);
+    } catch (const AffinityCli::CommandLineError& e) {
+        commandLine.printUsageError(e.what());
+        exitStatus = AffinityCli::UsageError;
+        return false;
+    }
+    return true;
 }
 
 std::string trainingSettings(const TrainOptions& o) {
@@ -202,6 +224,10 @@ std::string trainingSettings(const TrainOptions& o) {
         {"atom-convention", o.atomConvention},
         {"precision", o.precision}};
     std::string text;
+    // Recorded only when it is not the default, so that checkpoints written before the option
+    // existed resume as they did.
+    if (o.targetColumn != TrainOptions().targetColumn)
+        text += "--target-column " + o.targetColumn + "\n";
     for (const auto& [name, value] : settings)
         text += std::string("--") + name + " " + value + "\n";
     return text;

@@ -22,6 +22,8 @@ struct TrainOptions : AffinityCli::ScoringOptions {
         precisionKind = AffinityCli::Precision::Single;
     }
     std::string model, poses, receptor, targets, output;
+    /** The column of the targets table or manifest that holds the targets. */
+    std::string targetColumn = "target";
     /** A manifest (ligand, receptor, poses, target, ...) instead of poses/receptor/targets. */
     std::string manifest;
     /** Only the manifest rows whose split column equals this ("" for all). */
@@ -71,10 +73,11 @@ std::string trainingSettings(const TrainOptions& options);
 std::vector<std::string> settingDifferences(const std::string& checkpoint, const std::string& run);
 
 /**
- * Parse the command line. Prints --help and exits 0 when asked; throws
- * OpenMMException naming the option for anything invalid.
+ * Parse the command line. Prints --help, --version or a usage error itself and sets
+ * exitStatus to the status to exit with (AffinityCli::ExitStatus); returns true when the
+ * options are complete and the run should go on.
  */
-TrainOptions parseTrainOptions(int argc, char** argv);
+bool parseTrainOptions(int argc, const char* const argv[], TrainOptions& options, int& exitStatus);
 
 } // namespace AffinityTrain
 

@@ -2,6 +2,7 @@
 #include "Trainer.h"
 #include "AffinityUnits.h"
 #include "ModelAttributes.h"
+#include "ProgressReport.h"
 #include "RankShare.h"
 #include "TorchDevice.h"
 #include "TorchPrecision.h"
@@ -12,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 
 using namespace AffinityPlugin;
@@ -251,7 +253,7 @@ std::vector<LigandPrediction> Trainer::predict() {
     return predictions;
 }
 
-void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsTerminal) {
+void Trainer::run(std::ostream& report, bool progressShown) {
     using Clock = std::chrono::steady_clock;
     // Ligands differ in size, so graphs that the JIT would specialise on each new shape would
     // rarely be reused (as in affinity-rescore); run the model's graph as written.
@@ -285,6 +287,7 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
         const std::vector<int> order = split.training;
         double lossSum = 0.0, squaredErrorSum = 0.0;
         size_t k = 0;
+        AffinityCli::ProgressReport bar((double)order.size(), "ligands", progressShown && reporting);
         for (const std::vector<int>& step : steps) {
             optimizer->zeroGradients();
             std::vector<double> deltaG;
@@ -295,13 +298,10 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
                 squaredErrorSum += error * error;
             }
             k += step.size();
-            if (progressIsTerminal && reporting) {
-                double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-                double eta = seconds / (double)k * (double)(order.size() - k);
-                progress << "\r  epoch " << epoch << "/" << options.epochs << "  ligand " << k << "/" << order.size()
-                         << "  mean loss " << std::setprecision(4) << lossSum / (double)k << "  " << std::fixed
-                         << std::setprecision(0) << eta << " s left in epoch   " << std::defaultfloat << std::flush;
-            }
+            std::ostringstream details;
+            details << "epoch " << epoch << "/" << options.epochs << ", ligand " << k << "/" << order.size()
+                    << ", mean loss " << std::setprecision(4) << lossSum / (double)k;
+            bar.update((double)k, (long long)k, details.str());
             sumGradientsOverRanks(group, parameters);
             optimizer->step();
         }
@@ -327,8 +327,7 @@ void Trainer::run(std::ostream& report, std::ostream& progress, bool progressIsT
             optimizer->saveCheckpoint(options.checkpoint,
                                       TrainingProgress{epoch, options.seed, trainingSettings(options)});
         if (reporting) {
-            if (progressIsTerminal)
-                progress << "\r" << std::string(78, ' ') << "\r" << std::flush;
+            bar.clear();
             std::string unit = readout.getKind() == Readout::None ? " kcal/mol" : "";
             report << "epoch " << std::setw(3) << epoch << "/" << options.epochs << "  train loss "
                    << std::setprecision(5) << record.trainingLoss << " (RMSE " << record.trainingRmse << unit

@@ -58,8 +58,11 @@ public:
      */
     Trainer(AffinityPlugin::AffinityModel model, std::vector<TrainingLigand> ligands, const TrainOptions& options,
             const AffinityCli::ProcessGroup& group);
-    /** Train the remaining epochs, reporting progress on the streams (unless quiet). */
-    void run(std::ostream& report, std::ostream& progress, bool progressIsTerminal);
+    /**
+     * Train the remaining epochs, one line per epoch on report (unless quiet; rank 0 only),
+     * with a progress bar on stderr when progressShown (ProgressReport::shownOnStderr).
+     */
+    void run(std::ostream& report, bool progressShown);
     /** Score every ligand with the current parameters. */
     std::vector<LigandPrediction> predict();
     /** Write the model (on the CPU) as TorchScript into out (an OutputFile's stream, which reports write errors). */

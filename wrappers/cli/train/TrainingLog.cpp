@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "TrainingLog.h"
+#include "CsvTable.h"
 #include "Trainer.h"
 #include "openmm/OpenMMException.h"
 #include <filesystem>
@@ -35,8 +36,8 @@ void writePredictions(std::ostream& out, const std::vector<LigandPrediction>& pr
     out << std::setprecision(std::numeric_limits<double>::max_digits10);
     out << "ligand,split,target,predicted,delta_g_kj_per_mol,loss\n";
     for (const LigandPrediction& p : predictions)
-        out << p.ligand << ',' << (p.validation ? "validation" : "train") << ',' << p.target << ',' << p.predicted
-            << ',' << p.deltaG << ',' << p.loss << '\n';
+        out << AffinityCli::CsvTable::quoted(p.ligand) << ',' << (p.validation ? "validation" : "train") << ','
+            << p.target << ',' << p.predicted << ',' << p.deltaG << ',' << p.loss << '\n';
 }
 
 } // namespace AffinityTrain

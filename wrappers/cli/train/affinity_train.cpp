@@ -6,10 +6,12 @@
 #include "AffinityModel.h"
 #include "AtomConvention.h"
 #include "DistinctPaths.h"
+#include "ExitStatus.h"
 #include "ModelAttributes.h"
 #include "OutputFile.h"
 #include "PendingTemporaryFiles.h"
 #include "ProcessGroup.h"
+#include "ProgressReport.h"
 #include "ScoringOptions.h"
 #include "TargetTable.h"
 #include "TrainOptions.h"
@@ -19,7 +21,6 @@
 #include "openmm/OpenMMException.h"
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 using namespace AffinityTrain;
 using AffinityCli::NamedPath;
@@ -61,7 +62,10 @@ int main(int argc, char** argv) {
     AffinityCli::PendingTemporaryFiles::removeOnSignal();
     try {
         group = std::make_unique<AffinityCli::ProcessGroup>();
-        TrainOptions options = parseTrainOptions(argc, argv);
+        TrainOptions options;
+        int status = AffinityCli::Success;
+        if (!parseTrainOptions(argc, argv, options, status))
+            return status;
         // Under mpirun, "cuda" is the GPU of this rank's index on its host.
         options.deviceName = AffinityCli::deviceOfRank(options.deviceName, *group);
         // Rank 0 alone writes: it alone checks the outputs and opens them.
@@ -95,14 +99,15 @@ int main(int argc, char** argv) {
         options.atomConvention = AffinityCli::atomConventionName(settings.convention);
         std::vector<TrainingLigand> ligands;
         if (options.manifest.empty())
-            ligands = loadTrainingLigands(options.poses, options.receptor, readTargetTable(options.targets), settings,
-                                          std::cerr);
+            ligands = loadTrainingLigands(options.poses, options.receptor,
+                                          readTargetTable(options.targets, options.targetColumn), settings, std::cerr);
         else
-            ligands = loadManifestLigands(readManifest(options.manifest, options.subset), settings, std::cerr);
+            ligands = loadManifestLigands(readManifest(options.manifest, options.subset, options.targetColumn),
+                                          settings, std::cerr);
         Trainer trainer(std::move(model), std::move(ligands), options, *group);
-        trainer.run(std::cout, std::cerr, isatty(STDERR_FILENO) != 0);
+        trainer.run(std::cout, AffinityCli::ProgressReport::shownOnStderr(options.quiet));
         if (!group->isRoot())
-            return 0;
+            return AffinityCli::Success;
         std::vector<AffinityCli::OutputFile*> outputs = {modelOutput.get()};
         if (predictionsOutput) {
             writePredictions(predictionsOutput->stream(), trainer.predict());
@@ -116,13 +121,13 @@ int main(int argc, char** argv) {
         }
         if (!options.quiet)
             std::cout << "affinity-train: wrote " << options.output << std::endl;
-        return 0;
+        return AffinityCli::Success;
     } catch (const std::exception& e) {
         const std::string message = e.what();
         std::cerr << (message.rfind("affinity-train", 0) == 0 ? "" : "affinity-train: ") << message << std::endl;
         // The other ranks may be waiting for this one in a collective: end them all.
         if (group && group->size() > 1)
-            group->abort(1);
-        return 1;
+            group->abort(AffinityCli::Failure);
+        return AffinityCli::Failure;
     }
 }

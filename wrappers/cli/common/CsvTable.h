@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
-#ifndef AFFINITY_TRAIN_CSV_TABLE_H_
-#define AFFINITY_TRAIN_CSV_TABLE_H_
+#ifndef AFFINITY_CLI_CSV_TABLE_H_
+#define AFFINITY_CLI_CSV_TABLE_H_
 
 #include <string>
 #include <vector>
 
-namespace AffinityTrain {
+namespace AffinityCli {
 
 /**
  * A CSV file read whole, as spreadsheets and the tools' own outputs write it (RFC 4180):
  * fields separated by commas, a field in double quotes may hold commas, line breaks and
  * doubled quotes; an optional UTF-8 byte-order mark; LF or CRLF line ends. Unquoted fields
  * are trimmed of spaces. Blank lines and lines that start with '#' are skipped. The first
- * line that is left is the header.
+ * line that is left is the header. Every CSV the tools write (affinity-rescore's --out,
+ * affinity-train's --predictions and --log) reads back through it.
  */
 class CsvTable {
 public:
@@ -49,6 +50,11 @@ public:
      * @throws OpenMMException naming the file, line, column and text otherwise
      */
     double number(const Row& row, int column) const;
+    /**
+     * A field as RFC 4180 writes it: as it is, or in double quotes (quotes doubled) when it
+     * holds a comma, a quote or a line break, so that read gives it back.
+     */
+    static std::string quoted(const std::string& text);
     const std::string& getPath() const {
         return path;
     }
@@ -59,6 +65,6 @@ private:
     std::vector<Row> data;
 };
 
-} // namespace AffinityTrain
+} // namespace AffinityCli
 
 #endif

@@ -9,7 +9,7 @@
 
 using OpenMM::OpenMMException;
 
-namespace AffinityTrain {
+namespace AffinityCli {
 
 namespace {
 
@@ -101,7 +101,7 @@ std::vector<CsvTable::Row> parseRecords(const std::string& text, const std::stri
 CsvTable CsvTable::read(const std::string& path, const std::string& what) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw OpenMMException("affinity-train: cannot open " + what + " " + path);
+        throw OpenMMException("cannot open " + what + " " + path);
     std::stringstream contents;
     contents << in.rdbuf();
     std::string text = contents.str();
@@ -111,7 +111,7 @@ CsvTable CsvTable::read(const std::string& path, const std::string& what) {
     table.path = path;
     std::vector<Row> records = parseRecords(text, path);
     if (records.empty())
-        throw OpenMMException("affinity-train: " + what + " " + path + " is empty; expected a header line and rows");
+        throw OpenMMException(what + " " + path + " is empty; expected a header line and rows");
     table.names = records.front().fields;
     for (size_t r = 1; r < records.size(); r++) {
         if (records[r].fields.size() > table.names.size())
@@ -136,10 +136,21 @@ int CsvTable::requireColumn(const std::string& name) const {
         std::string header;
         for (const std::string& n : names)
             header += (header.empty() ? "" : ",") + n;
-        throw OpenMMException("affinity-train: " + path + ": the header is '" + header + "'; expected a column '" +
-                              name + "'");
+        throw OpenMMException(path + ": the header is '" + header + "'; expected a column '" + name + "'");
     }
     return index;
+}
+
+std::string CsvTable::quoted(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text) {
+        if (c == '"')
+            quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
 }
 
 const std::string& CsvTable::field(const Row& row, int column) {
@@ -165,4 +176,4 @@ double CsvTable::number(const Row& row, int column) const {
     return value;
 }
 
-} // namespace AffinityTrain
+} // namespace AffinityCli

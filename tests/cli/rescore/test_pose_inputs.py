@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 RESCORE = os.environ["AFFINITY_RESCORE"]
@@ -210,3 +211,41 @@ def test_a_file_of_one_untitled_record_is_named_after_the_file(tmp_path):
     result = rescore("--poses", single, "--out", tmp_path / "r.csv")
     assert result.returncode == 0, result.stderr
     assert [row["ligand"] for row in rows(tmp_path / "r.csv")] == ["lonely_pose"]
+
+
+def journal_records(path):
+    return Path(path).read_bytes().count(b"\nrecord ") if Path(path).exists() else 0
+
+
+def test_resume_reads_standard_input_again_and_gives_the_bytes_of_an_uninterrupted_run(tmp_path):
+    records = sdf_records(FIXTURES / "both.sdf")
+    poses = b"".join(retitled(r, r.split(b"\n", 1)[0] + b"_%d" % copy) for copy in range(4) for r in records)
+    outputs = lambda folder: ["--out", folder / "r.csv", "--json", folder / "r.json"]
+    for name in ("reference", "out"):
+        (tmp_path / name).mkdir()
+    reference = rescore("--poses", "-", "--format", "sdf", *outputs(tmp_path / "reference"), input_bytes=poses)
+    assert reference.returncode == 0, reference.stderr
+
+    # Interrupted (SIGKILL) while standard input is still open, once the journal holds ligands.
+    command = [RESCORE, "--model", MODEL, "--receptor", str(FIXTURES / "receptor.pdbqt"), "--quiet", "--poses", "-",
+               "--format", "sdf", *map(str, outputs(tmp_path / "out"))]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        process.stdin.write(poses[:len(poses) // 2])
+        process.stdin.flush()
+        journal = tmp_path / "out" / "r.csv.journal"
+        deadline = time.time() + 120
+        while journal_records(journal) < 3:  # the identity and two ligands
+            assert time.time() < deadline, "timed out"
+            time.sleep(0.02)
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+        process.stdin.close()
+    assert not (tmp_path / "out" / "r.csv").exists()
+
+    resumed = rescore("--poses", "-", "--format", "sdf", *outputs(tmp_path / "out"), "--resume", input_bytes=poses)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "ligands done" in resumed.stderr.decode()
+    for name in ("r.csv", "r.json"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name

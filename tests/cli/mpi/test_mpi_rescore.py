@@ -7,6 +7,7 @@ rank killed midway leaves no output file at all (only rank 0's journal).
 Run through CTest (label mpi), which sets AFFINITY_RESCORE and AFFINITY_MPIEXEC.
 """
 import os
+import subprocess
 import time
 import uuid
 
@@ -80,3 +81,17 @@ def test_a_killed_rank_leaves_no_output(tmp_path):
     assert run.returncode != 0
     # No output and no temporary file; rank 0's journal stays, for a resumed run of one process.
     assert sorted(p.name for p in out.iterdir()) == ["scores.csv.journal"]
+
+
+def test_standard_input_is_refused_under_mpirun(tmp_path):
+    # Every rank reads the whole input; standard input reaches rank 0 alone, so it is refused
+    # (exit status 2) by every rank alike, with one message from rank 0.
+    out = tmp_path / "out"
+    out.mkdir()
+    command = rescore_command("-", out) + ["--format", "sdf"]
+    result = subprocess.run(mpi_launch.mpirun_command(2, command), input=RECEPTOR.read_text(), capture_output=True,
+                            text=True, timeout=600, env=mpi_launch.environment())
+    assert result.returncode == 2, result.stdout + result.stderr
+    refusals = [m for m in messages(result.stderr) if "--poses - is standard input" in m]
+    assert len(refusals) == 1 and "the 2 processes under mpirun cannot each read whole" in refusals[0]
+    assert list(out.iterdir()) == []

@@ -14,6 +14,7 @@ set(AFFINITY_INPUT_LAYER_SOURCES
     PoseReader.cpp
     Receptor.cpp
     RecordReader.cpp
+    RecordTag.cpp
     SdfRecordDamage.cpp
     TextLineReader.cpp
     TextRecord.cpp)

@@ -25,6 +25,10 @@ std::string baseName(const std::string& path) {
 } // namespace
 
 MoleculeFileFormat MoleculeFileFormat::forFile(const std::string& path) {
+    return forFile(path, "");
+}
+
+MoleculeFileFormat MoleculeFileFormat::forFile(const std::string& path, const std::string& formatName) {
     MoleculeFileFormat result;
     std::string name = lowercase(baseName(path));
     if (endsWith(name, ".gz")) {
@@ -32,9 +36,12 @@ MoleculeFileFormat MoleculeFileFormat::forFile(const std::string& path) {
         name.resize(name.size() - 3);
     }
     const size_t dot = name.find_last_of('.');
-    if (dot == std::string::npos)
+    if (!formatName.empty())
+        result.extension = lowercase(formatName);
+    else if (dot == std::string::npos || path == "-")
         return result;
-    result.extension = name.substr(dot + 1);
+    else
+        result.extension = name.substr(dot + 1);
     // Open Babel's "cif" is small-molecule crystallography; receptors come as mmCIF.
     const std::string id = result.extension == "cif" ? "mmcif" : result.extension;
     result.format = OpenBabel::OBConversion::FindFormat(id);
@@ -72,9 +79,15 @@ std::string OpenBabelMessages::take() {
 }
 
 std::string AffinityCli::fileStem(const std::string& path) {
+    if (path == "-")
+        return "stdin";
     std::string name = baseName(path);
     if (endsWith(lowercase(name), ".gz"))
         name.resize(name.size() - 3);
     const size_t dot = name.find_last_of('.');
     return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+std::string AffinityCli::inputName(const std::string& path) {
+    return path == "-" ? "stdin" : path;
 }

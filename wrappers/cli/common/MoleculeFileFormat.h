@@ -24,6 +24,11 @@ struct MoleculeFileFormat {
      * read as mmCIF, as receptors are. format is null when Open Babel has none for it.
      */
     static MoleculeFileFormat forFile(const std::string& path);
+    /**
+     * As forFile, but with the format named (--format: "sdf", "pdbqt") rather than taken from
+     * the name, when formatName is not ""; gzipped still says whether the name ends in .gz.
+     */
+    static MoleculeFileFormat forFile(const std::string& path, const std::string& formatName);
 };
 
 /**
@@ -42,8 +47,14 @@ private:
     std::stringstream captured;
 };
 
-/** The name of a file without its folder and its extensions ("docked/lig.pdbqt.gz" → "lig"). */
+/**
+ * The name of a file without its folder and its extensions ("docked/lig.pdbqt.gz" → "lig");
+ * "stdin" for "-", standard input.
+ */
 std::string fileStem(const std::string& path);
+
+/** A file's name in messages and outputs: the path as given, "stdin" for "-". */
+std::string inputName(const std::string& path);
 
 } // namespace AffinityCli
 

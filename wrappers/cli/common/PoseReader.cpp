@@ -5,6 +5,7 @@
 #include "MoleculeFileFormat.h"
 #include "RecordDamage.h"
 #include "RecordReader.h"
+#include "RecordTag.h"
 #include <cmath>
 #include <cstring>
 #include <openbabel/atom.h>
@@ -44,20 +45,43 @@ double dockingScoreOf(OpenBabel::OBMol& mol) {
     return std::nan("");
 }
 
-/** One record read: the pose, or why it cannot be scored, and the title that groups it. */
+/** One record read: the pose, or why it cannot be scored, and what groups it into a ligand. */
 struct ReadRecord {
     PoseRecord pose;
     std::string title;
-    /** Whether the title is the record's own; a record cut before its title joins the ligand before it. */
-    bool titleKnown = true;
+    /** What groups it with its neighbours: its title, or the value of its ligand tag. */
+    std::string key;
+    /** Whether key is the record's own; a record cut before its title or tag joins the ligand before it. */
+    bool keyKnown = true;
+    /** Grouping by title in a layout with a title line: the record's title is empty. */
+    bool untitled = false;
+    /** Why the record cannot be grouped with any other (grouping by tag: no tag), or "". */
+    std::string groupingProblem;
     int index = 0;
+    long long firstLine = 0;
 };
+
+std::string recordName(int index, long long firstLine) {
+    return "record " + std::to_string(index) + " (line " + std::to_string(firstLine) + ")";
+}
+
+/** Whether every record of the layout has a title line (SDF, MOL2), so an empty one means no title. */
+bool hasTitleLine(RecordLayout layout) {
+    return layout == RecordLayout::Sdf || layout == RecordLayout::Mol2;
+}
+
+/** Where --ligand-tag looks in a layout, for messages. */
+std::string whereTagsAre(RecordLayout layout, const std::string& tag) {
+    if (layout == RecordLayout::Sdf || layout == RecordLayout::Mol)
+        return "an SD data item '> <" + tag + ">'";
+    return "a line 'REMARK " + tag + " = value'";
+}
 
 } // namespace
 
 class PoseReader::Impl {
 public:
-    Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention);
+    Impl(const std::string& path, const PoseReaderSettings& settings);
     bool next(LigandPoses& ligand);
     uint64_t bytesRead() const {
         return records ? records->bytesRead() : 0;
@@ -66,13 +90,19 @@ public:
 private:
     /** Read and parse the next record; false when the file holds no more. */
     bool readRecord(ReadRecord& read);
+    /** Set what groups a record into a ligand (read.key, keyKnown, untitled, groupingProblem). */
+    void setGrouping(const TextRecord& text, ReadRecord& read) const;
+    /** Whether a record read after the first record of a ligand is another ligand's. */
+    bool startsAnotherLigand(const ReadRecord& first, const ReadRecord& read) const;
     /** Parse a sound record's text with Open Babel into read.pose (or set its problem). */
     void parse(const TextRecord& text, ReadRecord& read);
     LigandPoses fileProblem(const std::string& message) const;
 
     std::string path;
+    PoseReaderSettings settings;
     bool keepSdfBlocks;
     AtomConvention convention;
+    RecordLayout layout = RecordLayout::WholeFile;
     OpenBabel::OBConversion input, sdfOutput;
     OpenBabelMessages messages;
     MoleculeFileFormat format;
@@ -83,8 +113,10 @@ private:
     ReadRecord pending;
 };
 
-PoseReader::Impl::Impl(const std::string& path, bool keepSdfBlocks, AtomConvention convention)
-    : path(path), keepSdfBlocks(keepSdfBlocks), convention(convention), format(MoleculeFileFormat::forFile(path)) {
+PoseReader::Impl::Impl(const std::string& path, const PoseReaderSettings& settings)
+    : path(path), settings(settings), keepSdfBlocks(settings.keepSdfBlocks), convention(settings.convention),
+      format(MoleculeFileFormat::forFile(path, settings.format)) {
+    layout = recordLayoutFor(format.extension);
     if (keepSdfBlocks)
         sdfOutput.SetOutFormat("sdf");
 }
@@ -92,7 +124,7 @@ PoseReader::Impl::Impl(const std::string& path, bool keepSdfBlocks, AtomConventi
 LigandPoses PoseReader::Impl::fileProblem(const std::string& message) const {
     LigandPoses ligand;
     ligand.name = fileStem(path);
-    ligand.source = path;
+    ligand.source = inputName(path);
     ligand.firstRecord = 0; // the file as a whole
     ligand.problem = message;
     return ligand;
@@ -160,8 +192,9 @@ bool PoseReader::Impl::readRecord(ReadRecord& read) {
         return false;
     read = ReadRecord();
     read.index = text.index;
-    read.titleKnown = text.titleKnown;
+    read.firstLine = text.firstLine;
     read.title = ligandTitle(text.title);
+    setGrouping(text, read);
     if (!text.damage.empty()) {
         // Damaged records never reach Open Babel, which would read what it could of them.
         read.pose.problem = "record " + std::to_string(text.index) + " (line " + std::to_string(text.firstLine) +
@@ -169,7 +202,54 @@ bool PoseReader::Impl::readRecord(ReadRecord& read) {
         return true;
     }
     parse(text, read);
+    if (settings.grouping == LigandGrouping::Title && !text.titleKnown)
+        read.key = read.title; // the title Open Babel found (PDB), which never splits the file
     return true;
+}
+
+void PoseReader::Impl::setGrouping(const TextRecord& text, ReadRecord& read) const {
+    switch (settings.grouping) {
+    case LigandGrouping::WholeFile:
+        read.key.clear();
+        read.keyKnown = true;
+        return;
+    case LigandGrouping::Title:
+        read.key = read.title;
+        read.keyKnown = text.titleKnown;
+        read.untitled = text.titleKnown && read.title.empty() && hasTitleLine(layout);
+        return;
+    case LigandGrouping::Tag:
+        break;
+    }
+    const std::string& tag = settings.ligandTag;
+    std::string value;
+    const TagSearch search = findRecordTag(text.text, layout, tag, value);
+    if (search == TagSearch::Found && !value.empty()) {
+        read.key = value;
+        return;
+    }
+    if (!text.damage.empty()) {
+        // The damage may have cut the tag away: the record joins the ligand before it, which its damage skips.
+        read.keyKnown = false;
+        return;
+    }
+    const std::string record = recordName(text.index, text.firstLine);
+    if (search == TagSearch::NoTagsInLayout)
+        read.groupingProblem = record + " has no tag '" + tag + "': " + format.extension +
+                               " records carry no data items; --ligand-tag reads SD tags ('> <" + tag +
+                               ">') and PDBQT or PDB lines 'REMARK " + tag + " = value'";
+    else if (search == TagSearch::Found)
+        read.groupingProblem = record + " has the tag '" + tag + "' with an empty value; expected the name of its " +
+                               "ligand there (--ligand-tag " + tag + ")";
+    else
+        read.groupingProblem = record + " has no tag '" + tag + "' (" + whereTagsAre(layout, tag) +
+                               "); expected every record to name its ligand there (--ligand-tag " + tag + ")";
+}
+
+bool PoseReader::Impl::startsAnotherLigand(const ReadRecord& first, const ReadRecord& read) const {
+    if (settings.grouping == LigandGrouping::WholeFile || !read.keyKnown)
+        return false;
+    return read.untitled || !read.groupingProblem.empty() || read.key != first.key;
 }
 
 bool PoseReader::Impl::next(LigandPoses& ligand) {
@@ -179,12 +259,14 @@ bool PoseReader::Impl::next(LigandPoses& ligand) {
         started = true;
         if (format.format == nullptr || recordLayoutFor(format.extension) == RecordLayout::WholeFile) {
             finished = true;
-            ligand = fileProblem("'" + format.extension +
-                                 "' is not a pose file format; expected .sdf, .pdbqt, .mol2 or .pdb (optionally .gz)");
+            ligand = fileProblem((format.extension.empty() ? std::string("the name has no extension to tell the format")
+                                                           : "'" + format.extension + "' is not a pose file format") +
+                                 "; expected .sdf, .pdbqt, .mol2 or .pdb (optionally .gz), or the format named");
             return true;
         }
-        records =
-            std::make_unique<RecordReader>(path, format.gzipped, recordLayoutFor(format.extension), MaxPoseRecordBytes);
+        // A name without .gz may still hold a gzip stream (piped in): its magic bytes tell.
+        records = std::make_unique<RecordReader>(path, format.gzipped ? Compression::Gzip : Compression::GzipIfMagic,
+                                                 layout, MaxPoseRecordBytes);
         if (!records->isOpen()) {
             finished = true;
             ligand = fileProblem(records->openError());
@@ -204,32 +286,58 @@ bool PoseReader::Impl::next(LigandPoses& ligand) {
         finished = true;
         return false;
     }
-    ligand = LigandPoses();
-    ligand.source = path;
-    ligand.name = pending.title.empty() ? fileStem(path) : pending.title;
-    ligand.firstRecord = pending.index;
-    const std::string title = pending.title;
-    ligand.poses.push_back(std::move(pending.pose));
+    ReadRecord first = std::move(pending);
     havePending = false;
+    ligand = LigandPoses();
+    ligand.source = inputName(path);
+    ligand.name = settings.grouping == LigandGrouping::Tag && first.groupingProblem.empty() && !first.key.empty()
+                      ? first.key
+                  : first.title.empty() ? fileStem(path)
+                                        : first.title;
+    ligand.firstRecord = first.index;
+    ligand.poses.push_back(std::move(first.pose));
     ReadRecord read;
-    while (readRecord(read)) {
-        if (read.titleKnown && read.title != title) {
+    bool alone = !first.groupingProblem.empty();
+    if (first.untitled) {
+        // An untitled record is a ligand of its own, unless it is the file's only record.
+        const bool more = readRecord(read);
+        alone = more || first.index != 1;
+        if (alone)
+            ligand.problem = recordName(first.index, first.firstLine) +
+                             " has an empty title; the poses of a ligand are the consecutive records with one title, "
+                             "so this record cannot be told from the ligands around it: give each record its "
+                             "ligand's name as its title, or name the SD tag that holds it with --ligand-tag";
+        if (more) {
+            pending = std::move(read);
+            havePending = true;
+        }
+    } else if (alone) {
+        ligand.problem = first.groupingProblem;
+        havePending = readRecord(pending);
+    }
+    while (!alone && readRecord(read)) {
+        if (startsAnotherLigand(first, read)) {
             pending = std::move(read);
             havePending = true;
             break;
         }
         ligand.poses.push_back(std::move(read.pose));
     }
+    // A record's own problem (damaged, unreadable) says more than how it is grouped.
     for (const PoseRecord& pose : ligand.poses)
-        if (ligand.problem.empty() && !pose.problem.empty())
+        if (!pose.problem.empty()) {
             ligand.problem = pose.problem;
+            break;
+        }
     if (ligand.problem.empty())
         ligand.problem = ligand.topologyMismatch();
     return true;
 }
 
 PoseReader::PoseReader(const std::string& path, bool keepSdfBlocks, AtomConvention convention)
-    : impl(new Impl(path, keepSdfBlocks, convention)) {}
+    : PoseReader(path, PoseReaderSettings{keepSdfBlocks, convention, "", LigandGrouping::Title, ""}) {}
+
+PoseReader::PoseReader(const std::string& path, const PoseReaderSettings& settings) : impl(new Impl(path, settings)) {}
 
 PoseReader::~PoseReader() = default;
 

@@ -10,10 +10,44 @@
 
 namespace AffinityCli {
 
+/** What makes consecutive records of a pose file one ligand. */
+enum class LigandGrouping {
+    /** The records' titles (the SDF first line, the MOL2 name, PDBQT's "REMARK Name ="). */
+    Title,
+    /** A data item of each record, PoseReaderSettings::ligandTag (--ligand-tag). */
+    Tag,
+    /** Every record of the file is a pose of one ligand, whatever the titles (affinity-train's per-ligand files). */
+    WholeFile
+};
+
+/** How a pose file is read. */
+struct PoseReaderSettings {
+    /** Whether to keep each record as an SDF block, for annotated output. */
+    bool keepSdfBlocks = false;
+    /** Which of the file's atoms each pose keeps. */
+    AtomConvention convention = AtomConvention::HeavyAtoms;
+    /** The format ("sdf", "pdbqt", ...: --format), or "" to take it from the file's extension. */
+    std::string format;
+    LigandGrouping grouping = LigandGrouping::Title;
+    /** The tag of LigandGrouping::Tag (RecordTag.h says where it is found in each format). */
+    std::string ligandTag;
+};
+
 /**
  * Reads a pose file (SDF, PDBQT, MOL2 or PDB; optionally gzip-compressed) one ligand at a
- * time: the consecutive records that share a title. Only the ligand being returned and the
- * one record after it are held, so memory does not grow with the file.
+ * time: the consecutive records that share a title (or the value of the tag settings name; a
+ * title or tag that comes back after other ligands starts another ligand). Only the ligand
+ * being returned and the one record after it are held, so memory does not grow with the file.
+ * The path "-" reads standard input; a file whose name does not end in .gz is decompressed all
+ * the same when it starts with gzip's magic bytes (a gzip stream piped in).
+ *
+ * Records that cannot be told apart never become one ligand: grouping by title, a record of an
+ * SDF or MOL2 file (whose records each have a title line) with an empty title is a ligand of
+ * its own with a problem naming it, unless it is the file's only record (then the ligand is
+ * named after the file); grouping by tag, a record without the tag, or with an empty value, is
+ * likewise a ligand of its own with a problem naming the record and the tag. PDBQT and PDB
+ * records have no title line: those without a "REMARK Name =" are one ligand named after the
+ * file, as in Vina's multi-model output of one docking.
  *
  * The file is split into records here (RecordReader), within the limits of InputLimits.h, and
  * Open Babel parses one record at a time, so that no over-long line or cut record reaches it.
@@ -33,11 +67,12 @@ namespace AffinityCli {
 class PoseReader {
 public:
     /**
-     * @param path           the pose file
+     * @param path           the pose file ("-": standard input)
      * @param keepSdfBlocks  whether to keep each record as an SDF block, for annotated output
      * @param convention     which of the file's atoms each pose keeps
      */
     PoseReader(const std::string& path, bool keepSdfBlocks, AtomConvention convention);
+    PoseReader(const std::string& path, const PoseReaderSettings& settings);
     ~PoseReader();
     PoseReader(const PoseReader&) = delete;
     PoseReader& operator=(const PoseReader&) = delete;

@@ -36,8 +36,8 @@ std::string pdbqtTitle(const std::vector<std::string>& lines, bool& named) {
 
 } // namespace
 
-RecordReader::RecordReader(const std::string& path, bool gzipped, RecordLayout layout, size_t maxRecordBytes)
-    : lines(path, gzipped, MaxLineBytes), layout(layout), maxRecordBytes(maxRecordBytes) {
+RecordReader::RecordReader(const std::string& path, Compression compression, RecordLayout layout, size_t maxRecordBytes)
+    : lines(path, compression, MaxLineBytes), layout(layout), maxRecordBytes(maxRecordBytes) {
     finished = !lines.isOpen();
 }
 

@@ -24,7 +24,10 @@ namespace AffinityCli {
  */
 class RecordReader {
 public:
-    RecordReader(const std::string& path, bool gzipped, RecordLayout layout, size_t maxRecordBytes);
+    RecordReader(const std::string& path, bool gzipped, RecordLayout layout, size_t maxRecordBytes)
+        : RecordReader(path, gzipped ? Compression::Gzip : Compression::Plain, layout, maxRecordBytes) {}
+    /** The path "-" reads standard input (TextLineReader). */
+    RecordReader(const std::string& path, Compression compression, RecordLayout layout, size_t maxRecordBytes);
     /** Whether the file could be opened; when not, openError() says why. */
     bool isOpen() const {
         return lines.isOpen();

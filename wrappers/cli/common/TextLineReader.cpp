@@ -38,21 +38,58 @@ struct TextLineReader::Inflater {
     }
 };
 
-TextLineReader::TextLineReader(const std::string& path, bool gzipped, size_t maxLineBytes)
-    : gzipped(gzipped), maxLineBytes(maxLineBytes), raw(ChunkBytes), text(ChunkBytes) {
-    descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+TextLineReader::TextLineReader(const std::string& path, Compression compression, size_t maxLineBytes)
+    : gzipped(compression == Compression::Gzip), undecided(compression == Compression::GzipIfMagic),
+      maxLineBytes(maxLineBytes), raw(ChunkBytes), text(ChunkBytes) {
+    // "-" is standard input, duplicated so that closing this reader leaves descriptor 0 alone.
+    descriptor = path == "-" ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (descriptor < 0) {
-        problem = "cannot open the file: " + std::string(std::strerror(errno));
+        problem = (path == "-" ? "cannot read standard input: " : "cannot open the file: ") +
+                  std::string(std::strerror(errno));
         return;
     }
-    if (gzipped) {
-        inflater = std::make_unique<Inflater>();
-        // 16 + MAX_WBITS: a gzip header and trailer (CRC-32 and length) around the deflate data.
-        if (inflateInit2(&inflater->stream, 16 + MAX_WBITS) != Z_OK) {
-            problem = "zlib cannot start decompressing";
-            ended = true;
-        }
+    if (gzipped)
+        startInflating();
+}
+
+void TextLineReader::startInflating() {
+    inflater = std::make_unique<Inflater>();
+    // 16 + MAX_WBITS: a gzip header and trailer (CRC-32 and length) around the deflate data.
+    if (inflateInit2(&inflater->stream, 16 + MAX_WBITS) != Z_OK) {
+        problem = "zlib cannot start decompressing";
+        ended = true;
     }
+}
+
+bool TextLineReader::detectCompression() {
+    undecided = false;
+    rawAt = rawEnd = 0;
+    while (rawEnd < 2) {
+        const ssize_t got = readSome(descriptor, raw.data() + rawEnd, raw.size() - rawEnd);
+        if (got < 0) {
+            ended = true;
+            problem = "reading the file failed: " + std::string(std::strerror(errno));
+            return false;
+        }
+        if (got == 0)
+            break;
+        rawEnd += (size_t)got;
+        consumed += (uint64_t)got;
+    }
+    if (rawEnd >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
+        // gzip's magic bytes: the bytes read are the start of the stream fillGzip inflates.
+        gzipped = true;
+        startInflating();
+        return !ended;
+    }
+    // Plain text: the bytes read are the first text.
+    std::memcpy(text.data(), raw.data(), rawEnd);
+    textAt = 0;
+    textEnd = rawEnd;
+    rawAt = rawEnd = 0;
+    if (textEnd == 0)
+        ended = true;
+    return textEnd > 0;
 }
 
 TextLineReader::~TextLineReader() {
@@ -63,6 +100,8 @@ TextLineReader::~TextLineReader() {
 bool TextLineReader::fill() {
     if (ended)
         return false;
+    if (undecided && (!detectCompression() || !gzipped))
+        return textEnd > textAt;
     if (gzipped)
         return fillGzip();
     const ssize_t got = readSome(descriptor, text.data(), text.size());

@@ -9,6 +9,14 @@
 
 namespace AffinityCli {
 
+/** How a file's bytes are stored. */
+enum class Compression {
+    Plain,
+    Gzip,
+    /** gzip when the file starts with gzip's magic bytes (1f 8b), else plain: for stdin and pipes. */
+    GzipIfMagic
+};
+
 /**
  * Reads a text file line by line, plain or gzip-compressed (decompressed with zlib here, so
  * that every stream error is seen: a corrupt block, a CRC or length mismatch, a stream cut
@@ -18,12 +26,15 @@ namespace AffinityCli {
  * the rest of a longer line is read and dropped, and the line is flagged, so that memory
  * stays bounded and no over-long line is ever handed on.
  *
- * A read error ends the file: next() returns false and error() says what happened.
+ * A read error ends the file: next() returns false and error() says what happened. The path
+ * "-" reads standard input (once: it cannot be read again).
  */
 class TextLineReader {
 public:
     /** @param gzipped  whether the file is gzip-compressed */
-    TextLineReader(const std::string& path, bool gzipped, size_t maxLineBytes);
+    TextLineReader(const std::string& path, bool gzipped, size_t maxLineBytes)
+        : TextLineReader(path, gzipped ? Compression::Gzip : Compression::Plain, maxLineBytes) {}
+    TextLineReader(const std::string& path, Compression compression, size_t maxLineBytes);
     ~TextLineReader();
     TextLineReader(const TextLineReader&) = delete;
     TextLineReader& operator=(const TextLineReader&) = delete;
@@ -55,9 +66,13 @@ private:
     /** Refill `text` with the next bytes of the (decompressed) file; false at its end or on an error. */
     bool fill();
     bool fillGzip();
+    void startInflating();
+    /** For GzipIfMagic: read the first bytes and decide; false when the file ends or fails first. */
+    bool detectCompression();
 
     int descriptor = -1;
     bool gzipped;
+    bool undecided; // GzipIfMagic before the first bytes were read
     size_t maxLineBytes;
     std::string problem;
     uint64_t consumed = 0;

@@ -68,9 +68,27 @@ into one binding free energy.
 Input is read with Open Babel, one ligand at a time, so memory stays bounded however many
 ligands the files hold:
   receptor  PDB, PDBQT or mmCIF (.cif is read as mmCIF), optionally gzip-compressed (.gz)
-  poses     SDF, PDBQT or MOL2, optionally gzip-compressed; the poses of one ligand are the
-            consecutive records of a file with the same title, so Vina's multi-model PDBQT
-            output and one-file-per-ligand layouts both work as written
+  poses     SDF, PDBQT, MOL2 or PDB, optionally gzip-compressed; the poses of one ligand are
+            the consecutive records of a file with the same title (with --ligand-tag NAME: the
+            same value of the SD tag NAME; in PDBQT or PDB, of a line "REMARK NAME = value"),
+            so Vina's multi-model PDBQT output and one-file-per-ligand layouts both work as
+            written. A title or tag that comes back after other ligands is another ligand.
+            Records that cannot be told apart are never merged: an SDF or MOL2 record with an
+            empty title is skipped as a ligand of its own, naming its file and record (unless
+            it is its file's only record: it is then named after the file), and so is a record
+            without the --ligand-tag tag. A PDBQT without "REMARK Name =" lines is one ligand
+            named after its file (Vina's output of one docking).
+Pose inputs: each --poses entry is a file; a directory (every pose file in it, by extension,
+also .gz: not its subfolders nor names starting with "."), sorted by name byte by byte (as
+`LC_ALL=C ls`); a pattern quoted so that the shell left it ('docked/*.sdf'), expanded by the
+tool with glob(3) and sorted alike; or - for standard input, as in
+  vina ... --out /dev/stdout | affinity-rescore -p - --format pdbqt ...
+(/dev/stdin and named pipes are read as they arrive too). The format of each file is its
+extension's, or --format's, which names it for every pose input; a name without a pose
+extension (-, /dev/stdin) needs --format (exit status 2 without it). A directory or pattern
+without any pose file is an error (exit status 2). A gzip stream is recognised by its first
+bytes, whatever the name. Standard input is read once, as it arrives: --resume reads it again
+(pipe the same poses in to continue a run), and under mpirun it is refused.
 Each ligand is scored as one fixed complex for all its poses: the receptor atoms within
 --pocket-cutoff of any atom of any of its poses (in file order), then the ligand atoms.
 Coordinates are read in angstrom and given to the model in nm.
@@ -123,8 +141,9 @@ Combinations (T = --temperature, beta = 1/(k_B T)):
               t = --max-scale (larger is closer to the lowest G_n)
   mean        dG = mean of G_n
 
-Skipped input: an unreadable or malformed file or record, an empty file, a ligand whose
-poses disagree in atom count or element order, an element the model does not know (one
+Skipped input: an unreadable or malformed file or record, an empty file, a record that
+cannot be grouped (an empty title, no --ligand-tag tag), a ligand whose poses disagree in atom
+count or element order, an element the model does not know (one
 missing from the model's optional attribute supported_elements, a list of atomic
 numbers; or any element for which the model raises an error), a complex the model fails
 on, or a non-finite energy from the model (NaN, inf), or any other failure while one ligand
@@ -152,7 +171,8 @@ share of the ligands, and rank 0 alone writes the outputs and reports, in input 
 same outputs and messages as one process. --device cuda gives each rank the GPU of its index
 on its host. A rank that dies ends the run without any output file. Rank 0 alone keeps the
 journal; --resume is refused under mpirun (exit status 2): continue an interrupted run with the
-same command as one process, without mpirun.
+same command as one process, without mpirun. So is a pose input that every rank cannot read
+for itself (standard input, a pipe, a device): give the ranks a file.
 )";
 
 } // namespace
@@ -171,12 +191,17 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
           ")").c_str())
         ("receptor,r", po::value(&options.receptor)->value_name("FILE"), "receptor file (PDB, PDBQT, mmCIF; .gz)")
         ("poses,p", po::value(&options.poseFiles)->multitoken()->value_name("FILE..."),
-         "pose files (SDF, PDBQT, MOL2; .gz); may be repeated")
+         "pose files (SDF, PDBQT, MOL2, PDB; .gz), directories of them, quoted patterns ('docked/*.sdf'), or - "
+         "for standard input; may be repeated")
         ("threads", po::value(&options.threads)->default_value(options.threads)->value_name("n"),
          "LibTorch threads on the CPU (a ligand's complex is small, and one thread per process holds "
          "up best on a busy machine; run several processes to use more cores)")
         ;
     // clang-format on
+    AffinityCli::addPoseFormatOption(inputs, options.poseInput);
+    AffinityCli::addLigandTagOption(inputs, options.poseInput,
+                                    "group the poses into ligands by this SD tag (PDBQT, PDB: a line 'REMARK NAME = "
+                                    "value') instead of the records' titles; its value names the ligand");
     po::options_description scoring;
     AffinityCli::addScoringOptions(scoring, options);
     po::options_description outputs;
@@ -217,6 +242,9 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
             return usageError("--receptor is required");
         if (options.poseFiles.empty())
             return usageError("--poses needs at least one file");
+        options.poseFiles = AffinityCli::expandPoseInputs(options.poseFiles, options.poseInput.format, "--poses");
+        if (values.count("ligand-tag") && options.poseInput.ligandTag.empty())
+            return usageError("--ligand-tag needs the name of an SD tag");
         if (options.csvOutput.empty())
             return usageError("--out is required");
         AffinityCli::checkScoringOptions(values, options);

@@ -3,6 +3,7 @@
 #define AFFINITY_RESCORE_OPTIONS_H_
 
 #include "ExitStatus.h"
+#include "PoseInputs.h"
 #include "ScoringOptions.h"
 #include <string>
 #include <utility>
@@ -18,7 +19,10 @@ namespace AffinityRescore {
 struct RescoreOptions : AffinityCli::ScoringOptions {
     std::string model;
     std::string receptor;
+    /** The pose files to read, in order: --poses with its directories and patterns expanded (PoseInputs.h). */
     std::vector<std::string> poseFiles;
+    /** --format and --ligand-tag. */
+    AffinityCli::PoseInputOptions poseInput;
     /** LibTorch's intra-op threads on the CPU. */
     int threads = 1;
     std::string csvOutput;

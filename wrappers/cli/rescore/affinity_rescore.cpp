@@ -17,6 +17,7 @@
 #include "PendingTemporaryFiles.h"
 #include "PocketComplex.h"
 #include "PocketSelector.h"
+#include "PoseInputs.h"
 #include "PoseReader.h"
 #include "ProcessGroup.h"
 #include "ProgressReport.h"
@@ -39,6 +40,8 @@ using namespace AffinityCli;
 namespace {
 
 uint64_t fileSize(const std::string& path) {
+    if (isStandardInput(path))
+        return 0; // of unknown size: progress shows what was read
     struct stat info;
     return stat(path.c_str(), &info) == 0 ? (uint64_t)info.st_size : 0;
 }
@@ -156,7 +159,13 @@ public:
         long long ligandIndex = 0;
         for (const std::string& file : options.poseFiles) {
             // Rank 0 writes the annotated SDF, so only it keeps the records' SDF blocks.
-            PoseReader reader(file, !options.sdfOutput.empty() && group.isRoot(), convention);
+            PoseReaderSettings reading;
+            reading.keepSdfBlocks = !options.sdfOutput.empty() && group.isRoot();
+            reading.convention = convention;
+            reading.format = options.poseInput.format;
+            reading.grouping = options.poseInput.ligandTag.empty() ? LigandGrouping::Title : LigandGrouping::Tag;
+            reading.ligandTag = options.poseInput.ligandTag;
+            PoseReader reader(file, reading);
             LigandPoses ligand;
             while (reader.next(ligand)) {
                 ligandIndex++;
@@ -414,7 +423,8 @@ private:
 void checkPaths(const RescoreOptions& options, const std::string& journal) {
     std::vector<AffinityCli::NamedPath> inputs = {{"--model", options.model}, {"--receptor", options.receptor}};
     for (const std::string& file : options.poseFiles)
-        inputs.push_back({"--poses", file});
+        if (!isStandardInput(file)) // read through descriptor 0: no output path can be it
+            inputs.push_back({"--poses", file});
     AffinityCli::checkDistinctPaths(inputs, {{"--out", options.csvOutput},
                                              {"--out-sdf", options.sdfOutput},
                                              {"--json", options.jsonOutput},
@@ -455,6 +465,20 @@ int main(int argc, char* argv[]) {
                              group->size());
             return UsageError;
         }
+        if (group->size() > 1)
+            for (const std::string& file : options.poseFiles)
+                if (isStreamInput(file)) {
+                    // Every rank reads all the input; a stream gives each rank only part of it (or,
+                    // for standard input, gives it to rank 0 alone).
+                    if (group->isRoot())
+                        std::fprintf(stderr,
+                                     "affinity-rescore: --poses %s is %s, which the %d processes under mpirun cannot "
+                                     "each read whole; write the poses to a file and name it, or run one process\n",
+                                     file.c_str(),
+                                     isStandardInput(file) ? "standard input" : "not a regular file (a pipe or device)",
+                                     group->size());
+                    return UsageError;
+                }
         // Rank 0 alone writes: it alone checks the outputs and keeps the journal.
         const std::string journal = group->isRoot() ? journalPath(options) : "";
         if (group->isRoot())

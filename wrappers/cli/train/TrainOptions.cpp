@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace po = boost::program_options;
 
@@ -28,7 +29,11 @@ so a model over the whole complex trains with one autograd graph alive at a time
 
 Input, one receptor:
   --poses DIR      one pose file per ligand, DIR/<ligand>.pdbqt (Vina's multi-model output),
-                   or <ligand>.sdf or .mol2 (optionally .gz); every record is a pose
+                   or <ligand>.sdf or .mol2 (optionally .gz); every record is a pose, whatever
+                   its title. A quoted pattern ('docked/*.pdbqt', expanded by the tool with
+                   glob(3)) takes the per-ligand files it matches instead, each named after
+                   its file (a pattern matching no file is an error, exit status 2). Standard
+                   input, a pipe or a device names no ligand and is refused.
   --receptor FILE  the receptor (PDB, PDBQT or mmCIF); each complex is its atoms within
                    --pocket-cutoff of any pose, then the ligand's atoms (read as
                    affinity-rescore reads them, with Open Babel)
@@ -39,6 +44,9 @@ Input, many receptors:
                    file may hold many ligands) and target, and optionally series, split and
                    others (for --subset, --group-by, --validation-by). Each receptor and each
                    pose file is read once; --cache DIR keeps the built complexes for later runs.
+                   With --ligand-tag NAME, the ligand column names the value of each record's
+                   SD tag NAME (PDBQT: a line "REMARK NAME = value") instead of its title. A
+                   record with an empty title (or without the tag) is an error naming it.
 Atoms: as in affinity-rescore, every hydrogen is dropped by default (--atom-convention
 heavy-atoms), so the files' spelling of hydrogens does not matter. The trained model records
 the convention, the pocket cutoff and the elements it saw (its attributes atom_convention,
@@ -82,6 +90,24 @@ void checkTrainOptions(const po::variables_map& vm, TrainOptions& o, const std::
             require(vm.count(name) == 0,
                     std::string("--") + name + " cannot be combined with --manifest, which names the files");
     require(o.subset.empty() || !o.manifest.empty(), "--subset selects rows of a --manifest; none was given");
+    require(!vm.count("ligand-tag") || !o.manifest.empty(),
+            "--ligand-tag names the ligands of a --manifest's pose files; with --poses each file is one ligand, "
+            "named after the file");
+    require(!vm.count("ligand-tag") || !o.poseInput.ligandTag.empty(), "--ligand-tag needs the name of an SD tag");
+    if (!o.poses.empty()) {
+        require(!AffinityCli::isStreamInput(o.poses),
+                "--poses " + o.poses +
+                    " is standard input, a pipe or a device; affinity-train takes a directory of per-ligand pose "
+                    "files named after their ligands (DIR/<ligand>.pdbqt), or a quoted pattern of them");
+        struct stat info;
+        if (stat(o.poses.c_str(), &info) != 0 && o.poses.find_first_of("*?[") != std::string::npos)
+            o.poseFiles = AffinityCli::expandPoseInputs({o.poses}, "", "--poses");
+        else
+            require(stat(o.poses.c_str(), &info) != 0 || S_ISDIR(info.st_mode),
+                    "--poses " + o.poses +
+                        " is a file; expected the directory of per-ligand pose files (DIR/<ligand>.pdbqt), or a "
+                        "quoted pattern of them ('docked/*.pdbqt'); a file of many ligands goes in a --manifest");
+    }
     require(!o.targetColumn.empty(), "--target-column must name a column");
     require(o.mseWeight >= 0.0, "--mse-weight must be 0 or positive");
     require(o.epochs >= 0, "--epochs is " + std::to_string(o.epochs) + "; expected 0 or more");
@@ -108,7 +134,7 @@ bool parseTrainOptions(int argc, const char* const argv[], TrainOptions& o, int&
         ("model", po::value(&o.model)->value_name("FILE"),
          "the TorchScript model to train (second contract: positions, atomic numbers, ligand mask)")
         ("poses", po::value(&o.poses)->value_name("DIR"),
-         "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz)")
+         "the directory of per-ligand pose files, <ligand>.pdbqt (or .sdf, .mol2; .gz), or a quoted pattern of them")
         ("receptor", po::value(&o.receptor)->value_name("FILE"),
          "the receptor, PDB, PDBQT or mmCIF (without it the model sees each ligand alone)")
         ("targets", po::value(&o.targets)->value_name("CSV"),
@@ -130,6 +156,9 @@ bool parseTrainOptions(int argc, const char* const argv[], TrainOptions& o, int&
          "continue from this checkpoint (same data, seed and options)")
         ("resume-with-new-options", po::bool_switch(&o.resumeWithNewOptions),
          "with --resume: accept a checkpoint written with other options than this run's (not another --seed)");
+    AffinityCli::addLigandTagOption(files, o.poseInput,
+                                    "with --manifest: the SD tag (PDBQT: a line 'REMARK NAME = value') whose value "
+                                    "names each record's ligand, instead of its title");
     po::options_description training;
     training.add_options()
         ("strategy", choiceValue(&o.strategy, "strategy", {"store-all", "two-pass", "one-pass"})
@@ -228,6 +257,8 @@ std::string trainingSettings(const TrainOptions& o) {
     // existed resume as they did.
     if (o.targetColumn != TrainOptions().targetColumn)
         text += "--target-column " + o.targetColumn + "\n";
+    if (!o.poseInput.ligandTag.empty())
+        text += "--ligand-tag " + o.poseInput.ligandTag + "\n";
     for (const auto& [name, value] : settings)
         text += std::string("--") + name + " " + value + "\n";
     return text;

@@ -3,6 +3,7 @@
 #define AFFINITY_TRAIN_TRAIN_OPTIONS_H_
 
 #include "ParameterOptimizer.h"
+#include "PoseInputs.h"
 #include "ScoringOptions.h"
 #include <string>
 #include <vector>
@@ -22,6 +23,13 @@ struct TrainOptions : AffinityCli::ScoringOptions {
         precisionKind = AffinityCli::Precision::Single;
     }
     std::string model, poses, receptor, targets, output;
+    /**
+     * The files a quoted --poses pattern matched, sorted (PoseInputs.h),
+     * each one ligand named after its file; empty when --poses is a directory.
+     */
+    std::vector<std::string> poseFiles;
+    /** --ligand-tag: the tag that names the ligands of a --manifest's pose files ("" for their titles). */
+    AffinityCli::PoseInputOptions poseInput;
     /** The column of the targets table or manifest that holds the targets. */
     std::string targetColumn = "target";
     /** A manifest (ligand, receptor, poses, target, ...) instead of poses/receptor/targets. */

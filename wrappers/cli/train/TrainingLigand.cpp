@@ -37,6 +37,16 @@ std::string poseFileLigand(const fs::path& file) {
     return "";
 }
 
+/** The file of a ligand among those a pattern matched: <ligand>.{pdbqt,sdf,mol2}[.gz], the first there, or "". */
+std::string findMatchedPoseFile(const std::vector<std::string>& files, const std::string& ligand) {
+    for (const std::string extension : PoseExtensions)
+        for (const char* gz : {"", ".gz"})
+            for (const std::string& file : files)
+                if (fs::path(file).filename().string() == ligand + extension + gz)
+                    return file;
+    return "";
+}
+
 /** DIRECTORY/<ligand>.{pdbqt,sdf,mol2}[.gz], the first that exists, or "" for none. */
 std::string findPoseFile(const fs::path& directory, const std::string& ligand) {
     for (const std::string extension : PoseExtensions)
@@ -54,7 +64,10 @@ std::string recordText(const LigandPoses& group) {
 
 /** Every record of a pose file, as the poses of one ligand (whatever the records' titles). */
 LigandPoses readAllPoses(const std::string& file, AtomConvention convention) {
-    PoseReader reader(file, false, convention);
+    PoseReaderSettings settings;
+    settings.convention = convention;
+    settings.grouping = LigandGrouping::WholeFile;
+    PoseReader reader(file, settings);
     LigandPoses all, group;
     while (reader.next(group)) {
         if (!group.problem.empty())
@@ -115,15 +128,20 @@ TrainingLigand trainingLigand(const LigandTarget& target, PoseFileLigand&& built
 std::string settingsKey(const ComplexSettings& settings) {
     char cutoff[64];
     std::snprintf(cutoff, sizeof(cutoff), "%.17g", settings.pocketCutoff);
-    return "atoms=" + atomConventionName(settings.convention) + "\npocket_cutoff_nm=" + cutoff;
+    // The ligand tag only when one is named, so that caches built before the option existed stay valid.
+    return "atoms=" + atomConventionName(settings.convention) + "\npocket_cutoff_nm=" + cutoff +
+           (settings.ligandTag.empty() ? "" : "\nligand_tag=" + settings.ligandTag);
 }
 
 } // namespace
 
-std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory, const std::string& receptorFile,
+std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory,
+                                                const std::vector<std::string>& matchedFiles,
+                                                const std::string& receptorFile,
                                                 const std::vector<LigandTarget>& targets,
                                                 const ComplexSettings& settings, std::ostream& notes) {
-    if (!fs::is_directory(poseDirectory))
+    const bool matched = !matchedFiles.empty();
+    if (!matched && !fs::is_directory(poseDirectory))
         throw OpenMMException("affinity-train: the pose directory " + poseDirectory + " does not exist");
     std::unique_ptr<ReceptorPocket> receptor;
     if (!receptorFile.empty())
@@ -131,7 +149,13 @@ std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory
     std::vector<TrainingLigand> ligands;
     std::set<std::string> named;
     for (const LigandTarget& target : targets) {
-        const std::string file = findPoseFile(poseDirectory, target.ligand);
+        const std::string file =
+            matched ? findMatchedPoseFile(matchedFiles, target.ligand) : findPoseFile(poseDirectory, target.ligand);
+        if (file.empty() && matched)
+            throw OpenMMException("affinity-train: the targets file's line " + std::to_string(target.line) +
+                                  " names ligand '" + target.ligand + "', which has no pose file among the " +
+                                  std::to_string(matchedFiles.size()) + " that --poses '" + poseDirectory +
+                                  "' matches; expected " + target.ligand + ".pdbqt (or .sdf, .mol2; optionally .gz)");
         if (file.empty())
             throw OpenMMException("affinity-train: the targets file's line " + std::to_string(target.line) +
                                   " names ligand '" + target.ligand + "', which has no pose file; expected " +
@@ -147,6 +171,14 @@ std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory
             ligands.push_back(trainingLigand(target, std::move(alone)));
         }
         named.insert(target.ligand);
+    }
+    if (matched) {
+        for (const std::string& file : matchedFiles) {
+            const std::string ligand = poseFileLigand(file);
+            if (ligand.empty() || !named.count(ligand))
+                notes << "affinity-train: note: " << file << " has no target and is not used\n";
+        }
+        return ligands;
     }
     for (const auto& entry : fs::directory_iterator(poseDirectory)) {
         const std::string ligand = poseFileLigand(entry.path());
@@ -180,7 +212,11 @@ std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>&
                     receptor = std::make_unique<ReceptorPocket>(receptorFile, settings);
                 std::vector<PoseFileLigand> result;
                 std::set<std::string> titles;
-                PoseReader reader(posesFile, false, settings.convention);
+                PoseReaderSettings reading;
+                reading.convention = settings.convention;
+                reading.grouping = settings.ligandTag.empty() ? LigandGrouping::Title : LigandGrouping::Tag;
+                reading.ligandTag = settings.ligandTag;
+                PoseReader reader(posesFile, reading);
                 LigandPoses group;
                 while (reader.next(group)) {
                     if (!group.problem.empty())
@@ -188,7 +224,9 @@ std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>&
                                               group.name + "': " + group.problem);
                     if (!titles.insert(group.name).second)
                         throw OpenMMException("affinity-train: " + posesFile + " (record " +
-                                              std::to_string(group.firstRecord) + "): the title '" + group.name +
+                                              std::to_string(group.firstRecord) + "): the " +
+                                              (settings.ligandTag.empty() ? "title" : "ligand tag's value") + " '" +
+                                              group.name +
                                               "' appears again after other ligands; expected the poses of a ligand "
                                               "as consecutive records");
                     result.push_back(receptor->build(group, settings.pocketCutoff));
@@ -204,7 +242,9 @@ std::vector<TrainingLigand> loadManifestLigands(const std::vector<LigandTarget>&
             if (match == byTitle.end())
                 throw OpenMMException("affinity-train: the manifest's line " + std::to_string(targets[i].line) +
                                       " names ligand '" + targets[i].ligand + "', but " + posesFile +
-                                      " holds no records with that title");
+                                      " holds no records with that " +
+                                      (settings.ligandTag.empty() ? std::string("title")
+                                                                  : "value of the tag '" + settings.ligandTag + "'"));
             found[i] = trainingLigand(targets[i], PoseFileLigand(built[match->second]));
         }
     }

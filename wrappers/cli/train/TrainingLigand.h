@@ -34,6 +34,8 @@ struct ComplexSettings {
     AffinityCli::AtomConvention convention = AffinityCli::AtomConvention::HeavyAtoms;
     /** A folder that caches built complexes (ComplexCache), or "" for none. */
     std::string cacheDirectory;
+    /** The tag whose value names the ligands of a manifest's pose files (--ligand-tag), or "" for their titles. */
+    std::string ligandTag;
 };
 
 /**
@@ -46,7 +48,11 @@ struct ComplexSettings {
  * any atom of any pose (the union over poses, so all poses share one topology) followed by the
  * ligand's atoms; without one, the ligand alone. Atoms are kept by the atom convention.
  *
- * @param poseDirectory  the directory of per-ligand pose files
+ * The files may instead be those a --poses pattern matched (matchedFiles): ligand L's is the
+ * one named L.<extension> (the first of .pdbqt, .sdf, .mol2 when several are).
+ *
+ * @param poseDirectory  the directory of per-ligand pose files (or the pattern, for messages)
+ * @param matchedFiles   the files the pattern matched, or empty to look in poseDirectory
  * @param receptorFile   a receptor (PDB, PDBQT or mmCIF; optionally .gz), or "" for none
  * @param targets        the ligands to read and their targets
  * @param settings       the pocket cutoff and atom convention
@@ -54,15 +60,18 @@ struct ComplexSettings {
  * @throws OpenMMException for a ligand without a pose file, an unreadable file or record,
  *         poses that disagree in their atoms, or a pocket without atoms
  */
-std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory, const std::string& receptorFile,
+std::vector<TrainingLigand> loadTrainingLigands(const std::string& poseDirectory,
+                                                const std::vector<std::string>& matchedFiles,
+                                                const std::string& receptorFile,
                                                 const std::vector<LigandTarget>& targets,
                                                 const ComplexSettings& settings, std::ostream& notes);
 
 /**
  * Read the ligands of a manifest (readManifest): each receptor is read once, each pose file
  * once, and the ligands are the groups of consecutive records titled with the manifest's
- * ligand names. Complexes are built as loadTrainingLigands builds them, and cached when the
- * settings name a cache folder.
+ * ligand names (or whose settings.ligandTag has them as its value). A record with an empty
+ * title, or without the tag, is an error naming it. Complexes are built as loadTrainingLigands builds them, and cached
+ * when the settings name a cache folder.
  *
  * @throws OpenMMException naming the manifest line for a ligand its pose file does not hold,
  *         and naming the file and record for anything unreadable

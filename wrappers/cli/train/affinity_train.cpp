@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
             options, AffinityCli::declaredPocketCutoff(model.getModule(), options.model));
         options.pocketCutoff = settings.pocketCutoff;
         settings.cacheDirectory = options.cache;
+        settings.ligandTag = options.poseInput.ligandTag;
         try {
             settings.convention = AffinityCli::resolveAtomConvention(
                 options.atomConvention, AffinityCli::declaredAtomConvention(model.getModule(), options.model),
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
         options.atomConvention = AffinityCli::atomConventionName(settings.convention);
         std::vector<TrainingLigand> ligands;
         if (options.manifest.empty())
-            ligands = loadTrainingLigands(options.poses, options.receptor,
+            ligands = loadTrainingLigands(options.poses, options.poseFiles, options.receptor,
                                           readTargetTable(options.targets, options.targetColumn), settings, std::cerr);
         else
             ligands = loadManifestLigands(readManifest(options.manifest, options.subset, options.targetColumn),

@@ -113,7 +113,8 @@ def read_poses(path, atom_convention="heavy-atoms") -> Iterator[LigandPoses]:
     a time, as the tools read them: consecutive records with the same title are one ligand's poses.
 
     A ligand the tools would skip (a file that cannot be read, a record that does not parse, poses
-    whose atoms differ, an atom of no known element) is yielded with its problem set and, where
+    whose atoms differ, an atom of no known element, an SDF or MOL2 record with an empty title in a
+    file of several records, which is never merged with its neighbours) is yielded with its problem set and, where
     nothing could be read, no poses; nothing is dropped silently."""
     reader = _PoseFileReader(_path(path, "read_poses"), _convention(atom_convention, "read_poses"))
     while True:

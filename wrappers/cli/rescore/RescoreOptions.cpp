@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -281,11 +282,18 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--threads must be at least 1");
     if (options.resume && options.noJournal)
         return usageError("--resume continues from a journal; --no-journal keeps none");
+    // The choices as the run took them ("pki" for --readout pKi); Boost keeps the text given.
+    const std::map<std::string, const std::string*> chosen = {{"combination", &options.combination},
+                                                              {"readout", &options.readout},
+                                                              {"atom-convention", &options.atomConvention},
+                                                              {"precision", &options.precision}};
     for (const auto& [name, value] : values)
         if (name != "quiet" && name != "top" && name != "journal" && name != "no-journal" && name != "resume" &&
             name != "model") {
             options.outputShapingOptions.emplace_back("--" + name, optionText(value.value()));
             options.outputShapingSettings.push_back(optionSetting(name, value));
+            if (chosen.count(name))
+                options.outputShapingSettings.back().value = *chosen.at(name);
         }
     options.outputShapingOptions.emplace_back("--model", options.model);
     OptionSetting model;

@@ -57,8 +57,8 @@ double dockingScoreOf(OpenBabel::OBMol& mol) {
 
 /**
  * The data items of an SDF record's text, as the file has them: the lines after the molfile's
- * "M  END" up to the "$$$$" that ends the record ("" when there are none). Open Babel's own SDF
- * of the record would trim every value line, drop a "PartialCharges" item and rewrite
+ * "M  END" (the first: a value cannot hold one, SdfRecordDamage) up to the "$$$$" that ends the record ("" when there
+ * are none). Open Babel's own SDF of the record would trim every value line, drop a "PartialCharges" item and rewrite
  * "> 25  <ID>  (1)" headers as ">  <ID>"; these lines carry every item through unchanged.
  */
 std::string sdfDataItemsOf(const std::string& recordText) {
@@ -77,9 +77,9 @@ std::string sdfDataItemsOf(const std::string& recordText) {
     return items;
 }
 
-/** An SDF block with its data items (the lines after "M  END") replaced by items. */
+/** An SDF block with its data items (the lines after its first "M  END") replaced by items. */
 std::string withDataItems(const std::string& block, const std::string& items) {
-    const size_t at = block.rfind("\nM  END");
+    const size_t at = block.find("\nM  END");
     const size_t end = at == std::string::npos ? std::string::npos : block.find('\n', at + 1);
     return end == std::string::npos ? block : block.substr(0, end + 1) + items;
 }

@@ -130,7 +130,8 @@ replaces no file. Two outputs given as - are a usage error.
               when the pose carries none), the readout column when asked, and flags (below)
   --json      a summary: the tool and its version, the run's settings (the model and its
               SHA-256, the resolved pocket cutoff and atom convention, and every option that
-              shapes the outputs, given or default), one entry per ligand (scored, with each
+              shapes the outputs, given or default, but the outputs' own paths), one entry per
+              ligand (scored, with each
               pose's dG, weight and docking score, or skipped, with the reason) and the totals
   --out-sdf   the poses of each ligand sorted by rank: each record's molfile and the data
               items the input carried (an SDF's as its file has them; a PDBQT's MODEL,
@@ -291,6 +292,10 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         if (name != "quiet" && name != "top" && name != "journal" && name != "no-journal" && name != "resume" &&
             name != "model") {
             options.outputShapingOptions.emplace_back("--" + name, optionText(value.value()));
+            // The outputs' own paths are left out of the summary, which then does not depend on
+            // where it and the others are written (stdout, another folder).
+            if (name == "out" || name == "out-sdf" || name == "json")
+                continue;
             options.outputShapingSettings.push_back(optionSetting(name, value));
             if (chosen.count(name))
                 options.outputShapingSettings.back().value = *chosen.at(name);

@@ -49,7 +49,10 @@ struct RescoreOptions : AffinityCli::ScoringOptions {
      * options are left out, as they change nothing in the output files.
      */
     std::vector<std::pair<std::string, std::string>> outputShapingOptions;
-    /** The same options, typed and sorted by name (--model as resolved), for the JSON summary. */
+    /**
+     * The same options but the outputs' paths (--out, --out-sdf, --json), typed and sorted by
+     * name (--model as resolved), for the JSON summary.
+     */
     std::vector<OptionSetting> outputShapingSettings;
 };
 

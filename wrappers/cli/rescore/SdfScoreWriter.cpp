@@ -18,8 +18,7 @@ bool isBlank(const std::string& line) {
     return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
-/** The name of a data item's header line ("> 25  <ID>  (1)"): from its first '<' to its last '>', as Open Babel reads
- * it. */
+/** The name in a data item's header ("> 25  <ID>  (1)"): from its first '<' to its last '>', as Open Babel reads it. */
 std::string dataItemName(const std::string& header) {
     const size_t open = header.find('<'), close = header.find_last_of('>');
     return open == std::string::npos || close == std::string::npos || close <= open

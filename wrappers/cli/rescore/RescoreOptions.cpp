@@ -228,7 +228,7 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         ("out-sdf", po::value(&options.sdfOutput)->value_name("FILE"), "annotated, sorted poses (SDF; - for stdout)")
         ("json", po::value(&options.jsonOutput)->value_name("FILE"), "JSON summary (- for stdout)")
         ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
-         "print the n best ligands as a table on stdout (0: none)")
+         "print the n best ligands as a table on stdout (on stderr when an output is -; 0: none)")
         ("quiet,q", po::bool_switch(&options.quiet), "no progress bar on stderr (there is none when stderr is "
          "not a terminal)")
         ("journal", po::value(&options.journal)->value_name("FILE"),

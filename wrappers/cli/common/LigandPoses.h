@@ -8,15 +8,28 @@
 
 namespace AffinityCli {
 
+/**
+ * The SD tag of a pose's docking score in kcal/mol, in affinity-rescore's scored SDF whatever
+ * format the pose came in; read back as a docking score when such a file is rescored.
+ */
+constexpr const char* DockingScoreTag = "docking_score_kcal_mol";
+
 /** One record of a pose file: one pose of a ligand, as the file holds it. */
 struct PoseRecord {
     /** The atomic number of each atom, in file order. */
     std::vector<int> atomicNumbers;
     /** N×3 coordinates in nm (converted from the file's Å). */
     std::vector<double> positions;
-    /** The docking program's score in kcal/mol, NaN when the record carries none. */
+    /**
+     * The docking program's score in kcal/mol (Vina's REMARK VINA RESULT, an SD tag
+     * minimizedAffinity or docking_score_kcal_mol), NaN when the record carries none.
+     */
     double dockingScore = std::numeric_limits<double>::quiet_NaN();
-    /** The record as an SDF block (molfile and data items, without the "$$$$" line), when asked for. */
+    /**
+     * The record as an SDF block (molfile and data items, without the "$$$$" line), when asked
+     * for: Open Babel's molfile; an SDF record's data items as its file has them, other
+     * formats' those Open Babel reads (a PDBQT's MODEL, REMARK and TORSDOF).
+     */
     std::string sdfBlock;
     /**
      * Why this record cannot be scored (damaged, unparsable, an atom with no element, a

@@ -2,6 +2,8 @@
 #include "OutputFile.h"
 #include "PendingTemporaryFiles.h"
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
@@ -86,7 +88,15 @@ private:
     std::vector<char> space;
 };
 
-OutputFile::OutputFile(const std::string& path, const std::string& label) : given(path), label(label) {
+OutputFile::OutputFile(const std::string& path, const std::string& label, Dash dash) : given(path), label(label) {
+    if (dash == Dash::StandardOutput && path == "-") {
+        standardOutput = true;
+        target = path;
+        openAnonymousTemporary();
+        buffer = std::make_unique<DescriptorBuffer>(descriptor);
+        out = std::make_unique<std::ostream>(buffer.get());
+        return;
+    }
     try {
         target = finalTarget(path);
     } catch (const std::exception& e) {
@@ -128,12 +138,54 @@ OutputFile::~OutputFile() {
     PendingTemporaryFiles::release(slot);
 }
 
+void OutputFile::openAnonymousTemporary() {
+    const char* variable = std::getenv("TMPDIR");
+    const std::string folder = variable != nullptr && *variable != '\0' ? variable : "/tmp";
+    // A file with no name (O_TMPFILE): it disappears with the process, however that ends. Where
+    // the file system cannot make one, a named file removed at once.
+    descriptor = open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (descriptor < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        std::string name = folder + "/.affinity-output-XXXXXX";
+        descriptor = mkostemp(name.data(), O_CLOEXEC);
+        if (descriptor >= 0)
+            unlink(name.c_str());
+    }
+    if (descriptor < 0)
+        fail("cannot create a temporary file in " + folder + " (TMPDIR) to hold it until the run ends", errno);
+}
+
+void OutputFile::copyToStandardOutput() {
+    std::fflush(stdout); // whatever the program printed there comes first
+    if (lseek(descriptor, 0, SEEK_SET) != 0)
+        fail("cannot read back its temporary file", errno);
+    std::vector<char> block(1 << 16);
+    for (;;) {
+        const ssize_t got = ::read(descriptor, block.data(), block.size());
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            fail("cannot read back its temporary file", errno);
+        if (got == 0)
+            return;
+        for (ssize_t done = 0; done < got;) {
+            const ssize_t written = ::write(STDOUT_FILENO, block.data() + done, (size_t)(got - done));
+            if (written < 0 && errno == EINTR)
+                continue;
+            if (written <= 0)
+                fail("cannot write to standard output", written < 0 ? errno : EIO);
+            done += written;
+        }
+    }
+}
+
 std::ostream& OutputFile::stream() {
     return *out;
 }
 
 std::string OutputFile::describe() const {
     std::string name = label.empty() ? "output " + given : label + " " + given;
+    if (standardOutput)
+        name += " (standard output)";
     if (target != given)
         name += " (-> " + target + ")";
     return name;
@@ -154,6 +206,10 @@ void OutputFile::prepare() {
     out->flush();
     buffer->flush();
     check();
+    if (standardOutput) { // kept open: commit() reads it back
+        prepared = true;
+        return;
+    }
     // A device has nothing to sync (and /dev/null refuses fsync); a file must be on the disk
     // before it replaces the earlier one.
     if (!throughDevice && fsync(descriptor) != 0)
@@ -167,7 +223,12 @@ void OutputFile::prepare() {
 
 void OutputFile::commit() {
     prepare();
-    if (committed || throughDevice) {
+    if (standardOutput && !committed) {
+        copyToStandardOutput();
+        close(descriptor);
+        descriptor = -1;
+    }
+    if (committed || throughDevice || standardOutput) {
         committed = true;
         return;
     }
@@ -181,9 +242,22 @@ void OutputFile::commit() {
 void AffinityCli::commitTogether(const std::vector<OutputFile*>& outputs) {
     for (OutputFile* output : outputs)
         output->prepare();
-    PendingTemporaryFiles::SignalBlock block;
+    // Standard output first, and with the signals free: a reader that stalls it can still be
+    // interrupted, and a failure there replaces no file.
     std::string done;
+    for (OutputFile* output : outputs)
+        if (output->toStandardOutput()) {
+            try {
+                output->commit();
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string(e.what()) + "; no output file was replaced");
+            }
+            done += " " + output->path() + " (standard output)";
+        }
+    PendingTemporaryFiles::SignalBlock block;
     for (OutputFile* output : outputs) {
+        if (output->toStandardOutput())
+            continue;
         try {
             output->commit();
         } catch (const std::exception& e) {

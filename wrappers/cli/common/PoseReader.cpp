@@ -27,22 +27,87 @@ std::string ligandTitle(const std::string& title) {
     return trimmedTitle == "=" ? "" : trimmedTitle;
 }
 
-/** The docking score a record carries: Vina's "REMARK VINA RESULT" or smina's SD tag. */
+/** The number a text starts with (after blanks), or NaN when it starts with none or one that is not finite. */
+double leadingNumber(const char* text) {
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    return end != text && std::isfinite(value) ? value : std::nan("");
+}
+
+/**
+ * The docking score a record carries, in kcal/mol: Vina's "REMARK VINA RESULT" (in a PDBQT,
+ * or in the REMARK data item Open Babel makes of it when it converts one to SDF), else the SD
+ * tag minimizedAffinity (smina, gnina), else docking_score_kcal_mol (an earlier rescoring's
+ * output, read again); NaN when it carries none.
+ */
 double dockingScoreOf(OpenBabel::OBMol& mol) {
     if (OpenBabel::OBGenericData* remark = mol.GetData("REMARK")) {
         const std::string text = remark->GetValue();
         const size_t at = text.find("VINA RESULT:");
         if (at != std::string::npos)
-            return std::strtod(text.c_str() + at + std::strlen("VINA RESULT:"), nullptr);
+            return leadingNumber(text.c_str() + at + std::strlen("VINA RESULT:"));
     }
-    if (OpenBabel::OBGenericData* tag = mol.GetData("minimizedAffinity")) {
-        char* end = nullptr;
-        const std::string text = tag->GetValue();
-        const double value = std::strtod(text.c_str(), &end);
-        if (end != text.c_str())
-            return value;
-    }
+    for (const char* tag : {"minimizedAffinity", DockingScoreTag})
+        if (OpenBabel::OBGenericData* data = mol.GetData(tag)) {
+            const double value = leadingNumber(data->GetValue().c_str());
+            if (!std::isnan(value))
+                return value;
+        }
     return std::nan("");
+}
+
+/**
+ * The data items of an SDF record's text, as the file has them: the lines after the molfile's
+ * "M  END" (the first: a value cannot hold one, SdfRecordDamage) up to the "$$$$" that ends the record ("" when there
+ * are none). Open Babel's own SDF of the record would trim every value line, drop a "PartialCharges" item and rewrite
+ * "> 25  <ID>  (1)" headers as ">  <ID>"; these lines carry every item through unchanged.
+ */
+std::string sdfDataItemsOf(const std::string& recordText) {
+    std::istringstream lines(recordText);
+    std::string line, items;
+    bool afterMolfile = false;
+    while (std::getline(lines, line)) {
+        if (!afterMolfile) {
+            afterMolfile = line.rfind("M  END", 0) == 0;
+            continue;
+        }
+        if (line.rfind("$$$$", 0) == 0)
+            break;
+        items += line + "\n";
+    }
+    return items;
+}
+
+/** An SDF block with its data items (the lines after its first "M  END") replaced by items. */
+std::string withDataItems(const std::string& block, const std::string& items) {
+    const size_t at = block.find("\nM  END");
+    const size_t end = at == std::string::npos ? std::string::npos : block.find('\n', at + 1);
+    return end == std::string::npos ? block : block.substr(0, end + 1) + items;
+}
+
+/**
+ * Make the data items Open Babel read from a PDBQT (or MOL2, PDB) record fit for an SDF: a blank
+ * line inside a value (a bare "REMARK   " line) would end the item there and leave the rest of
+ * the value as stray lines, so such lines are left out; and the "TORSDOF n" line, which Open
+ * Babel reads as a record named by its first six columns (TORSDO, with the value "F n"), gets
+ * its name back.
+ */
+void prepareDataItemsForSdf(OpenBabel::OBMol& mol) {
+    for (OpenBabel::OBGenericData* data : mol.GetData()) {
+        auto* item = dynamic_cast<OpenBabel::OBPairData*>(data);
+        if (item == nullptr)
+            continue;
+        std::istringstream lines(item->GetValue());
+        std::string line, value;
+        while (std::getline(lines, line))
+            if (!trimmed(line).empty())
+                value += (value.empty() ? "" : "\n") + line;
+        item->SetValue(value);
+        if (item->GetAttribute() == "TORSDO" && value.rfind("F", 0) == 0) {
+            item->SetAttribute("TORSDOF");
+            item->SetValue(trimmed(value.substr(1)));
+        }
+    }
 }
 
 /** One record read: the pose, or why it cannot be scored, and what groups it into a ligand. */
@@ -179,10 +244,17 @@ void PoseReader::Impl::parse(const TextRecord& text, ReadRecord& read) {
     }
     record.dockingScore = dockingScoreOf(mol);
     if (keepSdfBlocks) {
+        // An SDF's own data items, as written; other formats' items are what Open Babel read.
+        const RecordLayout layout = recordLayoutFor(format.extension);
+        const bool sdfInput = layout == RecordLayout::Sdf || layout == RecordLayout::Mol;
+        if (!sdfInput)
+            prepareDataItemsForSdf(mol);
         record.sdfBlock = sdfOutput.WriteString(&mol);
         const size_t end = record.sdfBlock.rfind("$$$$");
         if (end != std::string::npos)
             record.sdfBlock.resize(end);
+        if (sdfInput)
+            record.sdfBlock = withDataItems(record.sdfBlock, sdfDataItemsOf(text.text));
     }
 }
 

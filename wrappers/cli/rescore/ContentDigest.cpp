@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ContentDigest.h"
+#include "Sha256.h"
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,15 +30,30 @@ std::string ContentDigest::hex() const {
     return text;
 }
 
-std::string ContentDigest::ofFile(const std::string& path) {
+namespace {
+
+/** Hand every byte of a file, in blocks, to add(data, size). */
+template <class Add> void forEachBlockOf(const std::string& path, Add add) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw std::runtime_error(path + ": cannot open the file: " + std::strerror(errno));
-    ContentDigest digest;
     std::vector<char> block(1 << 16);
     while (in.read(block.data(), (std::streamsize)block.size()) || in.gcount() > 0)
-        digest.add(block.data(), (size_t)in.gcount());
+        add(block.data(), (size_t)in.gcount());
     if (in.bad())
         throw std::runtime_error(path + ": cannot read the file");
+}
+
+} // namespace
+
+std::string ContentDigest::ofFile(const std::string& path) {
+    ContentDigest digest;
+    forEachBlockOf(path, [&](const char* data, size_t size) { digest.add(data, size); });
     return digest.hex();
+}
+
+std::string AffinityRescore::sha256OfFile(const std::string& path) {
+    AffinityPlugin::Sha256 digest;
+    forEachBlockOf(path, [&](const char* data, size_t size) { digest.update(data, size); });
+    return digest.hexDigest();
 }

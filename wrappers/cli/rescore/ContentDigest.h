@@ -25,6 +25,13 @@ private:
     uint64_t state = 0xcbf29ce484222325ull;
 };
 
+/**
+ * The SHA-256 of a file's bytes (AffinityPlugin::Sha256), as 64 lower-case hexadecimal digits:
+ * the model's checksum in the JSON summary, comparable with sha256sum's.
+ * @throws std::runtime_error naming the file when it cannot be read
+ */
+std::string sha256OfFile(const std::string& path);
+
 } // namespace AffinityRescore
 
 #endif

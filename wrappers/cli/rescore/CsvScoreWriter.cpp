@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "CsvTable.h"
+#include "OutputNumber.h"
 #include "ScoreWriter.h"
-#include <cmath>
-#include <cstdio>
 #include <sstream>
 
 using namespace AffinityRescore;
@@ -13,14 +12,6 @@ namespace {
 // RFC 4180 quoting, as CsvTable (which affinity-train reads tables with) reads it back.
 std::string csvField(const std::string& text) {
     return CsvTable::quoted(text);
-}
-
-std::string number(const char* format, double value) {
-    if (std::isnan(value))
-        return "";
-    char text[64];
-    std::snprintf(text, sizeof(text), format, value);
-    return text;
 }
 
 } // namespace
@@ -42,12 +33,14 @@ CsvScoreWriter::CsvScoreWriter(const std::string& path, const std::string& reado
 std::string CsvScoreWriter::entryFor(const ScoredLigand& scored) const {
     const LigandPoses& ligand = *scored.ligand;
     const std::string prefix = csvField(ligand.name) + "," + csvField(ligand.source) + ",";
-    const std::string combined = number("%.6f", scored.combinedDeltaG);
-    const std::string readout = readoutName.empty() ? "" : "," + number("%.4f", scored.readout);
+    // Numbers as OutputNumber prints them (the SDF and the JSON alike); a missing one is an empty field.
+    const std::string combined = numberText(scored.combinedDeltaG, EnergyPrecision);
+    const std::string readout = readoutName.empty() ? "" : "," + numberText(scored.readout, ReadoutPrecision);
     std::ostringstream rows;
     for (size_t n = 0; n < ligand.poses.size(); n++)
-        rows << prefix << n + 1 << "," << number("%.6f", scored.poseDeltaG[n]) << ","
-             << number("%.6g", scored.weights[n]) << "," << combined << "," << scored.ranks[n] << ","
-             << number("%.3f", ligand.poses[n].dockingScore) << readout << "," << scored.domain.pose[n] << "\n";
+        rows << prefix << n + 1 << "," << numberText(scored.poseDeltaG[n], EnergyPrecision) << ","
+             << numberText(scored.weights[n], WeightPrecision) << "," << combined << "," << scored.ranks[n] << ","
+             << numberText(ligand.poses[n].dockingScore, ExactNumber) << readout << "," << scored.domain.pose[n]
+             << "\n";
     return rows.str();
 }

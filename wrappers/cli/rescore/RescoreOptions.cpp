@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "RescoreOptions.h"
 #include "ToolCommandLine.h"
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -61,6 +63,28 @@ std::string optionText(const boost::any& value) {
     return text.str();
 }
 
+// An option's value typed, for the JSON summary's record of the options.
+OptionSetting optionSetting(const std::string& name, const po::variable_value& value) {
+    OptionSetting setting;
+    setting.name = name;
+    setting.defaulted = value.defaulted();
+    const boost::any& held = value.value();
+    if (const auto* s = boost::any_cast<std::string>(&held))
+        setting.value = *s;
+    else if (const auto* list = boost::any_cast<std::vector<std::string>>(&held))
+        setting.value = *list;
+    else if (const auto* d = boost::any_cast<double>(&held))
+        setting.value = *d;
+    else if (const auto* i = boost::any_cast<int>(&held))
+        setting.value = *i;
+    else if (const auto* b = boost::any_cast<bool>(&held))
+        setting.value = *b;
+    else
+        throw std::logic_error(std::string("affinity-rescore: an option of type ") + held.type().name() +
+                               " has no value for the JSON summary");
+    return setting;
+}
+
 const char* Description = R"(Rescores docked poses with a learned affinity model (TorchScript, the contract
 forward(positions, atomic_numbers, ligand_mask)) and combines the poses of each ligand
 into one binding free energy.
@@ -101,8 +125,9 @@ them. A model declares the convention it was trained with (its attribute atom_co
 that convention is used, and asking for another one is an error.
 
 On stdout: the model used, the receptor, a table of the --top best ligands (lowest combined
-dG first) and the totals. On stderr: one line per skipped ligand or file, and on a terminal
-(unless --quiet) a progress bar with the rate and the time left.
+dG first) and the totals; on stderr instead when an output goes to stdout (-). On stderr: one
+line per skipped ligand or file, and on a terminal (unless --quiet) a progress bar with the
+rate and the time left.
 
 Output files: all the outputs of a run are written to temporary files beside them
 (".NAME.partial-PID"), checked and synced to the disk, and only then renamed into place, all
@@ -111,18 +136,34 @@ was and no temporary file (any signal a process can catch removes them; SIGKILL 
 caught). What remains is the instant of the renames themselves, a few system calls with the
 signals held back. A symbolic link is followed and its target replaced; a device or FIFO
 (/dev/null, /dev/stdout, a named pipe) is written directly. An output that is one of the
-inputs, or another output, is refused before anything is read.
+inputs, or another output, is refused before anything is read. One output may be - (standard
+output): it is kept in an anonymous temporary file (in $TMPDIR, else /tmp) and copied to
+stdout, whole, when the run commits its outputs, before the files are renamed; a run that
+fails or is interrupted before that writes nothing on stdout, and a failure to write stdout
+replaces no file. Two outputs given as - are a usage error.
   --out       CSV, one row per pose: ligand, source, pose (1-based record index within the
               ligand), dG_kcal_mol, weight, combined_dG_kcal_mol, rank (1 = lowest dG),
-              docking_score_kcal_mol (Vina's REMARK VINA RESULT or an SD tag
-              minimizedAffinity, when present), the readout column when asked, and flags
-              (below)
-  --json      a summary: the run's settings, one entry per ligand (scored or skipped, with
-              the reason) and the totals
-  --out-sdf   the poses of each ligand sorted by rank, with SD tags affinity_dG_kcal_mol,
-              affinity_weight, affinity_combined_dG_kcal_mol, affinity_rank, affinity_pose
-              (and affinity_pKi or affinity_pIC50, and affinity_flags when there are
-              any), after the tags the input carried
+              docking_score_kcal_mol (the docking program's score: Vina's REMARK VINA
+              RESULT, else an SD tag minimizedAffinity, else docking_score_kcal_mol; empty
+              when the pose carries none), the readout column when asked, and flags (below)
+  --json      a summary: the tool and its version, the run's settings (the model and its
+              SHA-256, the resolved pocket cutoff and atom convention, and every option that
+              shapes the outputs, given or default, but the outputs' own paths), one entry per
+              ligand (scored, with each
+              pose's dG, weight and docking score, or skipped, with the reason) and the totals
+  --out-sdf   the poses of each ligand sorted by rank: each record's molfile and the data
+              items the input carried (an SDF's as its file has them; a PDBQT's MODEL,
+              REMARK and TORSDOF as Open Babel reads them; a MOL2 has none), then the SD tags
+              affinity_dG_kcal_mol, affinity_weight, affinity_combined_dG_kcal_mol,
+              affinity_rank, affinity_pose (the pose's 1-based index within its ligand in the
+              input), docking_score_kcal_mol (when the pose carries a docking score), and
+              affinity_pKi or affinity_pIC50, and affinity_flags when there are any. An input
+              item under one of these names (a scored SDF rescored) is replaced by this run's.
+
+Numbers are the same in all three outputs, printed as the shortest text that reads back to
+the same double (-7.18, 1.5e-07), after rounding: energies (dG, combined dG) to 6 decimals
+(1e-6 kcal/mol), weights to 6 significant digits, readouts to 4 decimals; docking scores and
+the settings exactly as read. A missing number is an empty CSV field, no SD tag, JSON null.
 
 Flags, per pose (CSV, SDF) and per ligand (JSON; with one warning line on stderr), mark
 scores not to trust: no-contact (no receptor atom within 4.5 A of the ligand: it is not in
@@ -156,7 +197,8 @@ that are not UTF-8 become U+FFFD (the replacement character); the CSV and SDF ca
 read.
 
 Journal and --resume: a run keeps a journal of every ligand done (default: the --out file with
-.journal added; --journal FILE elsewhere; none with --no-journal, or when --out is a device),
+.journal added; --journal FILE elsewhere; none with --no-journal, or when --out is a device or
+-),
 appended as each ligand is done and removed when the outputs are in place. A run stopped in
 any way (Ctrl-C, SIGKILL, a full disk, a crash) keeps it; the same command with --resume then
 skips the ligands the journal holds (it reads them again and checks that they are the same),
@@ -207,15 +249,16 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
     po::options_description outputs;
     // clang-format off
     outputs.add_options()
-        ("out,o", po::value(&options.csvOutput)->value_name("FILE"), "per-pose CSV (required)")
-        ("out-sdf", po::value(&options.sdfOutput)->value_name("FILE"), "annotated, sorted poses (SDF)")
-        ("json", po::value(&options.jsonOutput)->value_name("FILE"), "JSON summary")
+        ("out,o", po::value(&options.csvOutput)->value_name("FILE"), "per-pose CSV (required; - for stdout)")
+        ("out-sdf", po::value(&options.sdfOutput)->value_name("FILE"), "annotated, sorted poses (SDF; - for stdout)")
+        ("json", po::value(&options.jsonOutput)->value_name("FILE"), "JSON summary (- for stdout)")
         ("top", po::value(&options.top)->default_value(options.top)->value_name("n"),
-         "print the n best ligands as a table on stdout (0: none)")
+         "print the n best ligands as a table on stdout (on stderr when an output is -; 0: none)")
         ("quiet,q", po::bool_switch(&options.quiet), "no progress bar on stderr (there is none when stderr is "
          "not a terminal)")
         ("journal", po::value(&options.journal)->value_name("FILE"),
-         "the journal of the ligands done, for --resume (default: the --out file's name with .journal added)")
+         "the journal of the ligands done, for --resume (default: the --out file's name with .journal added; "
+         "none when --out is -)")
         ("no-journal", po::bool_switch(&options.noJournal), "keep no journal (an interrupted run starts over)")
         ("resume", po::bool_switch(&options.resume),
          "continue the interrupted run whose journal is there, with the same command line");
@@ -247,6 +290,17 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
             return usageError("--ligand-tag needs the name of an SD tag");
         if (options.csvOutput.empty())
             return usageError("--out is required");
+        std::vector<std::string> toStandardOutput;
+        for (const auto& [name, path] : {std::pair<std::string, std::string>{"--out", options.csvOutput},
+                                         {"--out-sdf", options.sdfOutput},
+                                         {"--json", options.jsonOutput}})
+            if (path == "-")
+                toStandardOutput.push_back(name);
+        if (toStandardOutput.size() > 1)
+            return usageError(toStandardOutput[0] + " and " + toStandardOutput[1] +
+                              " are both - (standard output); only one output can go there");
+        if (options.journal == "-")
+            return usageError("--journal is -; the journal must be a file (it is read back by --resume)");
         AffinityCli::checkScoringOptions(values, options);
     } catch (const AffinityCli::CommandLineError& e) {
         return usageError(e.what());
@@ -257,10 +311,31 @@ bool AffinityRescore::parseRescoreOptions(int argc, const char* const argv[], Re
         return usageError("--threads must be at least 1");
     if (options.resume && options.noJournal)
         return usageError("--resume continues from a journal; --no-journal keeps none");
+    // The choices as the run took them ("pki" for --readout pKi); Boost keeps the text given.
+    const std::map<std::string, const std::string*> chosen = {{"combination", &options.combination},
+                                                              {"readout", &options.readout},
+                                                              {"atom-convention", &options.atomConvention},
+                                                              {"precision", &options.precision}};
     for (const auto& [name, value] : values)
         if (name != "quiet" && name != "top" && name != "journal" && name != "no-journal" && name != "resume" &&
-            name != "model")
+            name != "model") {
             options.outputShapingOptions.emplace_back("--" + name, optionText(value.value()));
+            // The outputs' own paths are left out of the summary, which then does not depend on
+            // where it and the others are written (stdout, another folder).
+            if (name == "out" || name == "out-sdf" || name == "json")
+                continue;
+            options.outputShapingSettings.push_back(optionSetting(name, value));
+            if (chosen.count(name))
+                options.outputShapingSettings.back().value = *chosen.at(name);
+        }
     options.outputShapingOptions.emplace_back("--model", options.model);
+    OptionSetting model;
+    model.name = "model";
+    model.value = options.model;
+    model.defaulted = values.count("model") == 0;
+    options.outputShapingSettings.insert(
+        std::upper_bound(options.outputShapingSettings.begin(), options.outputShapingSettings.end(), model,
+                         [](const OptionSetting& a, const OptionSetting& b) { return a.name < b.name; }),
+        model);
     return true;
 }

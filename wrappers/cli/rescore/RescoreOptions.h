@@ -7,9 +7,19 @@
 #include "ScoringOptions.h"
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace AffinityRescore {
+
+/** An option as a run took it, for the JSON summary's settings: its value typed as JSON writes it. */
+struct OptionSetting {
+    /** The option's long name, without "--" ("temperature"). */
+    std::string name;
+    std::variant<std::string, std::vector<std::string>, double, int, bool> value;
+    /** Whether the value is the option's default (or, for --model, the default model) rather than given. */
+    bool defaulted = false;
+};
 
 /**
  * What the command line of affinity-rescore asks for: the options both tools share
@@ -43,6 +53,11 @@ struct RescoreOptions : AffinityCli::ScoringOptions {
      * options are left out, as they change nothing in the output files.
      */
     std::vector<std::pair<std::string, std::string>> outputShapingOptions;
+    /**
+     * The same options but the outputs' paths (--out, --out-sdf, --json), typed and sorted by
+     * name (--model as resolved), for the JSON summary.
+     */
+    std::vector<OptionSetting> outputShapingSettings;
 };
 
 /** Exit statuses (shared with affinity-train), listed in --help. */

@@ -4,15 +4,22 @@
 
 #include "LigandPoses.h"
 #include "OutputFile.h"
+#include "RescoreOptions.h"
 #include "ScoredLigand.h"
 #include <string>
+#include <vector>
 
 namespace AffinityRescore {
 
 /** The settings of a run, as the outputs record them. */
 struct RunSettings {
     std::string model, modelDescription, receptor, combination, device, readout, atomConvention;
+    /** The SHA-256 of the model file's bytes, 64 lower-case hexadecimal digits. */
+    std::string modelSha256;
+    /** pocketCutoff as resolved (given, the model's, or the default); atomConvention as resolved. */
     double temperature = 0.0, maxScale = 0.0, pocketCutoff = 0.0;
+    /** Every option that shapes the outputs, as given or defaulted (RescoreOptions::outputShapingSettings). */
+    std::vector<OptionSetting> options;
 };
 
 /** The totals of a run, known at its end. */
@@ -29,7 +36,9 @@ struct RunTotals {
  */
 class ScoreWriter {
 public:
-    ScoreWriter(const std::string& path, const std::string& label) : file(path, label) {}
+    /** path "-" is standard output (OutputFile: written there when the run commits its outputs). */
+    ScoreWriter(const std::string& path, const std::string& label)
+        : file(path, label, AffinityCli::OutputFile::Dash::StandardOutput) {}
     virtual ~ScoreWriter() = default;
     /** The text a scored ligand adds to this output. */
     virtual std::string entryFor(const ScoredLigand& scored) const = 0;
@@ -64,7 +73,12 @@ private:
     std::string readoutName;
 };
 
-/** The SDF of the poses, sorted by rank per ligand, with the scores as SD data items. */
+/**
+ * The SDF of the poses, sorted by rank per ligand: each record's molfile and the data items the
+ * input carried (see PoseRecord::sdfBlock), then the scores as data items (sdfTagsWritten; the
+ * README's "Outputs" lists them). An input item under one of those names is not carried: this
+ * run's replaces it.
+ */
 class SdfScoreWriter : public ScoreWriter {
 public:
     SdfScoreWriter(const std::string& path, const std::string& readoutName);
@@ -75,9 +89,11 @@ private:
 };
 
 /**
- * The JSON summary: settings, one entry per ligand (scored or skipped), totals. Made with
- * nlohmann/json, so it is valid JSON and valid UTF-8 whatever the input's titles, file names
- * and Open Babel's messages hold: a byte sequence that is not UTF-8 becomes U+FFFD.
+ * The JSON summary: the tool and its version, the settings (the model's SHA-256 and every
+ * option that shapes the outputs among them), one entry per ligand (scored or skipped), totals.
+ * Its strings are written by nlohmann/json, so it is valid UTF-8 whatever the input's titles,
+ * file names and Open Babel's messages hold (a byte sequence that is not UTF-8 becomes U+FFFD);
+ * its numbers by OutputNumber, as the CSV and the SDF print them (null for none).
  */
 class JsonSummaryWriter : public ScoreWriter {
 public:
@@ -99,6 +115,9 @@ private:
  * minute it ran in. Other header lines are returned unchanged.
  */
 std::string withoutWriteTime(const std::string& sdfBlock);
+
+/** The names of every SD tag the scored SDF may add to a record, those of every readout included. */
+const std::vector<std::string>& sdfTagsWritten();
 
 /** The name of a readout's column and tag: "pKi", "pIC50", or "" for none. */
 std::string readoutColumn(const std::string& readout);

@@ -51,13 +51,18 @@ bool isRegularFileOrMissing(const std::string& path) {
     return stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode);
 }
 
-/** The journal's path: --journal, else beside --out when that is a file; "" for none. */
+/** The journal's path: --journal, else beside --out when that is a file (not "-", standard output); "" for none. */
 std::string journalPath(const RescoreOptions& options) {
     if (options.noJournal)
         return "";
     if (!options.journal.empty())
         return options.journal;
-    return isRegularFileOrMissing(options.csvOutput) ? options.csvOutput + ".journal" : "";
+    return options.csvOutput != "-" && isRegularFileOrMissing(options.csvOutput) ? options.csvOutput + ".journal" : "";
+}
+
+/** Whether an output goes to standard output ("-"), which then holds its bytes alone. */
+bool writesStandardOutput(const RescoreOptions& options) {
+    return options.csvOutput == "-" || options.sdfOutput == "-" || options.jsonOutput == "-";
 }
 
 std::unique_ptr<AffinityPlugin::Combination> makeCombination(const RescoreOptions& options) {
@@ -95,6 +100,7 @@ public:
     /** journalPath: rank 0's journal ("" for none; the other ranks keep none). */
     RescoreRun(const RescoreOptions& options, const std::string& journalPath, const ProcessGroup& group)
         : options(options), journalPath(journalPath), group(group),
+          report(writesStandardOutput(options) ? stderr : stdout),
           scorer(options.model, deviceOfRank(options.deviceName, group), options.precisionKind, options.temperature,
                  options.batchSize, options.memoryBudgetMiB, options.threads),
           convention(resolveAtomConvention(options.atomConvention, scorer.declaredAtomConvention(), options.model)),
@@ -106,6 +112,8 @@ public:
           ranking(options.top, readoutColumn(options.readout)) {
         RunSettings settings;
         settings.model = options.model;
+        settings.modelSha256 = group.isRoot() ? sha256OfFile(options.model) : "";
+        settings.options = options.outputShapingSettings;
         settings.modelDescription = scorer.description();
         settings.receptor = options.receptor;
         settings.combination = options.combination;
@@ -124,13 +132,15 @@ public:
             writers.push_back(std::make_unique<JsonSummaryWriter>(options.jsonOutput, settings));
     }
 
+    /** The header, the table and the totals go to stdout, or to stderr when an output goes to stdout. */
     void printHeader() const {
-        std::printf(
+        std::fprintf(
+            report,
             "model:    %s\nreceptor: %s (%d atoms)\nscoring:  %s combination, T = %.2f K, pocket cutoff %.3g nm, "
             "atoms: %s\n",
             scorer.description().c_str(), receptor.source.c_str(), receptor.numAtoms(), options.combination.c_str(),
             options.temperature, pocketCutoff, atomConventionName(convention).c_str());
-        std::fflush(stdout);
+        std::fflush(report);
     }
 
     void run() {
@@ -206,13 +216,14 @@ public:
     }
 
     void printSummary() const {
-        std::printf("\n");
-        ranking.print(stdout);
-        std::printf("\n%lld ligands (%lld poses) scored, %lld skipped, %lld flagged; wrote", totals.ligandsScored,
-                    totals.posesScored, totals.ligandsSkipped, totals.ligandsFlagged);
+        std::fprintf(report, "\n");
+        ranking.print(report);
+        std::fprintf(report, "\n%lld ligands (%lld poses) scored, %lld skipped, %lld flagged; wrote",
+                     totals.ligandsScored, totals.posesScored, totals.ligandsSkipped, totals.ligandsFlagged);
         for (const auto& writer : writers)
-            std::printf(" %s", writer->path().c_str());
-        std::printf("\n");
+            std::fprintf(report, " %s",
+                         writer->output().toStandardOutput() ? "- (standard output)" : writer->path().c_str());
+        std::fprintf(report, "\n");
     }
 
     const RunTotals& getTotals() const {
@@ -403,6 +414,7 @@ private:
     const RescoreOptions& options;
     const std::string journalPath;
     const ProcessGroup& group;
+    std::FILE* report;
     ScoringModel scorer;
     AtomConvention convention;
     double pocketCutoff;
@@ -425,15 +437,18 @@ void checkPaths(const RescoreOptions& options, const std::string& journal) {
     for (const std::string& file : options.poseFiles)
         if (!isStandardInput(file)) // read through descriptor 0: no output path can be it
             inputs.push_back({"--poses", file});
-    AffinityCli::checkDistinctPaths(inputs, {{"--out", options.csvOutput},
-                                             {"--out-sdf", options.sdfOutput},
-                                             {"--json", options.jsonOutput},
+    // "-" is standard output, no path: it is neither an input nor another output.
+    auto file = [](const std::string& path) { return path == "-" ? std::string() : path; };
+    AffinityCli::checkDistinctPaths(inputs, {{"--out", file(options.csvOutput)},
+                                             {"--out-sdf", file(options.sdfOutput)},
+                                             {"--json", file(options.jsonOutput)},
                                              {"--journal", journal}});
     struct stat info;
     const bool journalExists = !journal.empty() && lstat(journal.c_str(), &info) == 0;
     if (options.resume && journal.empty())
         throw std::runtime_error("--resume: --out " + options.csvOutput +
-                                 " is not a file, so there is no journal beside it; name it with --journal");
+                                 (options.csvOutput == "-" ? " is standard output" : " is not a file") +
+                                 ", so there is no journal beside it; name it with --journal");
     if (options.resume && !journalExists)
         throw std::runtime_error("--resume: there is no journal " + journal +
                                  " (a run that finished removes its journal; a run that never started keeps none)");

@@ -15,8 +15,9 @@ from .schnet_affinity import ANGSTROM_PER_NM, ENERGY_UNITS, STRATEGIES, SchNetAf
 
 
 def default_model_path() -> Path:
-    """The TorchScript file of the default model (a small SchNetAffinity trained to imitate
-    AutoDock Vina's score on one receptor; not a binding free energy predictor)."""
+    """The TorchScript file of the default model: a ContactAffinity trained on measured binding
+    free energies of congeneric series, to rank the ligands of one series in one pocket (see
+    README.md here and the project's README; not a free energy method)."""
     return Path(__file__).resolve().with_name("default_model.pt")
 
 

@@ -69,12 +69,9 @@ cmake --build "$AFFINITY_BUILD"
 cmake --install "$AFFINITY_BUILD" >/dev/null
 
 # C++ programs find the plugins through OpenMM's default plugin folder, as OpenMM users expect.
-# Importing openmm loads the installed plugins: a sanitized build's need the ASan runtime first,
-# and libstdc++ with it (Python does not link it, and ASan intercepts its exceptions).
-preload=""
-if grep -q '^AFFINITY_SANITIZE:BOOL=ON' "$AFFINITY_BUILD/CMakeCache.txt"; then
-    preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libstdc++.so)"
-fi
+# Importing openmm loads the installed plugins: a sanitized build's need what its CMake cache
+# names as the sanitizer preload (empty in other builds).
+preload="$(sed -n 's/^AFFINITY_SANITIZER_PRELOAD:INTERNAL=//p' "$AFFINITY_BUILD/CMakeCache.txt")"
 OPENMM_PLUGIN_DIR="$(LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 "$AFFINITY_ENV/bin/python" -c 'import openmm.version as v, os; print(os.path.join(v.openmm_library_path, "plugins"))')"
 export OPENMM_PLUGIN_DIR
 if ! grep -q OPENMM_PLUGIN_DIR "$AFFINITY_ENV/bin/activate"; then

@@ -141,19 +141,7 @@ def contact_mlp_class(base):
             torch.nn.init.zeros_(self.hidden_out.weight)
             torch.nn.init.zeros_(self.hidden_out.bias)
 
-        def forward(self, positions, atomic_numbers, ligand_mask):
-            batched = positions.dim() == 3
-            x = positions if batched else positions.unsqueeze(0)
-            ligand = ligand_mask.nonzero().flatten()
-            receptor = (~ligand_mask).nonzero().flatten()
-            lig = x[:, ligand]
-            with torch.no_grad():
-                far = ((lig.unsqueeze(2) - x[:, receptor].unsqueeze(1)) ** 2).sum(-1)
-                near = receptor[(far < self.cutoff * self.cutoff).any(0).any(0)]
-            rec = x[:, near]
-            ligand_types = self.atom_types(x[0, ligand], x[0, ligand], atomic_numbers[ligand])
-            receptor_types = self.atom_types(x[0, near], x[0, receptor], atomic_numbers[near])
-            r = torch.sqrt(((lig.unsqueeze(2) - rec.unsqueeze(1)) ** 2).sum(-1) + 1e-12)
+        def pair_energy(self, ligand_types, receptor_types, r):
             gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)
             switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
             # m[b,l,d] = sum_p sum_k R[p,d] C[d,k] phi_k(r_lp) f_c(r_lp): the linear model's per-atom features.
@@ -162,11 +150,7 @@ def contact_mlp_class(base):
             own = self.ligand_types(ligand_types).unsqueeze(0).expand_as(env)
             linear = (own * env).sum((1, 2))
             hidden = torch.nn.functional.silu(self.hidden_in(torch.cat([own, env], dim=-1)))
-            pair = linear + self.hidden_out(hidden).sum((1, 2))
-            overlap = torch.relu(self.repulsion_distance - r)
-            repulsion = torch.nn.functional.softplus(self.repulsion) * (overlap * overlap).sum((1, 2)) * 100.0
-            energy = self.offset + self.self_terms[ligand_types].sum() + pair + repulsion
-            return energy if batched else energy[0]
+            return linear + self.hidden_out(hidden).sum((1, 2))
 
     return ContactAffinityMLP
 

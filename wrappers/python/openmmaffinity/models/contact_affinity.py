@@ -20,7 +20,7 @@ does not see hydrogens: it is meant for complexes built with the heavy-atoms con
 it declares (``atom_convention``), and its supported elements are those of proteins and drug-like
 ligands (``supported_elements``).
 """
-from typing import List
+from typing import List, Tuple
 
 import torch
 from torch import Tensor
@@ -95,9 +95,9 @@ class ContactAffinity(torch.nn.Module):
         table = torch.tensor(self.element_class, dtype=torch.long, device=atomic_numbers.device)
         return table[atomic_numbers] * self.num_degrees + degree
 
-    def forward(self, positions: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor) -> Tensor:
-        batched = positions.dim() == 3
-        x = positions if batched else positions.unsqueeze(0)
+    def contacts(self, x: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """The ligand atoms' types [L], the near receptor atoms' types [P] and their distances
+        r [B,L,P] in the poses x [B,N,3]."""
         ligand = ligand_mask.nonzero().flatten()
         receptor = (~ligand_mask).nonzero().flatten()
         lig = x[:, ligand]  # [B,L,3]
@@ -111,11 +111,21 @@ class ContactAffinity(torch.nn.Module):
         ligand_types = self.atom_types(x[0, ligand], x[0, ligand], atomic_numbers[ligand])
         receptor_types = self.atom_types(x[0, near], x[0, receptor], atomic_numbers[near])
         r = torch.sqrt(((lig.unsqueeze(2) - rec.unsqueeze(1)) ** 2).sum(-1) + 1e-12)  # [B,L,P]
+        return ligand_types, receptor_types, r
+
+    def pair_energy(self, ligand_types: Tensor, receptor_types: Tensor, r: Tensor) -> Tensor:
+        """The pair term of each pose [B]: Σ_i Σ_j [Σ_k W_k(t_i, t_j) φ_k(r_ij)] f_c(r_ij)."""
         weights = torch.einsum("ld,pd,dk->lpk", self.ligand_types(ligand_types), self.receptor_types(receptor_types),
                                self.mixing)  # [L,P,K]
         gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)  # [B,L,P,K]
         switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
-        pair = ((gauss * weights.unsqueeze(0)).sum(-1) * switch).sum((1, 2))
+        return ((gauss * weights.unsqueeze(0)).sum(-1) * switch).sum((1, 2))
+
+    def forward(self, positions: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor) -> Tensor:
+        batched = positions.dim() == 3
+        x = positions if batched else positions.unsqueeze(0)
+        ligand_types, receptor_types, r = self.contacts(x, atomic_numbers, ligand_mask)
+        pair = self.pair_energy(ligand_types, receptor_types, r)
         overlap = torch.relu(self.repulsion_distance - r)
         repulsion = torch.nn.functional.softplus(self.repulsion) * (overlap * overlap).sum((1, 2)) * 100.0
         energy = self.offset + self.self_terms[ligand_types].sum() + pair + repulsion

@@ -14,7 +14,7 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from python_reference import read_poses
+from pose_file import read_poses
 
 
 def main():

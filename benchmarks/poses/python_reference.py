@@ -27,14 +27,7 @@ import numpy as np
 import openmm
 import torch
 
-
-def read_poses(path):
-    with open(path, "rb") as f:
-        count, atoms = np.frombuffer(f.read(8), dtype="<i4")
-        z = np.frombuffer(f.read(4 * atoms), dtype="<i4").astype(np.int64)
-        mask = np.frombuffer(f.read(atoms), dtype=np.uint8).astype(bool)
-        positions = np.frombuffer(f.read(), dtype="<f8").reshape(count, atoms, 3)
-    return z, mask, positions
+from pose_file import read_poses
 
 
 def synchronize(device):

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: MIT
+"""The default model's screening tool (wrappers/cli/train/default_model/architecture_sweep.py):
+its precomputed contact features give the model's own forward pass, pose by pose, for the plain,
+typed and per-atom-network variants, and its folds keep each protein whole."""
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from openmmaffinity.models.contact_affinity import ContactAffinity
+
+SWEEP = Path(__file__).resolve().parents[2] / "wrappers/cli/train/default_model/architecture_sweep.py"
+
+
+def load_sweep():
+    spec = importlib.util.spec_from_file_location("architecture_sweep", SWEEP)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ligand(poses, seed):
+    """A ring of carbons with a hydroxyl and a carbonyl oxygen in a pocket of mixed elements,
+    several jittered poses (float64), as the sweep's ligand records hold them."""
+    generator = torch.Generator().manual_seed(seed)
+    ring = [[0.14 * math.cos(k * math.pi / 3), 0.14 * math.sin(k * math.pi / 3), 0.0] for k in range(6)]
+    ligand_xyz = torch.tensor(ring + [[0.28, 0.0, 0.0], [-0.26, 0.05, 0.0]], dtype=torch.float64)
+    receptor = torch.rand(24, 3, generator=generator, dtype=torch.float64) * 1.2 - 0.6
+    receptor[:, 2] += 0.45
+    numbers = torch.tensor([6, 7, 8, 16, 6, 30] * 4 + [6] * 6 + [8, 8])
+    mask = torch.tensor([False] * 24 + [True] * 8)
+    moves = torch.randn(poses, 1, 3, generator=generator, dtype=torch.float64) * 0.03
+    positions = torch.cat([receptor.expand(poses, -1, -1), ligand_xyz + moves], dim=1)
+    return {"name": f"l{seed}", "inputs": (positions, numbers, mask)}
+
+
+def randomised(model, seed):
+    torch.manual_seed(seed)
+    model = model.double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    return model
+
+
+@pytest.mark.parametrize("variant", ["contact", "bond-polar", "contact-mlp"])
+def test_contact_features_equal_the_forward_pass(variant):
+    sweep = load_sweep()
+    cls = ContactAffinity
+    if variant == "contact-mlp":
+        cls = sweep.contact_mlp_class(ContactAffinity)
+    elif variant != "contact":
+        cls = sweep.typed_class(ContactAffinity, variant)
+    model = randomised(cls(size_term=-0.2), seed=3)
+    ligands = [ligand(3, 0), ligand(1, 1), ligand(2, 2)]
+    features = sweep.ContactFeatures(model, ligands, per_atom=variant == "contact-mlp")
+    energies, owner = features.energies(model, ligands[::-1])
+    direct = torch.cat([model(*l["inputs"]) for l in ligands[::-1]])
+    assert owner.tolist() == [0, 0, 1, 2, 2, 2]
+    torch.testing.assert_close(energies, direct, rtol=1e-10, atol=1e-10)
+    # The sum is differentiable in the weights as the forward pass is.
+    grad_features = torch.autograd.grad(energies.sum(), model.mixing)[0]
+    grad_direct = torch.autograd.grad(direct.sum(), model.mixing)[0]
+    torch.testing.assert_close(grad_features, grad_direct, rtol=1e-9, atol=1e-9)
+
+
+def test_folds_keep_proteins_whole():
+    sweep = load_sweep()
+    ligands = [{"name": f"x{i}", "protein": f"P{i % 7}"} for i in range(40)]
+    folds = sweep.protein_folds(ligands, 3)
+    assert sorted(l["name"] for fold in folds for l in fold) == sorted(l["name"] for l in ligands)
+    owners = {}
+    for k, fold in enumerate(folds):
+        for l in fold:
+            assert owners.setdefault(l["protein"], k) == k
+    assert sorted(len({l["protein"] for l in fold}) for fold in folds) == [2, 2, 3]

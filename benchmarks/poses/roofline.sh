@@ -20,7 +20,8 @@ from torch.utils.cpp_extension import load
 root, build = sys.argv[1], sys.argv[2]
 import os
 os.makedirs(build, exist_ok=True)
-load(name="OpenMMAffinityOps", sources=[f"{root}/plugin/ops/FilterConvolution.cpp", f"{root}/plugin/ops/FilterConvolutionKernels.cu"],
+load(name="OpenMMAffinityOps", sources=[f"{root}/plugin/ops/{name}" for name in (
+         "FilterConvolution.cpp", "FilterConvolutionKernels.cu", "NearestNeighbors.cpp", "NearestNeighborsKernels.cu")],
      extra_include_paths=[f"{root}/plugin/ops", f"{root}/plugin/include"], build_directory=build,
      extra_cflags=["-O3", "-DAFFINITY_OPS_CUDA", "-DOPENMM_AFFINITY_BUILDING_SHARED_LIBRARY"],
      extra_cuda_cflags=["-O3", "-gencode=arch=compute_90,code=sm_90"], is_python_module=False, verbose=True)

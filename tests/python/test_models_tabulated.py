@@ -113,3 +113,22 @@ def test_operator_equals_the_filter_network_on_every_edge():
 def test_bad_table_size_is_named():
     with pytest.raises(ValueError, match="filter_table_size"):
         SchNetAffinity(filter_table_size=1)
+
+
+@pytest.mark.parametrize("separate_parts", [False, True])
+def test_tabulated_model_searches_neighbours_with_the_operator(separate_parts):
+    """A tabulated model's lists come from affinity::nearest_neighbors and equal the dense
+    distance matrix's top-K lists of the exact model (float64: no ties)."""
+    from openmmaffinity.models.neighbors import FusedNeighborSearch, NeighborSearch
+
+    exact, tabulated = twins(64, cutoff=0.5, max_num_neighbors=8)
+    assert type(tabulated.neighbor_search) is FusedNeighborSearch
+    assert type(exact.neighbor_search) is NeighborSearch
+    generator = torch.Generator().manual_seed(5)
+    positions = torch.rand(3, 60, 3, generator=generator, dtype=torch.float64) * 12.0  # Å, cutoff 5 Å
+    mask = torch.rand(60, generator=generator) < 0.3
+    fused = torch.jit.script(tabulated).neighbor_search(positions, mask, separate_parts)
+    dense = exact.neighbor_search(positions, mask, separate_parts)
+    assert fused[1].any() and not fused[1].all()  # some slots filled, some empty
+    assert torch.equal(fused[1], dense[1])
+    assert torch.equal(fused[0], dense[0])

@@ -55,6 +55,29 @@ def neighbor_lists(positions: Tensor, cutoff: float, max_num_neighbors: int,
     return index, valid
 
 
+class NeighborSearch(torch.nn.Module):
+    """``neighbor_lists`` with its cutoff and slot count, as a module (no parameters)."""
+
+    def __init__(self, cutoff: float, max_num_neighbors: int):
+        super().__init__()
+        self.cutoff = float(cutoff)
+        self.max_num_neighbors = int(max_num_neighbors)
+
+    def forward(self, positions: Tensor, part_mask: Tensor, separate_parts: bool) -> Tuple[Tensor, Tensor]:
+        return neighbor_lists(positions, self.cutoff, self.max_num_neighbors, part_mask, separate_parts)
+
+
+class FusedNeighborSearch(NeighborSearch):
+    """The same lists from the operator ``affinity::nearest_neighbors`` (the operator library
+    must be loaded): on CUDA one kernel that keeps each atom's candidates within the cutoff and
+    picks the nearest, instead of a dense distance matrix and a top-K sort of every row. Its
+    ties are broken by atom index; the lists are otherwise those of ``neighbor_lists``."""
+
+    def forward(self, positions: Tensor, part_mask: Tensor, separate_parts: bool) -> Tuple[Tensor, Tensor]:
+        return torch.ops.affinity.nearest_neighbors(positions.detach(), part_mask, self.cutoff,
+                                                    self.max_num_neighbors, separate_parts)
+
+
 def edge_lengths(positions: Tensor, index: Tensor, valid: Tensor) -> Tensor:
     """Return the differentiable lengths [B, N, K] of the edges atom -> index.
 

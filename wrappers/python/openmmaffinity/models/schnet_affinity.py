@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 from torch.nn import Embedding, Linear, ModuleList
 
-from .neighbors import edge_lengths, neighbor_lists
+from .neighbors import FusedNeighborSearch, NeighborSearch, edge_lengths
 from .operators import load_operators
 from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
                             cosine_cutoff, cosine_cutoff_slope)
@@ -57,6 +57,8 @@ class SchNetAffinity(torch.nn.Module):
             interpolates (see ``TabulatedInteractionBlock``) in the operator
             ``affinity::filter_convolution``, one fused kernel on CUDA: much faster and leaner
             on GPUs, equal to the exact model to about 1e-8 of the filters' scale at T = 1,024.
+            Such a model also finds its neighbours with ``affinity::nearest_neighbors`` (the
+            same lists, without the dense distance matrix and its sort).
             Such a model needs the operator library (``operators.load_operators``) wherever
             it is scripted or loaded; the plugin and its tools always have it.
 
@@ -106,6 +108,9 @@ class SchNetAffinity(torch.nn.Module):
             blocks = [InteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff)
                       for _ in range(num_interactions)]
         self.interactions = ModuleList(blocks)
+        # Models that need the operator library anyway also search neighbours with it.
+        search = FusedNeighborSearch if filter_table_size > 0 else NeighborSearch
+        self.neighbor_search = search(self.cutoff, max_num_neighbors)
         self.lin1 = Linear(hidden_channels, hidden_channels // 2)
         self.act = ShiftedSoftplus()
         self.lin2 = Linear(hidden_channels // 2, 1)
@@ -187,7 +192,7 @@ class SchNetAffinity(torch.nn.Module):
                        separate_parts: bool) -> Tensor:
         """The SchNet energy [B] of positions [B, N, 3] in Å, summed over atoms; with
         ``separate_parts``, of the protein and the ligand each alone (summed)."""
-        index, valid = neighbor_lists(positions, self.cutoff, self.max_num_neighbors, ligand_mask, separate_parts)
+        index, valid = self.neighbor_search(positions, ligand_mask, separate_parts)
         length = edge_lengths(positions, index, valid)
         if self.filter_table_size > 0:
             # Tabulated blocks take the basis of the table's lengths, made once for all of them,

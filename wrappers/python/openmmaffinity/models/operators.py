@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The TorchScript operators of openmm-affinity (``torch.ops.affinity``), for models that call
 them: ``affinity::filter_convolution``, SchNet's continuous-filter convolution with a tabulated
-filter, fused into one CUDA kernel on the GPU and plain LibTorch operations elsewhere.
+filter, fused into one CUDA kernel on the GPU and plain LibTorch operations elsewhere; and
+``affinity::nearest_neighbors``, the dense neighbour lists (K nearest within a cutoff) without
+a distance matrix, one CUDA kernel on the GPU and a sort of each atom's candidates elsewhere.
 
 The operators live in the library ``libOpenMMAffinityOps.so``, which the plugin loads with
 itself (so the plugin, ``affinity-rescore`` and ``affinity-train`` run such models as they

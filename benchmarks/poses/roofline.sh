@@ -6,7 +6,8 @@
 #   bash benchmarks/poses/roofline.sh MODEL.pt POSES_DIR [OUT_DIR]
 # POSES_DIR holds poses-600.bin and poses-2660.bin (affinity-pose-benchmark --dump-poses with
 # --receptor-atoms 600 / 2660 --ligand-atoms 40: 640 and 2,700 atoms). AFFINITY_ROOFLINE_CASES
-# lists "receptor-atoms:batch:forward|backward" items (default below).
+# lists "receptor-atoms:batch:forward|backward" items (default below); AFFINITY_OPS_SOURCE names
+# another folder of the operators' sources (plugin/ops by default), to profile a variant.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,15 +15,15 @@ model="$(realpath "${1:?usage: roofline.sh MODEL.pt POSES_DIR [OUT_DIR]}")"
 poses="$(realpath "${2:?usage: roofline.sh MODEL.pt POSES_DIR [OUT_DIR]}")"
 out="$(mkdir -p "${3:-${OUT:-$root/gpu-out}}" && realpath "${3:-${OUT:-$root/gpu-out}}")"
 python="${AFFINITY_PYTHON:-python3}"
-"$python" - "$root" "$out/ops" >"$out/roofline-build.log" 2>&1 <<'PY'
+"$python" - "$root" "$out/ops" "${AFFINITY_OPS_SOURCE:-$root/plugin/ops}" >"$out/roofline-build.log" 2>&1 <<'PY'
 import sys
 from torch.utils.cpp_extension import load
-root, build = sys.argv[1], sys.argv[2]
+root, build, ops = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
 os.makedirs(build, exist_ok=True)
-load(name="OpenMMAffinityOps", sources=[f"{root}/plugin/ops/{name}" for name in (
+load(name="OpenMMAffinityOps", sources=[f"{ops}/{name}" for name in (
          "FilterConvolution.cpp", "FilterConvolutionKernels.cu", "NearestNeighbors.cpp", "NearestNeighborsKernels.cu")],
-     extra_include_paths=[f"{root}/plugin/ops", f"{root}/plugin/include"], build_directory=build,
+     extra_include_paths=[ops, f"{root}/plugin/include"], build_directory=build,
      extra_cflags=["-O3", "-DAFFINITY_OPS_CUDA", "-DOPENMM_AFFINITY_BUILDING_SHARED_LIBRARY"],
      extra_cuda_cflags=["-O3", "-gencode=arch=compute_90,code=sm_90"], is_python_module=False, verbose=True)
 PY

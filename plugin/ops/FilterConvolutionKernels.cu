@@ -14,6 +14,8 @@ namespace {
 constexpr int kWarp = 32;
 // Small blocks spread one pose's atoms over many SMs (an MD step evaluates a single pose).
 constexpr int kWarpsPerBlock = 4;
+// Features per lane in one pass of the forward kernel.
+constexpr int kChunks = 4;
 
 /** Where a length falls: its segment and the position t in [0,1) inside it. */
 template <typename Real> struct Segment {
@@ -63,18 +65,30 @@ __global__ void forwardKernel(Shape shape, const Real* __restrict__ features, co
         return;
     const int64_t F = shape.features, K = shape.slots;
     const Real* poseFeatures = features + (atom / shape.atoms) * shape.atoms * F;
-    for (int64_t f0 = 0; f0 < F; f0 += kWarp) {
-        const int64_t f = f0 + lane;
-        Real sum = 0;
+    // Each lane sums kChunks features at once (128 with 32 lanes, SchNet's usual width), so a
+    // slot's neighbour, length and segment are read and located once for all of them, and the
+    // independent sums keep several loads in flight. Each feature's sum still runs over the
+    // slots in order, so the result does not depend on kChunks.
+    for (int64_t f0 = 0; f0 < F; f0 += kWarp * kChunks) {
+        Real sum[kChunks] = {};
         for (int64_t k = 0; k < K; k++) {
             const int64_t j = neighbors[atom * K + k];
             Segment<Real> seg;
-            if (!locate(shape, j, lengths[atom * K + k], seg) || f >= F)
+            if (!locate(shape, j, lengths[atom * K + k], seg))
                 continue;
-            sum += poseFeatures[j * F + f] * Cubic<Real>(coefficients, seg.index, F, f).value(seg.t);
+#pragma unroll
+            for (int q = 0; q < kChunks; q++) {
+                const int64_t f = f0 + q * kWarp + lane;
+                if (f < F)
+                    sum[q] += poseFeatures[j * F + f] * Cubic<Real>(coefficients, seg.index, F, f).value(seg.t);
+            }
         }
-        if (f < F)
-            out[atom * F + f] = sum;
+#pragma unroll
+        for (int q = 0; q < kChunks; q++) {
+            const int64_t f = f0 + q * kWarp + lane;
+            if (f < F)
+                out[atom * F + f] = sum[q];
+        }
     }
 }
 

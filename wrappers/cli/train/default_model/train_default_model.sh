@@ -140,7 +140,7 @@ else
     cp "$work/ensemble_predictions.csv" "$work/default_predictions.csv"
     echo "default model: chose the mean of the $members members" | tee -a "$work/selection.txt"
 fi
-echo "default model: trained in $(($(date +%s) - start)) s on $(nproc) cores ($OMP_NUM_THREADS thread per member, $jobs at a time)" \
+echo "default model: trained in $(($(date +%s) - start)) s on $(getconf _NPROCESSORS_ONLN) cores ($OMP_NUM_THREADS thread per member, $jobs at a time)" \
     | tee -a "$work/selection.txt"
 
 cp "$work/train_log.csv" "$work/selection.txt" "$here/"

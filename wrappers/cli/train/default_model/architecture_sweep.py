@@ -159,8 +159,7 @@ def contact_mlp_class(base):
             torch.nn.init.zeros_(self.hidden_out.bias)
 
         def pair_energy(self, ligand_types, receptor_types, r):
-            gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)
-            switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
+            gauss, switch = self.radial(r)
             # m[b,l,d] = sum_p sum_k R[p,d] C[d,k] phi_k(r_lp) f_c(r_lp): the linear model's per-atom features.
             env = torch.einsum("blpk,pd,dk->bld", gauss * switch.unsqueeze(-1), self.receptor_types(receptor_types),
                                self.mixing)
@@ -286,8 +285,7 @@ class ContactFeatures:
             for ligand in ligands:
                 x, numbers, mask = ligand["inputs"]
                 lig_t, rec_t, r = model.contacts(x, numbers, mask)
-                gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - model.centres) / model.width) ** 2)
-                switch = 0.5 * (torch.cos(r * (torch.pi / model.cutoff)) + 1.0) * (r < model.cutoff).to(r.dtype)
+                gauss, switch = model.radial(r)
                 g = (gauss * switch.unsqueeze(-1)).flatten(1, 2)  # [B, L*P, K]
                 first = torch.arange(len(lig_t), device=g.device) if per_atom else lig_t
                 key = (first.unsqueeze(1) * types + rec_t.unsqueeze(0)).flatten()

@@ -113,12 +113,17 @@ class ContactAffinity(torch.nn.Module):
         r = torch.sqrt(((lig.unsqueeze(2) - rec.unsqueeze(1)) ** 2).sum(-1) + 1e-12)  # [B,L,P]
         return ligand_types, receptor_types, r
 
+    def radial(self, r: Tensor) -> Tuple[Tensor, Tensor]:
+        """The Gaussians φ_k(r) [..., K] and the cutoff switch f_c(r) [...] of distances r."""
+        gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)
+        switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
+        return gauss, switch
+
     def pair_energy(self, ligand_types: Tensor, receptor_types: Tensor, r: Tensor) -> Tensor:
         """The pair term of each pose [B]: Σ_i Σ_j [Σ_k W_k(t_i, t_j) φ_k(r_ij)] f_c(r_ij)."""
         weights = torch.einsum("ld,pd,dk->lpk", self.ligand_types(ligand_types), self.receptor_types(receptor_types),
                                self.mixing)  # [L,P,K]
-        gauss = torch.exp(-0.5 * ((r.unsqueeze(-1) - self.centres) / self.width) ** 2)  # [B,L,P,K]
-        switch = 0.5 * (torch.cos(r * (torch.pi / self.cutoff)) + 1.0) * (r < self.cutoff).to(r.dtype)
+        gauss, switch = self.radial(r)  # [B,L,P,K], [B,L,P]
         return ((gauss * weights.unsqueeze(0)).sum(-1) * switch).sum((1, 2))
 
     def forward(self, positions: Tensor, atomic_numbers: Tensor, ligand_mask: Tensor) -> Tensor:

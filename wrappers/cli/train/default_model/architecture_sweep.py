@@ -192,7 +192,8 @@ def typed_class(base, typing):
             torch.nn.init.normal_(self.receptor_types.weight, std=0.5)
             self.self_terms = torch.nn.Parameter(torch.full((types,), size_term))
 
-        def atom_types(self, atoms, others, atomic_numbers):
+        def atom_types(self, atoms, others, atomic_numbers, others_hetero):
+            """As ContactAffinity's, plus the bond classes; others_hetero: which of others are N or O."""
             d2 = ((atoms.detach().unsqueeze(1) - others.detach().unsqueeze(0)) ** 2).sum(-1)
             bonded = (d2 < self.bond_length * self.bond_length) & (d2 > 1e-6)
             degree = bonded.sum(1).clamp(0, self.num_degrees - 1)
@@ -203,7 +204,7 @@ def typed_class(base, typing):
                 bins = (shortest >= 0.128).long() + (shortest >= 0.1445).long()
                 kind = kind * bond_bins + bins
             if polar_bins > 1:
-                kind = kind * polar_bins + (bonded & self.other_hetero.unsqueeze(0)).any(1).long()
+                kind = kind * polar_bins + (bonded & others_hetero.unsqueeze(0)).any(1).long()
             return kind
 
         def contacts(self, x, atomic_numbers, ligand_mask):
@@ -215,10 +216,8 @@ def typed_class(base, typing):
                 near = receptor[(far < self.cutoff * self.cutoff).any(0).any(0)]
             rec = x[:, near]
             hetero = (atomic_numbers == 7) | (atomic_numbers == 8)
-            self.other_hetero = hetero[ligand]
-            ligand_types = self.atom_types(x[0, ligand], x[0, ligand], atomic_numbers[ligand])
-            self.other_hetero = hetero[receptor]
-            receptor_types = self.atom_types(x[0, near], x[0, receptor], atomic_numbers[near])
+            ligand_types = self.atom_types(x[0, ligand], x[0, ligand], atomic_numbers[ligand], hetero[ligand])
+            receptor_types = self.atom_types(x[0, near], x[0, receptor], atomic_numbers[near], hetero[receptor])
             r = torch.sqrt(((lig.unsqueeze(2) - rec.unsqueeze(1)) ** 2).sum(-1) + 1e-12)
             return ligand_types, receptor_types, r
 

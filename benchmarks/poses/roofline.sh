@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Roofline tables of a model's CUDA kernels (roofline.py) on a GPU machine with Nsight Compute:
-# builds the plugin's operator library alone (torch.utils.cpp_extension: two files, no OpenMM
-# needed), then profiles one scoring batch and one training batch per complex size.
+# builds the plugin's operator library alone (torch.utils.cpp_extension from plugin/ops, no
+# OpenMM needed), then profiles one scoring batch and one training batch per complex size.
 #   bash benchmarks/poses/roofline.sh MODEL.pt POSES_DIR [OUT_DIR]
 # POSES_DIR holds poses-600.bin and poses-2660.bin (affinity-pose-benchmark --dump-poses with
 # --receptor-atoms 600 / 2660 --ligand-atoms 40: 640 and 2,700 atoms). AFFINITY_ROOFLINE_CASES

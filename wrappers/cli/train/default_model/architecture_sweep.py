@@ -353,26 +353,21 @@ def train_and_predict(contact, s, train, evaluated, device, dtype, feature_cache
     model = make_model(contact, s, mean_target, mean_atoms).to(device=device, dtype=dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s["decay"])
 
-    features = None
-    if s["arch"] in ("contact", "contact-mlp"):
-        # The features depend on the settings that shape the types and the Gaussians alone; both
-        # plans split the same ligands, so train + evaluated is every ligand each time.
-        key = (s["typing"], s["cutoff"], s["gaussians"], s["arch"])
-        if key not in feature_cache:
-            feature_cache[key] = ContactFeatures(model, train + evaluated, per_atom=s["arch"] == "contact-mlp")
-        features = feature_cache[key]
-        for ligand in evaluated[:: max(1, len(evaluated) // 20)]:
-            direct = model(*ligand["inputs"])
-            summed = features.energies(model, [ligand])[0]
-            if not torch.allclose(direct, summed, rtol=1e-4, atol=1e-3):
-                sys.exit(f"sweep: the precomputed contact features disagree with the model on {ligand['name']}: "
-                         f"{summed.tolist()} vs {direct.tolist()}")
+    # The features depend on the settings that shape the types and the Gaussians alone; both
+    # plans split the same ligands, so train + evaluated is every ligand each time.
+    key = (s["typing"], s["cutoff"], s["gaussians"], s["arch"])
+    if key not in feature_cache:
+        feature_cache[key] = ContactFeatures(model, train + evaluated, per_atom=s["arch"] == "contact-mlp")
+    features = feature_cache[key]
+    for ligand in evaluated[:: max(1, len(evaluated) // 20)]:
+        direct = model(*ligand["inputs"])
+        summed = features.energies(model, [ligand])[0]
+        if not torch.allclose(direct, summed, rtol=1e-4, atol=1e-3):
+            sys.exit(f"sweep: the precomputed contact features disagree with the model on {ligand['name']}: "
+                     f"{summed.tolist()} vs {direct.tolist()}")
 
     def delta_gs(ligands):
         """Each ligand's Boltzmann-combined ΔG in kJ/mol."""
-        if features is None:
-            energies = [model(*l["inputs"]) * KJ_PER_KCAL for l in ligands]
-            return torch.stack([(torch.softmax(-BETA * e, dim=0) * e).sum() for e in energies])
         energies, owner = features.energies(model, ligands)
         energies = energies * KJ_PER_KCAL
         # A softmax within each ligand's poses: shift by the ligand's lowest energy first.
@@ -421,6 +416,11 @@ def train_and_predict(contact, s, train, evaluated, device, dtype, feature_cache
     return history
 
 
+def mean_series_r(metrics, rows):
+    """The mean per-series Pearson r of rows holding series, target and the prediction "model"."""
+    return float(np.mean(metrics.series_metrics(rows, ["model"]).values("model", "pearson")))
+
+
 def sweep(args):
     import torch
 
@@ -446,8 +446,7 @@ def sweep(args):
             for epoch, predicted in enumerate(history):
                 rows_by_epoch[epoch] += [{"name": l["name"], "series": l["series"], "target": l["target"],
                                           "model": value} for l, value in zip(evaluated, predicted)]
-        curve = [float(np.mean(metrics.series_metrics(rows, ["model"]).values("model", "pearson")))
-                 for rows in rows_by_epoch]
+        curve = [mean_series_r(metrics, rows) for rows in rows_by_epoch]
         best = int(np.argmax(curve))
         result = {"variant": name, "settings": s, "folds": args.folds or 1, "mean_r_by_epoch": [round(v, 4) for v in curve],
                   "best_epoch": best, "best_r": round(curve[best], 4), "seconds": round(time.time() - start, 1)}
@@ -458,12 +457,6 @@ def sweep(args):
     if args.out:
         with open(args.out, "w") as f:
             json.dump(results, f, indent=1)
-
-
-def mean_series_r(metrics, predictions, info):
-    rows = [{"series": info[name]["series"], "target": info[name]["target"], "model": value}
-            for name, value in predictions.items()]
-    return float(np.mean(metrics.series_metrics(rows, ["model"]).values("model", "pearson")))
 
 
 def summarize(args):
@@ -483,8 +476,9 @@ def summarize(args):
         curve = np.mean([r["mean_r_by_epoch"] for r in runs], axis=0)
         best = int(np.argmax(curve[1:])) + 1
         epochs = range(len(curve))
-        ensemble = [mean_series_r(metrics, {name: np.mean([r["predictions_by_epoch"][e][name] for r in runs])
-                                            for name in runs[0]["predictions_by_epoch"][e]}, info) for e in epochs]
+        ensemble = [mean_series_r(metrics, [{"series": info[name]["series"], "target": info[name]["target"],
+                                             "model": np.mean([r["predictions_by_epoch"][e][name] for r in runs])}
+                                            for name in runs[0]["predictions_by_epoch"][e]]) for e in epochs]
         e_best = int(np.argmax(ensemble[1:])) + 1
         name = runs[0]["variant"].rsplit("-s", 1)[0] if len(runs) > 1 else runs[0]["variant"]
         print(f"| {name} | {len(runs)} | {' '.join(f'{v:.3f}' for v in curve)} | {curve[best]:.3f} ({best}) "

@@ -7,6 +7,7 @@
 #include "TestSupport.h"
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <torch/torch.h>
 
 using AffinityPlugin::filterConvolution;
@@ -176,9 +177,13 @@ TEST_CASE("Bad arguments give errors that name the operator and the problem", "[
 TEST_CASE("The fused CUDA kernels equal the plain formula, forward and backward", "[cuda]") {
     REQUIRE(AffinityPlugin::filterConvolutionHasCudaKernels());
     const torch::Device gpu(torch::kCUDA, 0);
-    // A small odd case, and the benchmark model's shape (128 features, 32 slots, 2,047 segments).
+    // A small odd case (float32 takes the scalar kernels: F is not a multiple of 4), the
+    // benchmark model's shape (128 features, 32 slots, 2,047 segments), and one where the
+    // float32 vector kernels make two passes over the features, the second with idle lanes,
+    // and walk two groups of 32 slots, the second partial.
     for (auto [dtype, tolerance] : {std::make_pair(torch::kFloat64, 1e-12), std::make_pair(torch::kFloat32, 1e-5)})
-        for (auto [B, N, K, F, S] : {std::make_tuple(2, 7, 5, 37, 8), std::make_tuple(3, 200, 32, 128, 2047)}) {
+        for (auto [B, N, K, F, S] : {std::make_tuple(2, 7, 5, 37, 8), std::make_tuple(3, 200, 32, 128, 2047),
+                                     std::make_tuple(2, 50, 40, 132, 16)}) {
             INFO("dtype " << dtype << ", B N K F S = " << B << " " << N << " " << K << " " << F << " " << S);
             Case c = makeCase(gpu, dtype, B, N, K, F, S, 10.0 / S, 3);
             // The reference is the plain formula in float64 on the same (rounded) inputs, so
@@ -205,6 +210,38 @@ TEST_CASE("The fused CUDA kernels equal the plain formula, forward and backward"
                 REQUIRE(maxRelative(gradFused[i], gradPlain[i]) < bound);
             }
         }
+}
+
+TEST_CASE("Float32 arrays that are not 16-byte aligned take the scalar kernels, with the same results", "[cuda]") {
+    // A contiguous view that starts one element into its storage: the 16-byte vector kernels
+    // would fault on it.
+    auto misaligned = [](const Tensor& t) {
+        const Tensor copy = torch::empty({t.numel() + 1}, t.options()).narrow(0, 1, t.numel()).view(t.sizes());
+        return copy.copy_(t);
+    };
+    for (int which : {0, 2}) {
+        INFO("misaligned input " << which << " (x, lengths, coefficients)");
+        Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, 2, 30, 12, 64, 16, 0.3, 4);
+        std::vector<Tensor> fused = inputsOf(c), plain;
+        for (Tensor& t : fused) {
+            plain.push_back(t.to(torch::kFloat64).requires_grad_(true));
+            t.requires_grad_(true);
+        }
+        const Tensor shifted = misaligned(fused[which].detach()).requires_grad_(true);
+        REQUIRE(reinterpret_cast<std::uintptr_t>(shifted.data_ptr()) % 16 != 0);
+        std::vector<Tensor> arguments = fused;
+        arguments[which] = shifted;
+        const Tensor weights = torch::randn({2, 30, 64}, plain[0].options().requires_grad(false));
+        const Tensor outFused = filterConvolution(arguments[0], c.neighbors, arguments[1], arguments[2], c.spacing);
+        const Tensor outPlain = filterConvolutionReference(plain[0], c.neighbors, plain[1], plain[2], c.spacing);
+        REQUIRE(maxRelative(outFused, outPlain) < 1e-5);
+        const auto gradFused = torch::autograd::grad({(outFused * weights.to(torch::kFloat32)).sum()}, arguments);
+        const auto gradPlain = torch::autograd::grad({(outPlain * weights).sum()}, plain);
+        for (size_t i = 0; i < fused.size(); i++) {
+            INFO("gradient " << i << " (x, lengths, coefficients)");
+            REQUIRE(maxRelative(gradFused[i], gradPlain[i]) < (i == 2 ? 1e-3 : 1e-4));
+        }
+    }
 }
 
 TEST_CASE("The fused kernels compute only the gradients asked for, and refuse second derivatives", "[cuda]") {

@@ -5,7 +5,18 @@
 // coefficients or of a neighbour's features is one coalesced line. Nothing of size
 // B x N x K x F is ever written: that tensor is what makes the plain-PyTorch convolution
 // memory-bound.
+//
+// In float32, where F is a multiple of 4 and the arrays are 16-byte aligned (always so for
+// LibTorch's own allocations), each lane owns 4 consecutive features instead, and every access
+// is one 16-byte vector: a neighbour's features, the output or its gradient, and each of the
+// segment's 4 coefficient rows ([S,4,F] keeps one row's consecutive features side by side, so
+// the warp reads a row as 512 contiguous bytes). On sm_90 the gradients are accumulated with
+// the vector atomicAdd on float4, one per 4 features, a quarter of the scalar atomics. Double
+// precision and other shapes take the scalar kernels.
 #include "FilterConvolutionKernels.h"
+#include <cstdint>
+#include <initializer_list>
+#include <type_traits>
 
 namespace AffinityPlugin {
 namespace FilterConvolutionCuda {
@@ -142,6 +153,189 @@ __global__ void backwardKernel(Shape shape, const Real* __restrict__ features, c
     }
 }
 
+// Features per lane in the float32 vector kernels: one float4.
+constexpr int kVector = 4;
+
+/** A slot's neighbour (-1 where the slot contributes nothing) and its segment. */
+struct SlotSegment {
+    int neighbor;
+    int segment;
+    float t;
+};
+
+/**
+ * Slot `slot` of the atom, located; for the lane that holds it in a group of 32 slots, so
+ * that one load per lane fetches a group's neighbours and lengths at once, instead of a
+ * broadcast load per slot ahead of each slot's dependent feature and coefficient loads.
+ */
+__device__ SlotSegment locateSlot(const Shape& shape, const int64_t* __restrict__ neighbors,
+                                  const float* __restrict__ lengths, int64_t atom, int64_t slot) {
+    SlotSegment result{-1, 0, 0.0f};
+    Segment<float> seg;
+    if (slot < shape.slots &&
+        locate(shape, neighbors[atom * shape.slots + slot], lengths[atom * shape.slots + slot], seg)) {
+        result.neighbor = static_cast<int>(neighbors[atom * shape.slots + slot]);
+        result.segment = static_cast<int>(seg.index);
+        result.t = seg.t;
+    }
+    return result;
+}
+
+/** The group's slot q, from the lane that located it (every lane of the warp must call). */
+__device__ SlotSegment shuffleSlot(const SlotSegment& mine, int q) {
+    return {__shfl_sync(0xffffffffu, mine.neighbor, q), __shfl_sync(0xffffffffu, mine.segment, q),
+            __shfl_sync(0xffffffffu, mine.t, q)};
+}
+
+__device__ float4 load4(const float* __restrict__ p) {
+    return *reinterpret_cast<const float4*>(p);
+}
+
+__device__ float4 operator*(float4 u, float4 v) {
+    return {u.x * v.x, u.y * v.y, u.z * v.z, u.w * v.w};
+}
+
+__device__ float4 operator*(float4 u, float s) {
+    return {u.x * s, u.y * s, u.z * s, u.w * s};
+}
+
+/** Adds to 4 consecutive floats: one vector atomic on sm_90, four scalar ones before it. */
+__device__ void atomicAdd4(float* address, float4 value) {
+#if __CUDA_ARCH__ >= 900
+    atomicAdd(reinterpret_cast<float4*>(address), value);
+#else
+    atomicAdd(address, value.x);
+    atomicAdd(address + 1, value.y);
+    atomicAdd(address + 2, value.z);
+    atomicAdd(address + 3, value.w);
+#endif
+}
+
+/** Cubic's four coefficient rows for features f..f+3, each one 16-byte load. */
+struct Cubic4 {
+    float4 a, b, c, d;
+    __device__ Cubic4(const float* __restrict__ coefficients, int64_t segment, int64_t F, int64_t f) {
+        const float* p = coefficients + segment * 4 * F + f;
+        a = load4(p);
+        b = load4(p + F);
+        c = load4(p + 2 * F);
+        d = load4(p + 3 * F);
+    }
+    __device__ float4 value(float t) const {
+        return {a.x + t * (b.x + t * (c.x + t * d.x)), a.y + t * (b.y + t * (c.y + t * d.y)),
+                a.z + t * (b.z + t * (c.z + t * d.z)), a.w + t * (b.w + t * (c.w + t * d.w))};
+    }
+    __device__ float4 slope(float t) const {
+        return {b.x + t * (2 * c.x + 3 * t * d.x), b.y + t * (2 * c.y + 3 * t * d.y), b.z + t * (2 * c.z + 3 * t * d.z),
+                b.w + t * (2 * c.w + 3 * t * d.w)};
+    }
+};
+
+// Each feature's sum runs over the slots in order, with the scalar kernel's arithmetic: the
+// result does not depend on which of the two kernels ran, beyond the compiler's contractions.
+__global__ void forwardKernelVector(Shape shape, const float* __restrict__ features,
+                                    const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
+                                    const float* __restrict__ coefficients, float* __restrict__ out) {
+    const int64_t atom = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
+    const int lane = threadIdx.x % kWarp;
+    if (atom >= shape.poses * shape.atoms)
+        return;
+    const int64_t F = shape.features, K = shape.slots;
+    const float* poseFeatures = features + (atom / shape.atoms) * shape.atoms * F;
+    for (int64_t f0 = 0; f0 < F; f0 += kWarp * kVector) {
+        const int64_t f = f0 + kVector * lane;
+        const bool active = f < F; // F is a multiple of kVector, so f + 3 < F too
+        float4 sum = {0, 0, 0, 0};
+        for (int64_t k0 = 0; k0 < K; k0 += kWarp) {
+            const SlotSegment mine = locateSlot(shape, neighbors, lengths, atom, k0 + lane);
+            const int count = static_cast<int>(K - k0 < kWarp ? K - k0 : kWarp);
+            for (int q = 0; q < count; q++) {
+                const SlotSegment slot = shuffleSlot(mine, q);
+                if (slot.neighbor < 0 || !active)
+                    continue;
+                const float4 x = load4(poseFeatures + slot.neighbor * F + f);
+                const float4 filter = Cubic4(coefficients, slot.segment, F, f).value(slot.t);
+                sum.x += x.x * filter.x;
+                sum.y += x.y * filter.y;
+                sum.z += x.z * filter.z;
+                sum.w += x.w * filter.w;
+            }
+        }
+        if (active)
+            *reinterpret_cast<float4*>(out + atom * F + f) = sum;
+    }
+}
+
+// The atom's output gradient stays in registers while the warp walks the slots once per 128
+// features (once in all for SchNet's width).
+__global__ void backwardKernelVector(Shape shape, const float* __restrict__ features,
+                                     const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
+                                     const float* __restrict__ coefficients, const float* __restrict__ outGrad,
+                                     float* featuresGrad, float* lengthsGrad, float* coefficientsGrad) {
+    const int64_t atom = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
+    const int lane = threadIdx.x % kWarp;
+    if (atom >= shape.poses * shape.atoms)
+        return;
+    const int64_t F = shape.features, K = shape.slots;
+    const int64_t poseStart = (atom / shape.atoms) * shape.atoms;
+    const float inverseSpacing = static_cast<float>(1.0 / shape.spacing);
+    for (int64_t f0 = 0; f0 < F; f0 += kWarp * kVector) {
+        const int64_t f = f0 + kVector * lane;
+        const bool active = f < F;
+        const float4 g = active ? load4(outGrad + atom * F + f) : float4{0, 0, 0, 0};
+        for (int64_t k0 = 0; k0 < K; k0 += kWarp) {
+            const SlotSegment mine = locateSlot(shape, neighbors, lengths, atom, k0 + lane);
+            const int count = static_cast<int>(K - k0 < kWarp ? K - k0 : kWarp);
+            for (int q = 0; q < count; q++) {
+                const SlotSegment slot = shuffleSlot(mine, q);
+                float lengthGrad = 0;
+                if (slot.neighbor >= 0 && active) {
+                    const float t = slot.t;
+                    const Cubic4 cubic(coefficients, slot.segment, F, f);
+                    const int64_t neighbor = (poseStart + slot.neighbor) * F + f;
+                    if (featuresGrad != nullptr)
+                        atomicAdd4(featuresGrad + neighbor, g * cubic.value(t));
+                    const float4 gx = g * load4(features + neighbor);
+                    if (lengthsGrad != nullptr) {
+                        const float4 slope = cubic.slope(t);
+                        lengthGrad = gx.x * slope.x + gx.y * slope.y + gx.z * slope.z + gx.w * slope.w;
+                    }
+                    if (coefficientsGrad != nullptr) {
+                        float* p = coefficientsGrad + slot.segment * 4 * F + f;
+                        atomicAdd4(p, gx);
+                        atomicAdd4(p + F, gx * t);
+                        atomicAdd4(p + 2 * F, gx * (t * t));
+                        atomicAdd4(p + 3 * F, gx * (t * t * t));
+                    }
+                }
+                // Written for every slot (zero for empty ones); later passes over more
+                // features add to what this lane wrote.
+                if (lengthsGrad != nullptr) {
+                    lengthGrad = warpSum(lengthGrad);
+                    if (lane == 0) {
+                        float& entry = lengthsGrad[atom * K + k0 + q];
+                        entry = (f0 == 0 ? 0.0f : entry) + lengthGrad * inverseSpacing;
+                    }
+                }
+            }
+        }
+    }
+}
+
+bool aligned16(const void* p) {
+    return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
+}
+
+/** Whether the float32 vector kernels apply: 4 features per lane, 16-byte vectors. */
+bool vectorized(const Shape& shape, std::initializer_list<const float*> arrays) {
+    if (shape.features % kVector != 0)
+        return false;
+    for (const float* p : arrays)
+        if (!aligned16(p)) // a null pointer (a gradient not asked for) is aligned
+            return false;
+    return true;
+}
+
 unsigned int blocksFor(const Shape& shape) {
     const int64_t warps = shape.poses * shape.atoms;
     return static_cast<unsigned int>((warps + kWarpsPerBlock - 1) / kWarpsPerBlock);
@@ -154,6 +348,13 @@ cudaError_t launchForward(const Shape& shape, const Real* features, const int64_
                           const Real* coefficients, Real* out, cudaStream_t stream) {
     if (shape.poses * shape.atoms == 0)
         return cudaSuccess;
+    if constexpr (std::is_same_v<Real, float>) {
+        if (vectorized(shape, {features, coefficients, out})) {
+            forwardKernelVector<<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(shape, features, neighbors,
+                                                                                         lengths, coefficients, out);
+            return cudaGetLastError();
+        }
+    }
     forwardKernel<Real><<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(shape, features, neighbors, lengths,
                                                                                  coefficients, out);
     return cudaGetLastError();
@@ -165,6 +366,14 @@ cudaError_t launchBackward(const Shape& shape, const Real* features, const int64
                            Real* coefficientsGrad, cudaStream_t stream) {
     if (shape.poses * shape.atoms == 0)
         return cudaSuccess;
+    if constexpr (std::is_same_v<Real, float>) {
+        if (vectorized(shape, {features, coefficients, outGrad, featuresGrad, coefficientsGrad})) {
+            backwardKernelVector<<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(
+                shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad,
+                coefficientsGrad);
+            return cudaGetLastError();
+        }
+    }
     backwardKernel<Real><<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(
         shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad, coefficientsGrad);
     return cudaGetLastError();

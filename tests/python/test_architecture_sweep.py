@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The default model's screening tool (wrappers/cli/train/default_model/architecture_sweep.py):
 its precomputed contact features give the model's own forward pass, pose by pose, for the plain,
-typed and per-atom-network variants, and its folds keep each protein whole."""
+typed, bond-table-typed and per-atom-network variants, its folds keep each protein whole, and
+the bond-table roles follow their rule on molecules whose chemistry is known."""
 import importlib.util
 import math
 from pathlib import Path
@@ -45,19 +46,36 @@ def randomised(model, seed):
     return model
 
 
-@pytest.mark.parametrize("variant", ["contact", "bond-polar", "contact-mlp"])
+def with_roles(record, sweep):
+    """The record with role_inputs: the ring's carbons aromatic, the hydroxyl a donor and
+    acceptor, the carbonyl oxygen an acceptor, coded into the atomic numbers as the dump does."""
+    positions, numbers, mask = record["inputs"]
+    roles = torch.zeros_like(numbers)
+    roles[-8:] = torch.tensor([sweep.chemistry.AROMATIC] * 6 + [sweep.chemistry.DONOR_ACCEPTOR, sweep.chemistry.ACCEPTOR])
+    record["role_inputs"] = (positions, numbers + sweep.chemistry.ROLE_STRIDE * roles, mask)
+    return record
+
+
+@pytest.mark.parametrize("variant", ["contact", "bond-polar", "contact-mlp", "role", "degree-role"])
 def test_contact_features_equal_the_forward_pass(variant):
     sweep = load_sweep()
     cls = ContactAffinity
     if variant == "contact-mlp":
         cls = sweep.contact_mlp_class(ContactAffinity)
+    elif variant in sweep.ROLE_TYPINGS:
+        cls = sweep.chemistry.role_typed_class(ContactAffinity, with_degree=variant == "degree-role")
     elif variant != "contact":
         cls = sweep.typed_class(ContactAffinity, variant)
     model = randomised(cls(size_term=-0.2), seed=3)
-    ligands = [ligand(3, 0), ligand(1, 1), ligand(2, 2)]
-    features = sweep.ContactFeatures(model, ligands, per_atom=variant == "contact-mlp")
+    ligands = [with_roles(ligand(3, 0), sweep), with_roles(ligand(1, 1), sweep), with_roles(ligand(2, 2), sweep)]
+    inputs = sweep.inputs_of({"typing": variant})
+    features = sweep.ContactFeatures(model, ligands, per_atom=variant == "contact-mlp", inputs=inputs)
     energies, owner = features.energies(model, ligands[::-1])
-    direct = torch.cat([model(*l["inputs"]) for l in ligands[::-1]])
+    direct = torch.cat([model(*l[inputs]) for l in ligands[::-1]])
+    if variant in sweep.ROLE_TYPINGS:
+        # The roles reach the types: other roles give other energies.
+        plain = [model(l["inputs"][0], l["inputs"][1], l["inputs"][2]) for l in ligands[::-1]]
+        assert not torch.allclose(torch.cat(plain), direct)
     assert owner.tolist() == [0, 0, 1, 2, 2, 2]
     torch.testing.assert_close(energies, direct, rtol=1e-10, atol=1e-10)
     # The sum is differentiable in the weights as the forward pass is.
@@ -76,3 +94,37 @@ def test_folds_keep_proteins_whole():
         for l in fold:
             assert owners.setdefault(l["protein"], k) == k
     assert sorted(len({l["protein"] for l in fold}) for fold in folds) == [2, 2, 3]
+
+
+def test_bond_table_roles_follow_their_rule():
+    chemistry = load_sweep().chemistry
+    from rdkit import Chem
+
+    def roles(smiles):
+        return [chemistry.atom_role(a) for a in Chem.MolFromSmiles(smiles).GetAtoms()]
+
+    A, N, D, C, DA = (chemistry.AROMATIC, chemistry.NONE, chemistry.DONOR, chemistry.ACCEPTOR,
+                      chemistry.DONOR_ACCEPTOR)
+    assert roles("c1ccccc1O") == [A] * 6 + [DA]  # phenol: the hydroxyl gives and takes
+    assert roles("CC(=O)N") == [N, N, C, D]  # acetamide: the amide N only gives
+    assert roles("c1ccncc1") == [A, A, A, C, A, A]  # pyridine's nitrogen takes
+    assert roles("C[N+](C)(C)C") == [N] * 5  # a quaternary ammonium does neither
+    assert roles("Nc1ccccc1") == [D] + [A] * 6  # aniline's NH2 gives
+
+
+def test_bond_table_records_name_the_file_and_ligand(tmp_path):
+    chemistry = load_sweep().chemistry
+    from rdkit import Chem
+
+    path = tmp_path / "poses.sdf"
+    mol = Chem.MolFromSmiles("c1ccccc1O")
+    mol.SetProp("_Name", "phenol")
+    with Chem.SDWriter(str(path)) as writer:
+        writer.write(mol)
+    tables = chemistry.read_bond_tables(path)
+    roles, descriptors = chemistry.bond_table_record(tables["phenol"], 7, "poses.sdf: phenol")
+    assert len(roles) == 7 and descriptors[0] == 7 and descriptors[chemistry.DESCRIPTORS.index("donors")] == 1
+    with pytest.raises(SystemExit, match="poses.sdf: phenol: 7 atoms in the bond table, 8 in the poses"):
+        chemistry.bond_table_record(tables["phenol"], 8, "poses.sdf: phenol")
+    with pytest.raises(SystemExit, match="poses.sdf: benzene: no record"):
+        chemistry.bond_table_record(tables.get("benzene"), 6, "poses.sdf: benzene")

@@ -21,11 +21,14 @@ tells settings apart more reliably than one validation set.
     python architecture_sweep.py sweep complexes.npz --variant NAME:key=value,... [...] [--folds 5]
         [--device cuda] [--out results.json]
     python architecture_sweep.py summarize complexes.npz results.json [...]   # seeds, ensembles
+    python architecture_sweep.py stack complexes.npz results.json   # + ligand descriptors
 
 A variant's keys: arch (contact, or contact-mlp: each ligand atom's contacts pass through a
 small network instead of a sum), typing (degree: element and heavy-atom neighbour count, as
 the default model; bond, polar or bond-polar add the shortest bond's length class and whether
-the atom is bonded to N or O), embedding, gaussians, cutoff, hidden (contact-mlp), lr, epochs,
+the atom is bonded to N or O; role and degree-role type ligand atoms by element and a role
+read from the SD file's bond table, aromatic, donor, acceptor, both or none, the second with
+the neighbour count too: they need `dump --bond-tables`), embedding, gaussians, cutoff, hidden (contact-mlp), lr, epochs,
 decay (Adam's L2 weight decay), step (ligands per step), mse (the weight of the plain squared
 error), loss (centred, pearson: 1 - r within the step, or ranking), tau (the ranking loss's
 scale in kJ/mol), size (the initial per-atom size term), seed.
@@ -52,10 +55,14 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parent))
+import bond_table_chemistry as chemistry  # noqa: E402
 ROOT = HERE.parents[4]
 KJ_PER_KCAL = 4.184
 BETA = 1.0 / (0.00831446261815324 * 298.15)  # mol/kJ at 298.15 K
 POCKET_CUTOFF_NM = 1.0
+#: The typings that read the ligand's bond table (bond_table_chemistry.py).
+ROLE_TYPINGS = ("role", "degree-role")
 
 
 def load_module(name, path):
@@ -84,7 +91,7 @@ def dump(args):
             if row["split"] == "train":
                 groups.setdefault((row["receptor"], row["poses"]), []).append(row)
     receptor_index, receptor_numbers, receptor_positions = {}, [], []
-    ligands, pocket_atoms, ligand_numbers, ligand_positions = [], [], [], []
+    ligands, pocket_atoms, ligand_numbers, ligand_positions, ligand_roles = [], [], [], [], []
     for (receptor_file, pose_file), rows in groups.items():
         if receptor_file not in receptor_index:
             receptor = docking.read_receptor(str(base / receptor_file))
@@ -93,6 +100,7 @@ def dump(args):
             receptor_positions.append(receptor.positions.astype(np.float32))
         r_index, receptor = receptor_index[receptor_file]
         by_title = {ligand.name: ligand for ligand in docking.read_poses(str(base / pose_file))}
+        bond_tables = chemistry.read_bond_tables(base / pose_file) if args.bond_tables else None
         for row in rows:
             name = row["series"] + "/" + row["ligand"]
             if name not in splits:
@@ -105,6 +113,10 @@ def dump(args):
                             "target": float(row["target"]), "split": splits[name], "receptor": r_index,
                             "pocket": len(complex_.pocket_atoms), "atoms": len(ligand.atomic_numbers),
                             "poses": ligand.positions.shape[0]})
+            if bond_tables is not None:
+                roles, ligands[-1]["descriptors"] = chemistry.bond_table_record(
+                    bond_tables.get(row["ligand"]), len(ligand.atomic_numbers), f"{pose_file}: {row['ligand']}")
+                ligand_roles.append(np.asarray(roles, dtype=np.int8))
             pocket_atoms.append(np.asarray(complex_.pocket_atoms, dtype=np.int32))
             ligand_numbers.append(ligand.atomic_numbers.astype(np.int8))
             ligand_positions.append(ligand.positions.astype(np.float32).reshape(-1, 3))
@@ -113,12 +125,15 @@ def dump(args):
         args.out, ligands=json.dumps(ligands), receptor_sizes=np.array([len(n) for n in receptor_numbers]),
         receptor_numbers=np.concatenate(receptor_numbers), receptor_positions=np.concatenate(receptor_positions),
         pocket_atoms=np.concatenate(pocket_atoms), ligand_numbers=np.concatenate(ligand_numbers),
-        ligand_positions=np.concatenate(ligand_positions))
+        ligand_positions=np.concatenate(ligand_positions),
+        **({"ligand_roles": np.concatenate(ligand_roles)} if args.bond_tables else {}))
     print(f"dump: {len(ligands)} ligands, {len(receptor_numbers)} receptors -> {args.out}")
 
 
 def read_complexes(path, device, dtype):
-    """Each ligand's complexes as the model's inputs: positions [P, K+L, 3], numbers, ligand mask."""
+    """Each ligand's complexes as the model's inputs: positions [P, K+L, 3], numbers, ligand mask;
+    where the file holds bond-table roles, also "role_inputs", whose ligand atomic numbers carry
+    each atom's role (z + ROLE_STRIDE × role) for the role typings."""
     import torch
 
     data = np.load(path)
@@ -127,6 +142,7 @@ def read_complexes(path, device, dtype):
     starts = np.concatenate([[0], np.cumsum(sizes)])
     numbers, positions = data["receptor_numbers"], data["receptor_positions"]
     pockets, ligand_numbers, ligand_positions = data["pocket_atoms"], data["ligand_numbers"], data["ligand_positions"]
+    roles = data["ligand_roles"] if "ligand_roles" in data else None
     p = a = x = 0
     for ligand in ligands:
         r0 = starts[ligand["receptor"]]
@@ -140,6 +156,10 @@ def read_complexes(path, device, dtype):
         mask[len(pocket):] = True
         ligand["inputs"] = (torch.tensor(xyz, dtype=dtype, device=device), torch.tensor(z, device=device),
                             torch.tensor(mask, device=device))
+        if roles is not None:
+            coded = z.copy()
+            coded[len(pocket):] += chemistry.ROLE_STRIDE * roles[a:a + atoms].astype(np.int64)
+            ligand["role_inputs"] = (ligand["inputs"][0], torch.tensor(coded, device=device), ligand["inputs"][2])
         p, a, x = p + ligand["pocket"], a + atoms, x + poses * atoms
     return ligands
 
@@ -236,6 +256,11 @@ def parse_variant(text):
     return name, settings
 
 
+def inputs_of(s):
+    """Which of a ligand's inputs a setting's model reads."""
+    return "role_inputs" if s["typing"] in ROLE_TYPINGS else "inputs"
+
+
 def protein_folds(ligands, folds, seed=0):
     """The ligands in `folds` groups by whole protein (every ligand of a protein in one fold):
     the proteins in a seeded random order, dealt out in turn."""
@@ -254,7 +279,9 @@ def make_model(contact, s, mean_target, mean_atoms):
         cls, extra = contact_mlp_class(contact.ContactAffinity), {"hidden": s["hidden"]}
     else:
         sys.exit(f"sweep: unknown arch {s['arch']!r}")
-    if s["typing"] != "degree":
+    if s["typing"] in ROLE_TYPINGS:
+        cls = chemistry.role_typed_class(cls, with_degree=s["typing"] == "degree-role")
+    elif s["typing"] != "degree":
         cls = typed_class(cls, s["typing"])
     return cls(**extra, **kwargs)
 
@@ -271,7 +298,7 @@ class ContactFeatures:
     order (train_and_predict compares the two). A step of several ligands is then a handful of
     tensor operations."""
 
-    def __init__(self, model, ligands, per_atom=False):
+    def __init__(self, model, ligands, per_atom=False, inputs="inputs"):
         import torch
 
         # per_atom keeps the Gaussians per ligand atom and receptor type instead (for
@@ -282,7 +309,7 @@ class ContactFeatures:
         types = model.ligand_types.num_embeddings
         with torch.no_grad():
             for ligand in ligands:
-                x, numbers, mask = ligand["inputs"]
+                x, numbers, mask = ligand[inputs]
                 lig_t, rec_t, r = model.contacts(x, numbers, mask)
                 gauss, switch = model.radial(r)
                 g = (gauss * switch.unsqueeze(-1)).flatten(1, 2)  # [B, L*P, K]
@@ -357,10 +384,11 @@ def train_and_predict(contact, s, train, evaluated, device, dtype, feature_cache
     # plans split the same ligands, so train + evaluated is every ligand each time.
     key = (s["typing"], s["cutoff"], s["gaussians"], s["arch"])
     if key not in feature_cache:
-        feature_cache[key] = ContactFeatures(model, train + evaluated, per_atom=s["arch"] == "contact-mlp")
+        feature_cache[key] = ContactFeatures(model, train + evaluated, per_atom=s["arch"] == "contact-mlp",
+                                             inputs=inputs_of(s))
     features = feature_cache[key]
     for ligand in evaluated[:: max(1, len(evaluated) // 20)]:
-        direct = model(*ligand["inputs"])
+        direct = model(*ligand[inputs_of(s)])
         summed = features.energies(model, [ligand])[0]
         if not torch.allclose(direct, summed, rtol=1e-4, atol=1e-3):
             sys.exit(f"sweep: the precomputed contact features disagree with the model on {ligand['name']}: "
@@ -439,6 +467,8 @@ def sweep(args):
     results, feature_cache = [], {}
     for text in args.variant:
         name, s = parse_variant(text)
+        if s["typing"] in ROLE_TYPINGS and "role_inputs" not in ligands[0]:
+            sys.exit(f"sweep: variant {name}: typing {s['typing']} needs the roles of `dump --bond-tables`")
         start = time.time()
         rows_by_epoch = [[] for _ in range(s["epochs"] + 1)]
         for train, evaluated in plan:
@@ -492,6 +522,9 @@ def main():
     d.add_argument("--manifest", required=True)
     d.add_argument("--split-from", required=True, help="an affinity-train --predictions CSV (its split column)")
     d.add_argument("--out", required=True)
+    d.add_argument("--bond-tables", action="store_true",
+                   help="also store each ligand atom's role and the ligand's descriptors from the SD file's "
+                        "bond table (RDKit), for the role typings and `stack`")
     s = commands.add_parser("sweep", help="train variants and print their validation r by epoch")
     s.add_argument("complexes")
     s.add_argument("--variant", action="append", required=True)
@@ -504,7 +537,15 @@ def main():
     m = commands.add_parser("summarize", help="average sweep --out files over seeds, with ensembles")
     m.add_argument("complexes")
     m.add_argument("results", nargs="+")
+    t = commands.add_parser("stack", help="the model's ensemble with ligand descriptors, by ridge regression")
+    t.add_argument("complexes", help="a dump --bond-tables file")
+    t.add_argument("results", help="a sweep --folds --out file (its runs are averaged)")
+    t.add_argument("--epoch", type=int, default=2)
     args = parser.parse_args()
+    if args.command == "stack":
+        metrics = load_module("metrics", ROOT / "wrappers/python/openmmaffinity/metrics.py")
+        chemistry.stack(args, protein_folds, mean_series_r, metrics)
+        return
     {"dump": dump, "sweep": sweep, "summarize": summarize}[args.command](args)
 
 

@@ -9,6 +9,11 @@
 #include <cmath>
 #include <cstdint>
 #include <torch/torch.h>
+#if __has_include(<ATen/cuda/CUDAGraph.h>)
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 using AffinityPlugin::filterConvolution;
 using AffinityPlugin::filterConvolutionReference;
@@ -211,6 +216,77 @@ TEST_CASE("The fused CUDA kernels equal the plain formula, forward and backward"
             }
         }
 }
+
+TEST_CASE("The float32 backward by segment sums long runs of one segment and their boundaries", "[cuda]") {
+    // Asked for the coefficients' gradient, the float32 backward sorts the slots by segment
+    // (in groups of poses) and sums each warp's run of slots of one segment in registers.
+    // With 8 segments for 144,720 slots the runs are long, and every run of 64 slots may cross
+    // a segment's end; the 16 poses of 9,045 slots make two groups of poses (14 and 2); 132
+    // features make two passes over the features; the last run is partial. Also run: only the
+    // lengths' and the features' gradients (the per-slot kernel), and the coefficients' alone.
+    const int64_t B = 16, N = 201, K = 45, F = 132, S = 8;
+    Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, B, N, K, F, S, 10.0 / S, 6);
+    std::vector<Tensor> fused = inputsOf(c), plain;
+    for (Tensor& t : fused) {
+        plain.push_back(t.detach().to(torch::kFloat64).requires_grad_(true));
+        t.requires_grad_(true);
+    }
+    const Tensor weights = torch::randn({B, N, F}, plain[0].options().requires_grad(false));
+    const Tensor outFused = filterConvolution(fused[0], c.neighbors, fused[1], fused[2], c.spacing);
+    const Tensor outPlain = filterConvolutionReference(plain[0], c.neighbors, plain[1], plain[2], c.spacing);
+    const Tensor lossFused = (outFused * weights.to(torch::kFloat32)).sum(), lossPlain = (outPlain * weights).sum();
+    const auto expected = torch::autograd::grad({lossPlain}, plain);
+    for (std::vector<size_t> asked : {std::vector<size_t>{0, 1, 2}, {0, 1}, {2}}) {
+        std::vector<Tensor> inputs;
+        for (size_t i : asked)
+            inputs.push_back(fused[i]);
+        const auto grads = torch::autograd::grad({lossFused}, inputs, {}, /*retain_graph=*/true);
+        for (size_t n = 0; n < asked.size(); n++) {
+            INFO("gradient " << asked[n] << " (x, lengths, coefficients) of " << asked.size());
+            REQUIRE(maxRelative(grads[n], expected[asked[n]]) < (asked[n] == 2 ? 1e-3 : 1e-4));
+        }
+    }
+}
+
+#if __has_include(<ATen/cuda/CUDAGraph.h>)
+TEST_CASE("The fused kernels forward and backward can be captured in a CUDA graph", "[cuda]") {
+    // The plugin replays its model calls, gradients included, as CUDA graphs: the backward
+    // by segment (its keys, sort and kernel) must neither wait for the GPU nor read sizes back.
+    Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, 4, 100, 32, 128, 64, 10.0 / 64, 7);
+    std::vector<Tensor> fused = inputsOf(c), plain;
+    for (Tensor& t : fused) {
+        plain.push_back(t.detach().to(torch::kFloat64).requires_grad_(true));
+        t.requires_grad_(true);
+    }
+    const Tensor weights = torch::randn({4, 100, 128}, plain[0].options().requires_grad(false));
+    const Tensor weights32 = weights.to(torch::kFloat32);
+    std::vector<Tensor> grads;
+    auto body = [&] {
+        const Tensor out = filterConvolution(fused[0], c.neighbors, fused[1], fused[2], c.spacing);
+        grads = torch::autograd::grad({(out * weights32).sum()}, fused);
+    };
+    torch::cuda::synchronize();
+    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+    at::cuda::CUDAGraph graph;
+    {
+        const c10::cuda::CUDAStreamGuard guard(side);
+        body(); // warm-up outside the capture, as LibTorch asks
+        graph.capture_begin();
+        body();
+        graph.capture_end();
+        for (Tensor& g : grads)
+            g.zero_(); // what the replay writes is then the replay's
+        graph.replay();
+    }
+    torch::cuda::synchronize();
+    const Tensor outPlain = filterConvolutionReference(plain[0], c.neighbors, plain[1], plain[2], c.spacing);
+    const auto expected = torch::autograd::grad({(outPlain * weights).sum()}, plain);
+    for (size_t i = 0; i < fused.size(); i++) {
+        INFO("gradient " << i << " (x, lengths, coefficients)");
+        REQUIRE(maxRelative(grads[i], expected[i]) < (i == 2 ? 1e-3 : 1e-4));
+    }
+}
+#endif
 
 TEST_CASE("Float32 arrays that are not 16-byte aligned take the scalar kernels, with the same results", "[cuda]") {
     // A contiguous view that starts one element into its storage: the 16-byte vector kernels

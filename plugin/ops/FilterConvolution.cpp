@@ -96,6 +96,34 @@ Tensor cudaForward(const Tensor& x0, const Tensor& neighbors0, const Tensor& len
     return out;
 }
 
+/**
+ * The float32 backward with the slots sorted by segment, so that the kernel sums the
+ * coefficients' gradient per run of one segment instead of adding 4 x F atomics per slot.
+ * Returns false, having done nothing, where that kernel does not apply (no coefficients'
+ * gradient asked for, say). Its scratch is int32 keys and int64 indices of B x N x K; the sort
+ * neither waits for the GPU nor reads back sizes, so the call can be captured in a CUDA graph.
+ */
+bool backwardBySegment(const FilterConvolutionCuda::Shape& shape, const Tensor& x, const Tensor& neighbors,
+                       const Tensor& lengths, const Tensor& coefficients, const Tensor& outGrad, Tensor& xGrad,
+                       Tensor& lengthsGrad, Tensor& coefficientsGrad) {
+    auto ptr = [](Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
+    if (!FilterConvolutionCuda::backwardBySegmentApplies(shape, x.data_ptr<float>(), coefficients.data_ptr<float>(),
+                                                         outGrad.data_ptr<float>(), ptr(xGrad), ptr(coefficientsGrad)))
+        return false;
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+    const Tensor keys = torch::empty({neighbors.numel()}, neighbors.options().dtype(torch::kInt32));
+    checkLaunch(FilterConvolutionCuda::launchSegmentKeys(shape, neighbors.data_ptr<int64_t>(),
+                                                         lengths.data_ptr<float>(), keys.data_ptr<int32_t>(), stream),
+                "segment keys");
+    const Tensor order = std::get<1>(torch::sort(keys, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+    checkLaunch(FilterConvolutionCuda::launchBackwardBySegment(
+                    shape, x.data_ptr<float>(), neighbors.data_ptr<int64_t>(), lengths.data_ptr<float>(),
+                    coefficients.data_ptr<float>(), outGrad.data_ptr<float>(), order.data_ptr<int64_t>(), ptr(xGrad),
+                    ptr(lengthsGrad), ptr(coefficientsGrad), stream),
+                "backward");
+    return true;
+}
+
 /** The fused kernels with a backward of their own: the autograd kernel for CUDA tensors. */
 class FusedFilterConvolution : public torch::autograd::Function<FusedFilterConvolution> {
 public:
@@ -124,12 +152,16 @@ public:
         Tensor lengthsGrad = ctx->needs_input_grad(2) ? torch::empty_like(lengths) : Tensor();
         Tensor coefficientsGrad = ctx->needs_input_grad(3) ? torch::zeros_like(coefficients) : Tensor();
         const auto shape = shapeOf(x, neighbors, coefficients, spacing);
+        const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+        if (x.scalar_type() == torch::kFloat && backwardBySegment(shape, x, neighbors, lengths, coefficients, outGrad,
+                                                                  xGrad, lengthsGrad, coefficientsGrad))
+            return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor()};
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "filter_convolution_backward", [&] {
             auto ptr = [](Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
             checkLaunch(FilterConvolutionCuda::launchBackward<scalar_t>(
                             shape, x.data_ptr<scalar_t>(), neighbors.data_ptr<int64_t>(), lengths.data_ptr<scalar_t>(),
                             coefficients.data_ptr<scalar_t>(), outGrad.data_ptr<scalar_t>(), ptr(xGrad),
-                            ptr(lengthsGrad), ptr(coefficientsGrad), c10::cuda::getCurrentCUDAStream()),
+                            ptr(lengthsGrad), ptr(coefficientsGrad), stream),
                         "backward");
         });
         return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor()};

@@ -12,8 +12,10 @@
 // segment's 4 coefficient rows ([S,4,F] keeps one row's consecutive features side by side, so
 // the warp reads a row as 512 contiguous bytes). On sm_90 the gradients are accumulated with
 // the vector atomicAdd on float4, one per 4 features, a quarter of the scalar atomics. Double
-// precision and other shapes take the scalar kernels.
+// precision and other shapes take the scalar kernels. A float32 backward that asks for the
+// coefficients' gradient takes the slots sorted by segment instead (backwardKernelBySegment).
 #include "FilterConvolutionKernels.h"
+#include <climits>
 #include <cstdint>
 #include <initializer_list>
 #include <type_traits>
@@ -214,6 +216,7 @@ __device__ void atomicAdd4(float* address, float4 value) {
 /** Cubic's four coefficient rows for features f..f+3, each one 16-byte load. */
 struct Cubic4 {
     float4 a, b, c, d;
+    Cubic4() = default;
     __device__ Cubic4(const float* __restrict__ coefficients, int64_t segment, int64_t F, int64_t f) {
         const float* p = coefficients + segment * 4 * F + f;
         a = load4(p);
@@ -322,6 +325,141 @@ __global__ void backwardKernelVector(Shape shape, const float* __restrict__ feat
     }
 }
 
+// The coefficient gradient accumulated per segment (float32, when it is asked for). The
+// per-slot kernel above adds each slot's 4 x F products into the segment's rows with atomics:
+// 2 KB of atomics per slot, most of its L2 traffic. Here the slots come in the order of a sort
+// by segment (launchSegmentKeys, then the caller's sort), a warp takes kRunSlots consecutive
+// sorted slots, keeps the current segment's coefficients and its partial gradient in
+// registers, and adds that gradient to memory only where the segment changes and at the end
+// of the run. The features' gradient keeps its atomic per slot; the lengths' is written per
+// slot. A slot's segment is located here again, as in the other kernels, so the sort's keys
+// decide only the order, never the result.
+constexpr int kRunSlots = 64;
+// Slots per group of poses in the sort (see launchSegmentKeys): enough for long runs of one
+// segment, few enough poses that their features, output gradients and feature gradients
+// (3 x 328 KB per pose of 640 atoms and 128 features; 6 poses a group) stay in L2 while the
+// warps walk them, which a sort of all 64 poses at once (63 MB) would not.
+constexpr int64_t kGroupSlots = int64_t(1) << 17;
+
+int64_t posesPerGroup(const Shape& shape) {
+    const int64_t slotsPerPose = shape.atoms * shape.slots;
+    return slotsPerPose >= kGroupSlots ? 1 : kGroupSlots / slotsPerPose;
+}
+
+__global__ void segmentKeysKernel(Shape shape, int64_t groupPoses, const int64_t* __restrict__ neighbors,
+                                  const float* __restrict__ lengths, int32_t* __restrict__ keys) {
+    const int64_t slot = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    if (slot >= slots)
+        return;
+    const int64_t groups = (shape.poses + groupPoses - 1) / groupPoses;
+    Segment<float> seg;
+    // Slots that contribute nothing go last, after every group.
+    int64_t key = groups * (shape.segments + 1);
+    if (locate(shape, neighbors[slot], lengths[slot], seg))
+        key = slot / (shape.atoms * shape.slots) / groupPoses * (shape.segments + 1) + seg.index;
+    keys[slot] = static_cast<int32_t>(key);
+}
+
+/** A sorted slot: where it is, its neighbour's row in the batch (-1: none) and its segment. */
+struct SortedSlot {
+    int slot;
+    int row;
+    int segment;
+    float t;
+};
+
+__device__ SortedSlot shuffleSorted(const SortedSlot& mine, int q) {
+    return {__shfl_sync(0xffffffffu, mine.slot, q), __shfl_sync(0xffffffffu, mine.row, q),
+            __shfl_sync(0xffffffffu, mine.segment, q), __shfl_sync(0xffffffffu, mine.t, q)};
+}
+
+__device__ float4 operator+(float4 u, float4 v) {
+    return {u.x + v.x, u.y + v.y, u.z + v.z, u.w + v.w};
+}
+
+__global__ void backwardKernelBySegment(Shape shape, const float* __restrict__ features,
+                                        const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
+                                        const float* __restrict__ coefficients, const float* __restrict__ outGrad,
+                                        const int64_t* __restrict__ order, float* featuresGrad, float* lengthsGrad,
+                                        float* coefficientsGrad) {
+    const int64_t warp = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
+    const int lane = threadIdx.x % kWarp;
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    const int64_t first = warp * kRunSlots;
+    if (first >= slots)
+        return;
+    const int64_t F = shape.features, K = shape.slots;
+    const float inverseSpacing = static_cast<float>(1.0 / shape.spacing);
+    for (int64_t f0 = 0; f0 < F; f0 += kWarp * kVector) {
+        const int64_t f = f0 + kVector * lane;
+        const bool active = f < F;
+        int segment = -1; // the one whose coefficients and gradient the registers hold
+        Cubic4 cubic{};
+        float4 sum[4] = {};
+        auto flush = [&] {
+            if (segment >= 0 && active) {
+                float* p = coefficientsGrad + static_cast<int64_t>(segment) * 4 * F + f;
+#pragma unroll
+                for (int power = 0; power < 4; power++)
+                    atomicAdd4(p + power * F, sum[power]);
+            }
+        };
+        for (int64_t p0 = first; p0 < first + kRunSlots && p0 < slots; p0 += kWarp) {
+            SortedSlot mine{0, -1, 0, 0.0f};
+            if (p0 + lane < slots) {
+                mine.slot = static_cast<int>(order[p0 + lane]);
+                Segment<float> seg;
+                const int64_t j = neighbors[mine.slot];
+                if (locate(shape, j, lengths[mine.slot], seg)) {
+                    mine.row = static_cast<int>(mine.slot / (shape.atoms * K) * shape.atoms + j);
+                    mine.segment = static_cast<int>(seg.index);
+                    mine.t = seg.t;
+                }
+            }
+            const int count = static_cast<int>(slots - p0 < kWarp ? slots - p0 : kWarp);
+            for (int q = 0; q < count; q++) {
+                const SortedSlot edge = shuffleSorted(mine, q);
+                float lengthGrad = 0;
+                if (edge.row >= 0) {
+                    if (edge.segment != segment) { // the same for every lane: no divergence
+                        flush();
+                        segment = edge.segment;
+                        if (active)
+                            cubic = Cubic4(coefficients, segment, F, f);
+                        for (float4& s : sum)
+                            s = float4{0, 0, 0, 0};
+                    }
+                    if (active) {
+                        const float t = edge.t;
+                        const float4 g = load4(outGrad + edge.slot / K * F + f);
+                        const int64_t neighbor = static_cast<int64_t>(edge.row) * F + f;
+                        if (featuresGrad != nullptr)
+                            atomicAdd4(featuresGrad + neighbor, g * cubic.value(t));
+                        const float4 gx = g * load4(features + neighbor);
+                        if (lengthsGrad != nullptr) {
+                            const float4 slope = cubic.slope(t);
+                            lengthGrad = gx.x * slope.x + gx.y * slope.y + gx.z * slope.z + gx.w * slope.w;
+                        }
+                        sum[0] = sum[0] + gx;
+                        sum[1] = sum[1] + gx * t;
+                        sum[2] = sum[2] + gx * (t * t);
+                        sum[3] = sum[3] + gx * (t * t * t);
+                    }
+                }
+                if (lengthsGrad != nullptr) {
+                    lengthGrad = warpSum(lengthGrad);
+                    if (lane == 0) {
+                        float& entry = lengthsGrad[edge.slot];
+                        entry = (f0 == 0 ? 0.0f : entry) + lengthGrad * inverseSpacing;
+                    }
+                }
+            }
+        }
+        flush();
+    }
+}
+
 bool aligned16(const void* p) {
     return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
 }
@@ -376,6 +514,41 @@ cudaError_t launchBackward(const Shape& shape, const Real* features, const int64
     }
     backwardKernel<Real><<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(
         shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad, coefficientsGrad);
+    return cudaGetLastError();
+}
+
+bool backwardBySegmentApplies(const Shape& shape, const float* features, const float* coefficients,
+                              const float* outGrad, const float* featuresGrad, const float* coefficientsGrad) {
+    // The kernel holds slots, rows and keys in 32-bit integers.
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    const int64_t groups = (shape.poses + posesPerGroup(shape) - 1) / posesPerGroup(shape);
+    return coefficientsGrad != nullptr && slots > 0 && slots <= INT_MAX &&
+           (groups + 1) * (shape.segments + 1) <= INT_MAX &&
+           vectorized(shape, {features, coefficients, outGrad, featuresGrad, coefficientsGrad});
+}
+
+cudaError_t launchSegmentKeys(const Shape& shape, const int64_t* neighbors, const float* lengths, int32_t* keys,
+                              cudaStream_t stream) {
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    if (slots == 0)
+        return cudaSuccess;
+    constexpr int threads = 256;
+    segmentKeysKernel<<<static_cast<unsigned int>((slots + threads - 1) / threads), threads, 0, stream>>>(
+        shape, posesPerGroup(shape), neighbors, lengths, keys);
+    return cudaGetLastError();
+}
+
+cudaError_t launchBackwardBySegment(const Shape& shape, const float* features, const int64_t* neighbors,
+                                    const float* lengths, const float* coefficients, const float* outGrad,
+                                    const int64_t* order, float* featuresGrad, float* lengthsGrad,
+                                    float* coefficientsGrad, cudaStream_t stream) {
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    if (slots == 0)
+        return cudaSuccess;
+    const int64_t warps = (slots + kRunSlots - 1) / kRunSlots;
+    backwardKernelBySegment<<<static_cast<unsigned int>((warps + kWarpsPerBlock - 1) / kWarpsPerBlock),
+                              kWarp * kWarpsPerBlock, 0, stream>>>(
+        shape, features, neighbors, lengths, coefficients, outGrad, order, featuresGrad, lengthsGrad, coefficientsGrad);
     return cudaGetLastError();
 }
 

@@ -2,7 +2,8 @@
 """The default model's screening tool (wrappers/cli/train/default_model/architecture_sweep.py):
 its precomputed contact features give the model's own forward pass, pose by pose, for the plain,
 typed, bond-table-typed and per-atom-network variants, its folds keep each protein whole, and
-the bond-table roles follow their rule on molecules whose chemistry is known."""
+the bond-table roles follow their rule on molecules whose chemistry is known, and the SchNet
+correction's receptor shell gives the network's energy of the whole complex."""
 import importlib.util
 import math
 from pathlib import Path
@@ -128,3 +129,66 @@ def test_bond_table_records_name_the_file_and_ligand(tmp_path):
         chemistry.bond_table_record(tables["phenol"], 8, "poses.sdf: phenol")
     with pytest.raises(SystemExit, match="poses.sdf: benzene: no record"):
         chemistry.bond_table_record(tables.get("benzene"), 6, "poses.sdf: benzene")
+
+
+def load_schnet_delta():
+    spec = importlib.util.spec_from_file_location("schnet_delta", SWEEP.parent / "schnet_delta.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def spread_complex(poses, seed):
+    """A ligand of 6 atoms in the middle of 1,400 receptor atoms spread over a 2.6 nm box (float64),
+    so that many receptor atoms lie far beyond any cutoff of the ligand."""
+    generator = torch.Generator().manual_seed(seed)
+    receptor = (torch.rand(1400, 3, generator=generator, dtype=torch.float64) - 0.5) * 2.6
+    receptor = receptor[(receptor.norm(dim=1) > 0.15)]  # an empty pocket for the ligand
+    ligand_xyz = torch.randn(6, 3, generator=generator, dtype=torch.float64) * 0.08
+    moves = torch.randn(poses, 1, 3, generator=generator, dtype=torch.float64) * 0.05
+    positions = torch.cat([receptor.expand(poses, -1, -1), ligand_xyz + moves], dim=1)
+    numbers = torch.tensor(([6, 7, 8] * 467)[: len(receptor)] + [6, 6, 7, 8, 6, 9])
+    mask = torch.tensor([False] * len(receptor) + [True] * 6)
+    return {"name": f"s{seed}", "inputs": (positions, numbers, mask)}
+
+
+def test_schnet_delta_shell_keeps_the_ligand_and_the_receptor_near_it():
+    schnet_delta = load_schnet_delta()
+    record = spread_complex(3, 5)
+    positions, numbers, mask = record["inputs"]
+    x, z, m = schnet_delta.shell_inputs(record, 0.7)
+    # By brute force: a receptor atom stays when some pose puts some ligand atom within 0.7 nm.
+    near = [i for i in range(len(mask)) if not mask[i] and any(
+        (positions[p, i] - positions[p, j]).norm() < 0.7 for p in range(3) for j in range(len(mask)) if mask[j])]
+    assert 0 < len(near) < int((~mask).sum())
+    torch.testing.assert_close(x, positions[:, near + mask.nonzero().flatten().tolist()])
+    assert z.tolist() == numbers[near].tolist() + numbers[mask].tolist()
+    assert m.tolist() == [False] * len(near) + [True] * 6
+
+
+def test_schnet_delta_on_the_shell_equals_the_network_on_the_whole_complex():
+    # In E(complex) - E(receptor) - E(ligand) a receptor atom farther than T cutoffs from the
+    # ligand sees the same neighbourhood in the complex and in the receptor alone, and cancels;
+    # the atoms within T cutoffs see atoms within 2 T cutoffs. A shell of 2 T cutoffs is therefore
+    # exact: the correction on the shell must equal the network on the whole complex.
+    schnet_delta = load_schnet_delta()
+    torch.manual_seed(0)
+    delta = schnet_delta.SchNetDelta(hidden=8, interactions=2, gaussians=10, cutoff=0.25, neighbors=24,
+                                     shell=2 * 2 * 0.25 + 0.01).double()
+    records = [spread_complex(2, 1), spread_complex(3, 2)]
+    # The gate starts at 0: the untrained correction is zero, the contact model's prior alone,
+    # and its gradient in the gate is the network's energy, so training can open it.
+    out = delta(records)
+    assert out.shape == (5,) and torch.count_nonzero(out) == 0
+    (gate_grad,) = torch.autograd.grad(out.sum(), delta.gate)
+    whole = torch.cat([delta.network(*r["inputs"]) for r in records])
+    assert whole.abs().min() > 1e-6  # the network does see the ligand's receptor
+    torch.testing.assert_close(gate_grad, whole.sum(), rtol=1e-10, atol=1e-10)
+    with torch.no_grad():
+        delta.gate.fill_(1.0)
+    torch.testing.assert_close(delta(records), whole, rtol=1e-10, atol=1e-10)
+    kept = schnet_delta.shell_inputs(records[0], delta.shell)[0].shape[1]
+    assert kept < records[0]["inputs"][0].shape[1]  # and the shell did leave atoms out
+    # A shell of T cutoffs drops neighbours of atoms that the ligand reaches: no longer exact.
+    delta.shell = 2 * 0.25
+    assert (delta(records) - whole).abs().max() > 1e-6

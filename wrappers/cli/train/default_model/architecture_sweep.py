@@ -23,8 +23,10 @@ tells settings apart more reliably than one validation set.
     python architecture_sweep.py summarize complexes.npz results.json [...]   # seeds, ensembles
     python architecture_sweep.py stack complexes.npz results.json   # + ligand descriptors
 
-A variant's keys: arch (contact, or contact-mlp: each ligand atom's contacts pass through a
-small network instead of a sum), typing (degree: element and heavy-atom neighbour count, as
+A variant's keys: arch (contact; contact-mlp: each ligand atom's contacts pass through a
+small network instead of a sum; schnet-delta: the contact model plus a gated SchNet correction
+over the ligand and the receptor atoms within `shell` nm, schnet_delta.py, with `hidden`
+channels and `interactions` blocks), typing (degree: element and heavy-atom neighbour count, as
 the default model; bond, polar or bond-polar add the shortest bond's length class and whether
 the atom is bonded to N or O; role and degree-role type ligand atoms by element and a role
 read from the SD file's bond table, aromatic, donor, acceptor, both or none, the second with
@@ -247,7 +249,8 @@ def typed_class(base, typing):
 def parse_variant(text):
     name, _, body = text.partition(":")
     settings = {"arch": "contact", "embedding": 16, "gaussians": 16, "cutoff": 0.8, "hidden": 32, "lr": 0.003,
-                "epochs": 4, "mse": 0.1, "size": -0.25, "seed": 0, "loss": "centred", "tau": 1.0, "typing": "degree", "decay": 0.0, "step": 8}
+                "epochs": 4, "mse": 0.1, "size": -0.25, "seed": 0, "loss": "centred", "tau": 1.0, "typing": "degree", "decay": 0.0, "step": 8,
+                "interactions": 3, "shell": 0.6}
     for item in filter(None, body.split(",")):
         key, _, value = item.partition("=")
         if key not in settings:
@@ -273,7 +276,7 @@ def protein_folds(ligands, folds, seed=0):
 def make_model(contact, s, mean_target, mean_atoms):
     kwargs = dict(embedding_size=s["embedding"], num_gaussians=s["gaussians"], cutoff=s["cutoff"],
                   offset=mean_target - s["size"] * mean_atoms, size_term=s["size"])
-    if s["arch"] == "contact":
+    if s["arch"] in ("contact", "schnet-delta"):
         cls, extra = contact.ContactAffinity, {}
     elif s["arch"] == "contact-mlp":
         cls, extra = contact_mlp_class(contact.ContactAffinity), {"hidden": s["hidden"]}
@@ -378,11 +381,19 @@ def train_and_predict(contact, s, train, evaluated, device, dtype, feature_cache
     mean_target = np.mean([l["target"] for l in train])
     mean_atoms = np.mean([l["atoms"] for l in train])
     model = make_model(contact, s, mean_target, mean_atoms).to(device=device, dtype=dtype)
-    optimizer = torch.optim.Adam(model.parameters(), lr=s["lr"], weight_decay=s["decay"])
+    parameters = list(model.parameters())
+    correction = None
+    if s["arch"] == "schnet-delta":
+        from schnet_delta import SchNetDelta
+
+        correction = SchNetDelta(hidden=s["hidden"], interactions=s["interactions"], shell=s["shell"]).to(
+            device=device, dtype=dtype)
+        parameters += list(correction.parameters())
+    optimizer = torch.optim.Adam(parameters, lr=s["lr"], weight_decay=s["decay"])
 
     # The features depend on the settings that shape the types and the Gaussians alone; both
     # plans split the same ligands, so train + evaluated is every ligand each time.
-    key = (s["typing"], s["cutoff"], s["gaussians"], s["arch"])
+    key = (s["typing"], s["cutoff"], s["gaussians"], "contact" if s["arch"] == "schnet-delta" else s["arch"])
     if key not in feature_cache:
         feature_cache[key] = ContactFeatures(model, train + evaluated, per_atom=s["arch"] == "contact-mlp",
                                              inputs=inputs_of(s))
@@ -397,6 +408,8 @@ def train_and_predict(contact, s, train, evaluated, device, dtype, feature_cache
     def delta_gs(ligands):
         """Each ligand's Boltzmann-combined ΔG in kJ/mol."""
         energies, owner = features.energies(model, ligands)
+        if correction is not None:
+            energies = energies + correction(ligands)
         energies = energies * KJ_PER_KCAL
         # A softmax within each ligand's poses: shift by the ligand's lowest energy first.
         lowest = torch.full((len(ligands),), float("inf"), dtype=energies.dtype, device=energies.device)

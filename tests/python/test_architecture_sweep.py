@@ -16,11 +16,16 @@ from openmmaffinity.models.contact_affinity import ContactAffinity
 SWEEP = Path(__file__).resolve().parents[2] / "wrappers/cli/train/default_model/architecture_sweep.py"
 
 
-def load_sweep():
-    spec = importlib.util.spec_from_file_location("architecture_sweep", SWEEP)
+def load_tool(name):
+    """A module of the sweep's folder, loaded from its file."""
+    spec = importlib.util.spec_from_file_location(name, SWEEP.parent / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_sweep():
+    return load_tool("architecture_sweep")
 
 
 def ligand(poses, seed):
@@ -131,13 +136,6 @@ def test_bond_table_records_name_the_file_and_ligand(tmp_path):
         chemistry.bond_table_record(tables.get("benzene"), 6, "poses.sdf: benzene")
 
 
-def load_schnet_delta():
-    spec = importlib.util.spec_from_file_location("schnet_delta", SWEEP.parent / "schnet_delta.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def spread_complex(poses, seed):
     """A ligand of 6 atoms in the middle of 1,400 receptor atoms spread over a 2.6 nm box (float64),
     so that many receptor atoms lie far beyond any cutoff of the ligand."""
@@ -153,7 +151,7 @@ def spread_complex(poses, seed):
 
 
 def test_schnet_delta_shell_keeps_the_ligand_and_the_receptor_near_it():
-    schnet_delta = load_schnet_delta()
+    schnet_delta = load_tool("schnet_delta")
     record = spread_complex(3, 5)
     positions, numbers, mask = record["inputs"]
     x, z, m = schnet_delta.shell_inputs(record, 0.7)
@@ -171,7 +169,7 @@ def test_schnet_delta_on_the_shell_equals_the_network_on_the_whole_complex():
     # ligand sees the same neighbourhood in the complex and in the receptor alone, and cancels;
     # the atoms within T cutoffs see atoms within 2 T cutoffs. A shell of 2 T cutoffs is therefore
     # exact: the correction on the shell must equal the network on the whole complex.
-    schnet_delta = load_schnet_delta()
+    schnet_delta = load_tool("schnet_delta")
     torch.manual_seed(0)
     delta = schnet_delta.SchNetDelta(hidden=8, interactions=2, gaussians=10, cutoff=0.25, neighbors=24,
                                      shell=2 * 2 * 0.25 + 0.01).double()

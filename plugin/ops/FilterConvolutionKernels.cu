@@ -234,6 +234,35 @@ struct Cubic4 {
     }
 };
 
+/**
+ * One slot's backward for the lane's 4 features, shared by both float32 backward kernels: adds
+ * g * P(t) into the neighbour's row of the features' gradient (when asked for), sets lengthGrad
+ * to the lane's share of the length's gradient (when asked for, before the spacing), and
+ * returns g * x, which the coefficients' gradient takes times 1, t, t^2 and t^3.
+ */
+__device__ float4 slotBackward4(const Cubic4& cubic, float t, float4 g, const float* __restrict__ features,
+                                int64_t neighbor, float* featuresGrad, bool lengthAsked, float& lengthGrad) {
+    if (featuresGrad != nullptr)
+        atomicAdd4(featuresGrad + neighbor, g * cubic.value(t));
+    const float4 gx = g * load4(features + neighbor);
+    if (lengthAsked) {
+        const float4 slope = cubic.slope(t);
+        lengthGrad = gx.x * slope.x + gx.y * slope.y + gx.z * slope.z + gx.w * slope.w;
+    }
+    return gx;
+}
+
+/**
+ * Sums the lanes' shares of one slot's length gradient (every lane calls it) and lane 0 writes
+ * it, for every slot (zero for empty ones); later passes over more features add to what the
+ * first pass wrote.
+ */
+__device__ void writeLengthGrad(float* entry, float lengthGrad, bool firstPass, int lane, float inverseSpacing) {
+    lengthGrad = warpSum(lengthGrad);
+    if (lane == 0)
+        *entry = (firstPass ? 0.0f : *entry) + lengthGrad * inverseSpacing;
+}
+
 // Each feature's sum runs over the slots in order, with the scalar kernel's arithmetic: the
 // result does not depend on which of the two kernels ran, beyond the compiler's contractions.
 __global__ void forwardKernelVector(Shape shape, const float* __restrict__ features,
@@ -294,15 +323,9 @@ __global__ void backwardKernelVector(Shape shape, const float* __restrict__ feat
                 float lengthGrad = 0;
                 if (slot.neighbor >= 0 && active) {
                     const float t = slot.t;
-                    const Cubic4 cubic(coefficients, slot.segment, F, f);
-                    const int64_t neighbor = (poseStart + slot.neighbor) * F + f;
-                    if (featuresGrad != nullptr)
-                        atomicAdd4(featuresGrad + neighbor, g * cubic.value(t));
-                    const float4 gx = g * load4(features + neighbor);
-                    if (lengthsGrad != nullptr) {
-                        const float4 slope = cubic.slope(t);
-                        lengthGrad = gx.x * slope.x + gx.y * slope.y + gx.z * slope.z + gx.w * slope.w;
-                    }
+                    const float4 gx = slotBackward4(Cubic4(coefficients, slot.segment, F, f), t, g, features,
+                                                    (poseStart + slot.neighbor) * F + f, featuresGrad,
+                                                    lengthsGrad != nullptr, lengthGrad);
                     if (coefficientsGrad != nullptr) {
                         float* p = coefficientsGrad + slot.segment * 4 * F + f;
                         atomicAdd4(p, gx);
@@ -311,15 +334,8 @@ __global__ void backwardKernelVector(Shape shape, const float* __restrict__ feat
                         atomicAdd4(p + 3 * F, gx * (t * t * t));
                     }
                 }
-                // Written for every slot (zero for empty ones); later passes over more
-                // features add to what this lane wrote.
-                if (lengthsGrad != nullptr) {
-                    lengthGrad = warpSum(lengthGrad);
-                    if (lane == 0) {
-                        float& entry = lengthsGrad[atom * K + k0 + q];
-                        entry = (f0 == 0 ? 0.0f : entry) + lengthGrad * inverseSpacing;
-                    }
-                }
+                if (lengthsGrad != nullptr)
+                    writeLengthGrad(lengthsGrad + atom * K + k0 + q, lengthGrad, f0 == 0, lane, inverseSpacing);
             }
         }
     }
@@ -433,27 +449,16 @@ __global__ void backwardKernelBySegment(Shape shape, const float* __restrict__ f
                     if (active) {
                         const float t = edge.t;
                         const float4 g = load4(outGrad + edge.slot / K * F + f);
-                        const int64_t neighbor = static_cast<int64_t>(edge.row) * F + f;
-                        if (featuresGrad != nullptr)
-                            atomicAdd4(featuresGrad + neighbor, g * cubic.value(t));
-                        const float4 gx = g * load4(features + neighbor);
-                        if (lengthsGrad != nullptr) {
-                            const float4 slope = cubic.slope(t);
-                            lengthGrad = gx.x * slope.x + gx.y * slope.y + gx.z * slope.z + gx.w * slope.w;
-                        }
+                        const float4 gx = slotBackward4(cubic, t, g, features, static_cast<int64_t>(edge.row) * F + f,
+                                                        featuresGrad, lengthsGrad != nullptr, lengthGrad);
                         sum[0] = sum[0] + gx;
                         sum[1] = sum[1] + gx * t;
                         sum[2] = sum[2] + gx * (t * t);
                         sum[3] = sum[3] + gx * (t * t * t);
                     }
                 }
-                if (lengthsGrad != nullptr) {
-                    lengthGrad = warpSum(lengthGrad);
-                    if (lane == 0) {
-                        float& entry = lengthsGrad[edge.slot];
-                        entry = (f0 == 0 ? 0.0f : entry) + lengthGrad * inverseSpacing;
-                    }
-                }
+                if (lengthsGrad != nullptr)
+                    writeLengthGrad(lengthsGrad + edge.slot, lengthGrad, f0 == 0, lane, inverseSpacing);
             }
         }
         flush();

@@ -91,6 +91,27 @@ TEST_CASE("Each combination's ΔG and c_n equal LibTorch autograd") {
         }
 }
 
+TEST_CASE("hasShiftTerm() is false only where autograd's c_n / w_n is the same for every pose") {
+    // Without a shift term c_n = a w_n, which is what lets the one-pass strategy keep one sum.
+    std::mt19937 rng(11);
+    std::normal_distribution<double> normal(-30.0, 3.0);
+    std::vector<double> energies;
+    for (int i = 0; i < 7; i++)
+        energies.push_back(normal(rng));
+    const std::vector<Case> cases = {{"mean", 0, 0}, {"max", -1, 2.0}, {"max", +1, 2.5}, {"boltzmann", 0, 0}};
+    for (const Case& c : cases) {
+        INFO(c.kind << " sign " << c.sign);
+        const std::unique_ptr<Combination> combination = c.make();
+        const CombinationResult result = combination->combine(energies, T);
+        const AutogradReference reference = autogradCombination(c.kind, c.sign, c.scale, energies, Beta);
+        double spread = 0.0;
+        for (size_t n = 1; n < energies.size(); n++)
+            spread = std::max(spread, std::abs(reference.coefficients[n] / result.weights[n] -
+                                               reference.coefficients[0] / result.weights[0]));
+        REQUIRE(combination->hasShiftTerm() == (spread > 1e-6));
+    }
+}
+
 TEST_CASE("The documented formulas are reproduced literally with G in kT (β = 1)") {
     // T = 1/k_B makes β = 1 mol/kJ, so energies in kJ/mol are energies in kT, as in the derivation.
     const double temperature = 1.0 / BoltzmannKJPerMolK;

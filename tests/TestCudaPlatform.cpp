@@ -249,12 +249,16 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
          {std::make_tuple("mlp_f32.pt", torch::kFloat32, 1e-5), std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10),
           std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
           std::make_tuple("schnet_tab_f64.pt", torch::kFloat64, 1e-10)})
-        for (GradientStrategy strategy : {GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
+        for (GradientStrategy strategy :
+             {GradientStrategy::StoreAll, GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
             INFO(file << " strategy " << (int)strategy);
             AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
             AffinityScorer gpu(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+            // Batches of 5 (the last overlapping) for two-pass and one-pass; store-all replays one
+            // pose's captured graph from the third pose on.
             CombinedGradientOptions options;
             options.strategy = strategy;
+            options.batchSize = 5;
             AffinityLoss loss(-20.0);
             const CombinedGradientResult onCpu = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
             const CombinedGradientResult onGpu = combinedGradient(gpu, poses, BoltzmannCombination(), loss, options);
@@ -355,5 +359,61 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
         // A changed temperature is baked into a graph (kT models): the graphs go.
         graphs.setTemperature(310.0);
         REQUIRE(graphs.getNumCapturedGraphs() == 0);
+    }
+}
+
+TEST_CASE("One-pass batches replayed from their two CUDA graphs equal eager ones and the CPU") {
+    // 23 poses in batches of 5: in the first call the forward and backward halves run two eager
+    // warm-up batches, are captured on the third and replayed for the fourth and fifth (which
+    // overlaps the fourth); later calls replay only. Boltzmann keeps the shift sum B, the pose
+    // targets the sum P, and the position gradients a fourth backward pass.
+    const PoseEnsemble poses = randomPoses(23, 9);
+    const std::vector<int>& z = poses.getAtomicNumbers();
+    const std::vector<bool>& mask = poses.getLigandMask();
+    for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
+                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
+        INFO(file);
+        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
+        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        eager.setUseCUDAGraphs(false);
+        const std::vector<double> energies = cpu.poseEnergies(poses);
+        AffinityLoss loss(energies[0] - 2.0);
+        std::vector<double> targets;
+        for (size_t n = 0; n < energies.size(); n++)
+            targets.push_back(energies[n] + std::cos(0.5 * n));
+        loss.setPoseTargets(targets, 0.3);
+        CombinedGradientOptions options;
+        options.strategy = GradientStrategy::OnePass;
+        options.batchSize = 5;
+        options.positionGradients = true;
+        auto takeGradients = [](AffinityScorer& scorer) {
+            std::vector<torch::Tensor> result;
+            for (auto& [name, p] : scorer.getModel().trainableParameters()) {
+                result.push_back(p.grad().cpu().to(torch::kFloat64));
+                p.mutable_grad() = torch::Tensor();
+            }
+            return result;
+        };
+        const CombinedGradientResult expected = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
+        const std::vector<torch::Tensor> expectedGradients = takeGradients(cpu);
+        for (int call = 1; call <= 3; call++)
+            for (AffinityScorer* scorer : {&graphs, &eager}) {
+                INFO("call " << call << (scorer == &graphs ? ", CUDA graphs" : ", eager"));
+                const CombinedGradientResult actual =
+                    combinedGradient(*scorer, poses, BoltzmannCombination(), loss, options);
+                const std::vector<torch::Tensor> gradients = takeGradients(*scorer);
+                REQUIRE(std::abs(actual.loss - expected.loss) <= tolerance * std::max(1.0, expected.loss));
+                for (size_t i = 0; i < gradients.size(); i++) {
+                    const double scale = std::max(1e-3, expectedGradients[i].abs().max().item<double>());
+                    REQUIRE((gradients[i] - expectedGradients[i]).abs().max().item<double>() <= tolerance * scale);
+                }
+                const double positionScale = std::max(1e-3, expected.positionGradients.abs().max().item<double>());
+                REQUIRE((actual.positionGradients - expected.positionGradients).abs().max().item<double>() <=
+                        tolerance * positionScale);
+            }
+        INFO("capture failure: " << graphs.getCUDAGraphFailure());
+        REQUIRE(graphs.getNumCapturedGraphs() == 2);
+        REQUIRE(eager.getNumCapturedGraphs() == 0);
     }
 }

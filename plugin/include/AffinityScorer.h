@@ -19,6 +19,10 @@ namespace AffinityPlugin {
 struct OPENMM_EXPORT_AFFINITY WeightedGradients {
     /** Σ_n w_n dE_n/dθ, float64 on the scorer's device, one per trainable parameter (model order). */
     std::vector<torch::Tensor> parameters;
+    /** The same sums flattened and concatenated in model order: `parameters` are views of it. */
+    torch::Tensor flatParameters;
+    /** E_n in kJ/mol, [P] on the scorer's device and in its dtype, not checked for finiteness. */
+    torch::Tensor energies;
     /** u_n dE_n/dx_n, [P,N,3] on the scorer's device; undefined unless asked for. */
     torch::Tensor positions;
 };
@@ -113,8 +117,9 @@ public:
         return passes.getUseCUDAGraphs();
     }
     /**
-     * How many of the kept batch evaluations (energies, gradients) replay a captured CUDA
-     * graph: 0, 1 or 2. For checking that a model is captured.
+     * How many CUDA graphs the kept batch evaluations replay: one each for the energies and the
+     * gradients, two for the one-pass strategy's batches (0 to 4). For checking that a model
+     * is captured.
      */
     int getNumCapturedGraphs() const {
         return passes.getNumCapturedGraphs();
@@ -173,7 +178,7 @@ public:
      */
     std::vector<double> batchedEnergies(const torch::Tensor& positions, int batch);
     /**
-     * Σ_n w_n dE_n/dθ for every trainable parameter θ, and u_n dE_n/dx_n per pose when
+     * Σ_n w_n dE_n/dθ for every trainable parameter θ, E_n, and u_n dE_n/dx_n per pose when
      * positionWeights is defined, over positions [P,N,3] already on this scorer's device,
      * evaluated with autograd in batches of `batch` poses. Only one batch's autograd graph is
      * alive at a time (pass 2 of TwoPassGradient).
@@ -183,6 +188,14 @@ public:
      */
     WeightedGradients weightedGradients(const torch::Tensor& positions, const torch::Tensor& weights,
                                         const torch::Tensor& positionWeights, int batch);
+    /**
+     * The pass of the one-pass gradient strategy for batches of `batch` poses with the given
+     * sums, kept between calls (with its CUDA graphs) like the passes of batchedEnergies() and
+     * weightedGradients().
+     */
+    OnePassBatchPass& onePassBatches(int batch, const OnePassSums& sums) {
+        return passes.onePassPass(bound, batch, sums);
+    }
     /** Throw an OpenMMException unless the poses have this scorer's topology, are finite and not empty. */
     void checkPoses(const PoseEnsemble& poses, const std::string& who) const;
 

@@ -63,6 +63,14 @@ public:
      */
     virtual std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const = 0;
     /**
+     * Whether b of gradientCoefficients() can be non-zero. Where it cannot (c_n = a w_n), the
+     * one-pass gradient strategy keeps only the sum A and runs one backward pass per batch
+     * instead of two. The default, true, is always correct.
+     */
+    virtual bool hasShiftTerm() const {
+        return true;
+    }
+    /**
      * Combine per-pose energies.
      *
      * @param energies     G_n in kJ/mol, at least one, all finite
@@ -87,6 +95,9 @@ public:
     double weightExponent(double beta) const override;
     double deltaG(const std::vector<double>& energies, const std::vector<double>& weights, double beta) const override;
     std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const override;
+    bool hasShiftTerm() const override {
+        return false;
+    }
 };
 
 /**
@@ -114,6 +125,9 @@ public:
     double weightExponent(double beta) const override;
     double deltaG(const std::vector<double>& energies, const std::vector<double>& weights, double beta) const override;
     std::pair<double, double> gradientCoefficients(double shiftedDeltaG, double beta) const override;
+    bool hasShiftTerm() const override {
+        return false;
+    }
 
 private:
     int sign;

@@ -23,9 +23,11 @@ namespace AffinityPlugin {
  *    memory N·|θ|. The plain method, kept as the reference.
  *  - TwoPass: every pose forward without a graph (batched), then g_n, then forward+backward
  *    per batch with grad_output g; memory |θ| plus one batch's graph.
- *  - OnePass: one forward+backward per pose with running sums A = Σ w_n dG_n/dθ and
- *    B = Σ w_n (G_n − G_1) dG_n/dθ, rescaled when the largest weight exponent grows (online
- *    softmax); memory 2·|θ| (3·|θ| with per-pose loss terms), nothing evaluated twice.
+ *  - OnePass: every pose forward once, with autograd, in batches; each batch's graph is
+ *    differentiated into running sums A = Σ w_n dG_n/dθ and B = Σ w_n (G_n − G_1) dG_n/dθ
+ *    (one backward pass each; B only for a combination with a shift term), rescaled when the
+ *    largest weight exponent grows (online softmax); memory 2·|θ| (3·|θ| with per-pose loss
+ *    terms) plus one batch's graph, nothing evaluated twice.
  */
 enum class GradientStrategy { StoreAll, TwoPass, OnePass };
 
@@ -61,7 +63,7 @@ OPENMM_EXPORT_AFFINITY void forEachPoseGradient(AffinityScorer& scorer, const Po
 /** Options of combinedGradient(). */
 struct OPENMM_EXPORT_AFFINITY CombinedGradientOptions {
     GradientStrategy strategy = GradientStrategy::TwoPass;
-    /** Poses per model call for TwoPass (0: chosen from memoryBudgetMiB). */
+    /** Poses per model call for TwoPass and OnePass (0: chosen from memoryBudgetMiB). */
     int batchSize = 0;
     double memoryBudgetMiB = DefaultMemoryBudgetMiB;
     /** Whether to return dΔG/dx_n = c_n dG_n/dx_n for each pose (pose refinement). */

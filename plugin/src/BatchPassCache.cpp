@@ -15,21 +15,36 @@ void BatchPassCache::setUseCUDAGraphs(bool use) {
 }
 
 int BatchPassCache::getNumCapturedGraphs() const {
-    return (energy && energy->capturedCall().isCaptured() ? 1 : 0) +
-           (gradient && gradient->capturedCall().isCaptured() ? 1 : 0);
+    int count = 0;
+    for (const CapturedCall* call : calls())
+        count += call->isCaptured() ? 1 : 0;
+    return count;
 }
 
 std::string BatchPassCache::getCUDAGraphFailure() const {
-    for (const CapturedCall* call :
-         {energy ? &energy->capturedCall() : nullptr, gradient ? &gradient->capturedCall() : nullptr})
-        if (call && !call->failure().empty())
+    for (const CapturedCall* call : calls())
+        if (!call->failure().empty())
             return call->failure();
     return "";
+}
+
+std::vector<const CapturedCall*> BatchPassCache::calls() const {
+    std::vector<const CapturedCall*> result;
+    if (energy)
+        result.push_back(&energy->capturedCall());
+    if (gradient)
+        result.push_back(&gradient->capturedCall());
+    if (onePass) {
+        result.push_back(&onePass->forwardCall());
+        result.push_back(&onePass->backwardCall());
+    }
+    return result;
 }
 
 void BatchPassCache::release() {
     energy.reset();
     gradient.reset();
+    onePass.reset();
     pool.reset();
 }
 
@@ -53,4 +68,10 @@ GradientBatchPass& BatchPassCache::gradientPass(const BoundModel& model, int bat
         gradient = std::make_unique<GradientBatchPass>(model, batch, positionGradients, useCUDAGraphs,
                                                        sharedPool(model.device));
     return *gradient;
+}
+
+OnePassBatchPass& BatchPassCache::onePassPass(const BoundModel& model, int batch, const OnePassSums& sums) {
+    if (!onePass || onePass->batchSize() != batch || !(onePass->sums() == sums))
+        onePass = std::make_unique<OnePassBatchPass>(model, batch, sums, useCUDAGraphs, sharedPool(model.device));
+    return *onePass;
 }

@@ -6,10 +6,6 @@ using namespace AffinityPlugin;
 
 namespace {
 
-// TorchScript profiles a new shape on its first call and runs its optimised code from the
-// second on, which the third call captures.
-constexpr int EagerCallsBeforeCapture = 2;
-
 torch::Tensor batchInput(const BoundModel& model, int batch) {
     return torch::zeros({batch, model.getNumAtoms(), 3}, model.positionOptions());
 }
@@ -17,7 +13,7 @@ torch::Tensor batchInput(const BoundModel& model, int batch) {
 } // namespace
 
 EnergyBatchPass::EnergyBatchPass(const BoundModel& model, int batch, bool capture, GraphMemoryPool pool)
-    : model(model), call(model.device, EagerCallsBeforeCapture, capture, pool), input(batchInput(model, batch)) {}
+    : model(model), call(model.device, ModelEagerCalls, capture, pool), input(batchInput(model, batch)) {}
 
 const torch::Tensor& EnergyBatchPass::run(const torch::Tensor& positions) {
     torch::NoGradGuard noGrad;
@@ -30,7 +26,7 @@ const torch::Tensor& EnergyBatchPass::run(const torch::Tensor& positions) {
 
 GradientBatchPass::GradientBatchPass(const BoundModel& model, int batch, bool positionGradients, bool capture,
                                      GraphMemoryPool pool)
-    : model(model), call(model.device, EagerCallsBeforeCapture, capture, pool), input(batchInput(model, batch)) {
+    : model(model), call(model.device, ModelEagerCalls, capture, pool), input(batchInput(model, batch)) {
     int64_t size = 0;
     for (auto& [name, tensor] : model.model.trainableParameters()) {
         parameters.push_back(tensor);
@@ -62,16 +58,17 @@ std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat,
 void GradientBatchPass::evaluate() {
     torch::AutoGradMode gradMode(true);
     torch::Tensor x = hasPositionGradients() ? input.detach().requires_grad_(true) : input;
-    torch::Tensor energy = model.energies(x, /*checkFinite=*/false);
+    torch::Tensor e = model.energies(x, /*checkFinite=*/false);
+    energy = e.detach();
     if (!parameters.empty()) {
-        auto grads = torch::autograd::grad({energy}, parameters, {weights}, /*retain_graph=*/hasPositionGradients(),
-                                           false, /*allow_unused=*/true);
+        auto grads = torch::autograd::grad({e}, parameters, {weights}, /*retain_graph=*/hasPositionGradients(), false,
+                                           /*allow_unused=*/true);
         for (size_t i = 0; i < grads.size(); i++)
             if (grads[i].defined()) // a parameter that does not take part keeps a zero sum
                 sums[i].add_(grads[i]);
     }
     if (hasPositionGradients())
-        positionGradient = torch::autograd::grad({energy}, {x}, {positionWeights})[0];
+        positionGradient = torch::autograd::grad({e}, {x}, {positionWeights})[0];
 }
 
 void GradientBatchPass::run(const torch::Tensor& positions, const torch::Tensor& w, const torch::Tensor& u) {

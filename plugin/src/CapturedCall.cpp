@@ -85,6 +85,13 @@ bool CapturedCall::isCaptured() const {
 #endif
 }
 
+void CapturedCall::stayEager(const std::string& why) {
+    if (!isCaptured() && captureAllowed) {
+        captureAllowed = false;
+        captureFailure = why;
+    }
+}
+
 bool CapturedCall::run(const std::function<void()>& body) {
     calls++;
     if (!captureAllowed) {

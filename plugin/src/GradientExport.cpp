@@ -2,10 +2,10 @@
 #include "GradientExport.h"
 #include "internal/BatchPasses.h"
 #include "internal/LossCoefficients.h"
+#include "internal/OnePassGradient.h"
 #include "internal/TwoPassGradient.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>
-#include <limits>
 #include <sstream>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -36,52 +36,35 @@ struct Parameters {
             tensors.push_back(tensor);
         }
     }
-    // Gradients in float64, one per parameter; zeros where a parameter does not take part.
-    std::vector<torch::Tensor> zeros() const {
-        std::vector<torch::Tensor> result;
-        for (const auto& t : tensors)
-            result.push_back(torch::zeros(t.sizes(), t.options().dtype(torch::kFloat64)));
-        return result;
-    }
 };
 
-// The gradients of outputs·gradOutputs with respect to the inputs (undefined ones as zeros),
-// in float64. The graph is freed unless retainGraph.
-std::vector<torch::Tensor> gradients(const torch::Tensor& outputs, const std::vector<torch::Tensor>& inputs,
-                                     const torch::Tensor& gradOutputs, bool retainGraph) {
-    if (inputs.empty())
-        return {};
-    auto grads = torch::autograd::grad({outputs}, inputs, {gradOutputs}, retainGraph, false, /*allow_unused=*/true);
-    for (size_t i = 0; i < grads.size(); i++)
-        grads[i] = grads[i].defined() ? grads[i].to(torch::kFloat64) : torch::zeros_like(inputs[i], torch::kFloat64);
-    return grads;
+// One pose evaluated with autograd: its energy (a [1] tensor on the device, read when needed),
+// dG/dθ (float64, every parameter's entries in model order, in storage of its own) and, when
+// asked, dG/dx.
+struct PoseDerivatives {
+    torch::Tensor energy, flatParameterGradient, positionGradient;
+};
+
+// Pose `pose` of `all` ([P,N,3], on the scorer's device) through the scorer's gradient pass for
+// one pose, which on a GPU replays a captured CUDA graph of the forward and backward pass: an
+// eager pass of one pose costs the GPU far less than its kernels' launches cost the host.
+PoseDerivatives differentiatePose(AffinityScorer& scorer, const torch::Tensor& all, int pose, bool positionGradient) {
+    const torch::Tensor one = torch::ones({1}, all.options());
+    WeightedGradients g =
+        scorer.weightedGradients(all.narrow(0, pose, 1), one, positionGradient ? one : torch::Tensor(), 1);
+    return {g.energies, g.flatParameters, positionGradient ? g.positions[0] : torch::Tensor()};
 }
 
-// One pose evaluated with autograd: its energy, dG/dθ and (when asked) dG/dx.
-struct PoseDerivatives {
-    double energy;
-    std::vector<torch::Tensor> parameterGradients;
-    torch::Tensor positionGradient;
-};
-
-// One pose of `all` ([P,N,3], on the scorer's device) evaluated with autograd.
-PoseDerivatives differentiatePose(AffinityScorer& scorer, const torch::Tensor& all, int pose, const Parameters& params,
-                                  bool positionGradient) {
-    torch::Tensor x = all.narrow(0, pose, 1);
-    std::vector<torch::Tensor> inputs = params.tensors;
-    if (positionGradient) {
-        x = x.clone().requires_grad_(true);
-        inputs.push_back(x);
-    }
-    torch::Tensor energy = scorer.energies(x);
-    std::vector<torch::Tensor> grads = gradients(energy, inputs, torch::ones_like(energy), false);
-    PoseDerivatives result{energy.item<double>(), {}, {}};
-    if (positionGradient) {
-        result.positionGradient = grads.back()[0];
-        grads.pop_back();
-    }
-    result.parameterGradients = std::move(grads);
-    return result;
+// The poses' energies in kJ/mol, read back once; throws for a non-finite one, as the model's
+// own check would.
+std::vector<double> energiesOf(AffinityScorer& scorer, const std::vector<PoseDerivatives>& poses) {
+    std::vector<torch::Tensor> parts;
+    for (const PoseDerivatives& d : poses)
+        parts.push_back(d.energy);
+    const torch::Tensor energies = torch::cat(parts);
+    scorer.getModel().checkFinite(energies);
+    const torch::Tensor host = energies.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
 }
 
 // Add the gradients (float64, one per parameter) to the parameters' .grad, as backward()
@@ -117,16 +100,6 @@ void addToGradients(Parameters& params, const std::vector<torch::Tensor>& gradie
         at::_foreach_add_(grads, additions);
 }
 
-void axpy(std::vector<torch::Tensor>& y, double a, const std::vector<torch::Tensor>& x) {
-    for (size_t i = 0; i < y.size(); i++)
-        y[i].add_(x[i], a);
-}
-
-void scale(std::vector<torch::Tensor>& y, double a) {
-    for (auto& t : y)
-        t.mul_(a);
-}
-
 torch::Tensor stackScaled(const std::vector<torch::Tensor>& perPose, const std::vector<double>& coefficients) {
     std::vector<torch::Tensor> scaled;
     for (size_t n = 0; n < perPose.size(); n++)
@@ -138,79 +111,23 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
                                     const AffinityLoss& loss, const Parameters& params,
                                     const CombinedGradientOptions& options, CombinedGradientResult& result) {
     std::vector<PoseDerivatives> perPose;
-    std::vector<double> energies;
     const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-    for (int n = 0; n < poses.getNumPoses(); n++) {
-        perPose.push_back(differentiatePose(scorer, all, n, params, options.positionGradients));
-        energies.push_back(perPose.back().energy);
-    }
-    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
-    std::vector<torch::Tensor> total = params.zeros();
+    for (int n = 0; n < poses.getNumPoses(); n++)
+        perPose.push_back(differentiatePose(scorer, all, n, options.positionGradients));
+    result = lossAtEnergies(energiesOf(scorer, perPose), combination, loss, scorer.getTemperature());
+    torch::Tensor total = torch::zeros_like(perPose[0].flatParameterGradient);
     std::vector<torch::Tensor> positionGradients;
     for (int n = 0; n < poses.getNumPoses(); n++) {
-        axpy(total, result.lossCoefficients[n], perPose[n].parameterGradients);
+        total.add_(perPose[n].flatParameterGradient, result.lossCoefficients[n]);
         if (options.positionGradients)
             positionGradients.push_back(perPose[n].positionGradient);
     }
     if (options.positionGradients)
         result.positionGradients = stackScaled(positionGradients, result.combination.coefficients);
-    return total;
-}
-
-std::vector<torch::Tensor> onePass(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
-                                   const AffinityLoss& loss, const Parameters& params,
-                                   const CombinedGradientOptions& options, CombinedGradientResult& result) {
-    // Online softmax over the weight exponents κ G_n: A and B are sums weighted by
-    // exp(κ G_n − M) for the largest exponent M so far, rescaled whenever M grows, and Z is
-    // their normaliser. Then dΔG/dθ = (a·A + b·B)/Z with (a, b) from the combination.
-    const double kappa = combination.weightExponent(betaForTemperature(scorer.getTemperature()));
-    double maxExponent = -std::numeric_limits<double>::infinity(), normaliser = 0.0, reference = 0.0;
-    std::vector<torch::Tensor> sumA = params.zeros(), sumB = params.zeros();
-    std::vector<torch::Tensor> poseTerms = loss.hasPoseTerms() ? params.zeros() : std::vector<torch::Tensor>();
-    std::vector<torch::Tensor> positionGradients;
-    std::vector<double> energies;
-    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-    for (int n = 0; n < poses.getNumPoses(); n++) {
-        PoseDerivatives d = differentiatePose(scorer, all, n, params, options.positionGradients);
-        if (n == 0)
-            reference = d.energy;
-        const double exponent = kappa * d.energy;
-        if (exponent > maxExponent) {
-            const double rescale = std::exp(maxExponent - exponent);
-            normaliser *= rescale;
-            scale(sumA, rescale);
-            scale(sumB, rescale);
-            maxExponent = exponent;
-        }
-        const double weight = std::exp(exponent - maxExponent);
-        normaliser += weight;
-        axpy(sumA, weight, d.parameterGradients);
-        axpy(sumB, weight * (d.energy - reference), d.parameterGradients);
-        if (loss.hasPoseTerms())
-            axpy(poseTerms, loss.derivativeByPose(n, d.energy), d.parameterGradients);
-        if (options.positionGradients)
-            positionGradients.push_back(d.positionGradient);
-        energies.push_back(d.energy);
-    }
-    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
-    const double beta = betaForTemperature(scorer.getTemperature());
-    const auto [a, b] = combination.gradientCoefficients(result.combination.deltaG - reference, beta);
-    const double dLdDeltaG = loss.derivativeByDeltaG(result.combination.deltaG, beta);
-    std::vector<torch::Tensor> total = params.zeros();
-    axpy(total, dLdDeltaG * a / normaliser, sumA);
-    axpy(total, dLdDeltaG * b / normaliser, sumB);
-    if (loss.hasPoseTerms())
-        axpy(total, 1.0, poseTerms);
-    if (options.positionGradients)
-        result.positionGradients = stackScaled(positionGradients, result.combination.coefficients);
-    return total;
+    return viewsOf(total, params.tensors);
 }
 
 // ---- Sets of ligands ----------------------------------------------------------------------
-
-std::string ligandName(size_t l) {
-    return "ligand " + std::to_string(l);
-}
 
 // Throw unless the set is not empty, every ligand has a scorer and valid poses, and the scorers
 // share one model's parameters on one device.
@@ -257,97 +174,18 @@ std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, c
         AffinityScorer& scorer = *ligands[l].scorer;
         const PoseEnsemble& poses = *ligands[l].poses;
         const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-        std::vector<double> energies;
-        for (int n = 0; n < poses.getNumPoses(); n++) {
-            perPose[l].push_back(differentiatePose(scorer, all, n, params, false));
-            energies.push_back(perPose[l].back().energy);
-        }
+        for (int n = 0; n < poses.getNumPoses(); n++)
+            perPose[l].push_back(differentiatePose(scorer, all, n, false));
+        std::vector<double> energies = energiesOf(scorer, perPose[l]);
         result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
         result.scores.energies.push_back(std::move(energies));
     }
     applyLigandSetLoss(ligands, loss, result);
-    std::vector<torch::Tensor> total = params.zeros();
+    torch::Tensor total = torch::zeros_like(perPose[0][0].flatParameterGradient);
     for (size_t l = 0; l < ligands.size(); l++)
         for (size_t n = 0; n < perPose[l].size(); n++)
-            axpy(total, result.lossCoefficients[l][n], perPose[l][n].parameterGradients);
-    return total;
-}
-
-// One ligand's running sums of the one-pass strategy (see onePass()).
-struct OnlineSums {
-    double maxExponent = -std::numeric_limits<double>::infinity(), normaliser = 0.0, reference = 0.0;
-    std::vector<torch::Tensor> sumA, sumB;
-};
-
-std::vector<torch::Tensor> onePassSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                                      const LigandSetLoss& loss, const Parameters& params, SetGradientResult& result) {
-    const int count = (int)ligands.size();
-    std::vector<OnlineSums> sums(ligands.size());
-    bool anyPoseTerms = false;
-    for (const LigandTerm& ligand : ligands)
-        anyPoseTerms = anyPoseTerms || !ligand.poseTargets.empty();
-    // The per-pose terms are separable: their derivatives are known pose by pose.
-    std::vector<torch::Tensor> poseTerms = anyPoseTerms ? params.zeros() : std::vector<torch::Tensor>();
-    for (size_t l = 0; l < ligands.size(); l++) {
-        AffinityScorer& scorer = *ligands[l].scorer;
-        const PoseEnsemble& poses = *ligands[l].poses;
-        const double beta = betaForTemperature(scorer.getTemperature());
-        const double kappa = combination.weightExponent(beta);
-        OnlineSums& s = sums[l];
-        s.sumA = params.zeros();
-        s.sumB = params.zeros();
-        std::vector<double> energies;
-        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-        for (int n = 0; n < poses.getNumPoses(); n++) {
-            PoseDerivatives d = differentiatePose(scorer, all, n, params, false);
-            if (n == 0)
-                s.reference = d.energy;
-            const double exponent = kappa * d.energy;
-            if (exponent > s.maxExponent) {
-                const double rescale = std::exp(s.maxExponent - exponent);
-                s.normaliser *= rescale;
-                scale(s.sumA, rescale);
-                scale(s.sumB, rescale);
-                s.maxExponent = exponent;
-            }
-            const double weight = std::exp(exponent - s.maxExponent);
-            s.normaliser += weight;
-            axpy(s.sumA, weight, d.parameterGradients);
-            axpy(s.sumB, weight * (d.energy - s.reference), d.parameterGradients);
-            if (!ligands[l].poseTargets.empty())
-                axpy(poseTerms, loss.poseTermDerivative(d.energy, ligands[l].poseTargets[n], beta, count),
-                     d.parameterGradients);
-            energies.push_back(d.energy);
-        }
-        result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
-        result.scores.energies.push_back(std::move(energies));
-    }
-    const LigandSetValues values = ligandSetValues(ligands, result.scores);
-    SetLossValue value = loss.evaluateFormula(values);
-    for (size_t l = 0; l < value.byPose.size(); l++)
-        for (double d : value.byPose[l])
-            if (d != 0.0)
-                throw OpenMMException("combinedGradient: the loss '" + loss.getName() + "' depends on the per-pose " +
-                                      "energies of " + ligandName(l) + " beyond its per-pose terms, which the " +
-                                      "one-pass strategy cannot apply (it keeps no per-pose gradients); use " +
-                                      "two-pass or store-all; no gradient was written");
-    loss.addPoseTerms(values, value);
-    result.loss = value.value;
-    result.lossByDeltaG = std::move(value.byLigand);
-    result.lossByPoseEnergy = std::move(value.byPose);
-    result.lossCoefficients = ligandSetLossCoefficients(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
-    std::vector<torch::Tensor> total = params.zeros();
-    for (size_t l = 0; l < ligands.size(); l++) {
-        const OnlineSums& s = sums[l];
-        const double beta = betaForTemperature(ligands[l].scorer->getTemperature());
-        const auto [a, b] = combination.gradientCoefficients(result.scores.combinations[l].deltaG - s.reference, beta);
-        const double dLdDeltaG = result.lossByDeltaG[l];
-        axpy(total, dLdDeltaG * a / s.normaliser, s.sumA);
-        axpy(total, dLdDeltaG * b / s.normaliser, s.sumB);
-    }
-    if (anyPoseTerms)
-        axpy(total, 1.0, poseTerms);
-    return total;
+            total.add_(perPose[l][n].flatParameterGradient, result.lossCoefficients[l][n]);
+    return viewsOf(total, params.tensors);
 }
 
 } // namespace
@@ -359,13 +197,14 @@ void AffinityPlugin::forEachPoseGradient(AffinityScorer& scorer, const PoseEnsem
     Parameters params(scorer);
     const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
     for (int n = 0; n < poses.getNumPoses(); n++) {
-        PoseDerivatives d = differentiatePose(scorer, all, n, params, positionGradients);
+        PoseDerivatives d = differentiatePose(scorer, all, n, positionGradients);
         PoseGradient out;
         out.pose = n;
-        out.energy = d.energy;
+        out.energy = energiesOf(scorer, {d})[0];
         out.positionGradient = d.positionGradient;
+        const std::vector<torch::Tensor> views = viewsOf(d.flatParameterGradient, params.tensors);
         for (size_t i = 0; i < params.names.size(); i++)
-            out.parameterGradients.emplace_back(params.names[i], d.parameterGradients[i]);
+            out.parameterGradients.emplace_back(params.names[i], views[i]);
         sink(out);
     }
 }
@@ -387,7 +226,7 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
         total = TwoPassGradient::ofLigand(scorer, poses, combination, loss, options, result);
         break;
     case GradientStrategy::OnePass:
-        total = onePass(scorer, poses, combination, loss, params, options, result);
+        total = OnePassGradient::ofLigand(scorer, poses, combination, loss, options, result);
         break;
     }
     // Only now, with every pose evaluated, do the parameters' gradients change.
@@ -440,7 +279,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
         total = TwoPassGradient::ofSet(ligands, combination, loss, options, result);
         break;
     case GradientStrategy::OnePass:
-        total = onePassSet(ligands, combination, loss, params, result);
+        total = OnePassGradient::ofSet(ligands, combination, loss, options, result);
         break;
     }
     // Only now, with every pose evaluated and the loss known, do the parameters' gradients change.

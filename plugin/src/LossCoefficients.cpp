@@ -51,3 +51,7 @@ void AffinityPlugin::applyLigandSetLoss(const std::vector<LigandTerm>& ligands, 
     result.lossByPoseEnergy = std::move(value.byPose);
     result.lossCoefficients = ligandSetLossCoefficients(result.scores, result.lossByDeltaG, result.lossByPoseEnergy);
 }
+
+std::string AffinityPlugin::ligandName(size_t l) {
+    return "ligand " + std::to_string(l);
+}

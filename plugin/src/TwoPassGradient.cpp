@@ -1,30 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "internal/TwoPassGradient.h"
 #include "internal/LossCoefficients.h"
+#include "internal/PoseBatches.h"
 #include <algorithm>
 
 using namespace AffinityPlugin;
 
 namespace {
-
-// Batches of exactly `batch` poses covering [0, numPoses): a short last batch is instead the
-// last `batch` poses, overlapping the one before, of which only the new poses count. Every call
-// then has the same shape: TorchScript compiles its fused kernels for the first shapes it sees
-// and falls back to slower code for further ones (on the H100 a third shape cut the benchmark
-// model's throughput by four), and a CUDA graph replays one shape.
-struct Batch {
-    int start;   // the first pose evaluated
-    int skipped; // poses at its start that an earlier batch already covered
-};
-
-std::vector<Batch> batchesOf(int numPoses, int batch) {
-    std::vector<Batch> result;
-    for (int first = 0; first < numPoses; first += batch) {
-        const int count = std::min(batch, numPoses - first);
-        result.push_back({first + count - batch, batch - count});
-    }
-    return result;
-}
 
 // A ligand's poses on its scorer's device, with the batch size both passes use: the gradient
 // pass's, so that on a GPU their graphs share one batch's memory. With the energy pass's own,
@@ -55,7 +37,7 @@ std::vector<double> TwoPassGradient::energies(BatchPassCache& passes, BoundModel
     // The energies stay on the device until every batch is done, so the GPU is not stalled by
     // a read-back per batch.
     torch::Tensor energy = torch::empty({numPoses}, positions.options());
-    for (const Batch& b : batchesOf(numPoses, batch)) {
+    for (const PoseBatch& b : poseBatchesOf(numPoses, batch)) {
         const torch::Tensor& out = pass.run(positions.narrow(0, b.start, batch));
         energy.narrow(0, b.start + b.skipped, batch - b.skipped).copy_(out.narrow(0, b.skipped, batch - b.skipped));
     }
@@ -73,9 +55,10 @@ WeightedGradients TwoPassGradient::weightedGradients(BatchPassCache& passes, con
     GradientBatchPass& pass = passes.gradientPass(model, batch, withPositions);
     pass.clear();
     WeightedGradients result;
+    result.energies = torch::empty({numPoses}, positions.options());
     if (withPositions)
         result.positions = torch::empty_like(positions);
-    for (const Batch& b : batchesOf(numPoses, batch)) {
+    for (const PoseBatch& b : poseBatchesOf(numPoses, batch)) {
         torch::Tensor w = weights.narrow(0, b.start, batch);
         if (b.skipped > 0) { // poses that an earlier batch covered add nothing again
             w = w.clone();
@@ -83,12 +66,15 @@ WeightedGradients TwoPassGradient::weightedGradients(BatchPassCache& passes, con
         }
         pass.run(positions.narrow(0, b.start, batch), w,
                  withPositions ? positionWeights.narrow(0, b.start, batch) : torch::Tensor());
+        result.energies.narrow(0, b.start + b.skipped, batch - b.skipped)
+            .copy_(pass.energies().narrow(0, b.skipped, batch - b.skipped));
         if (withPositions)
             result.positions.narrow(0, b.start + b.skipped, batch - b.skipped)
                 .copy_(pass.positionGradients().narrow(0, b.skipped, batch - b.skipped));
     }
     // A copy: the pass's sums are cleared by its next call.
-    result.parameters = viewsOf(pass.flatParameterGradients().clone(), pass.trainableParameters());
+    result.flatParameters = pass.flatParameterGradients().clone();
+    result.parameters = viewsOf(result.flatParameters, pass.trainableParameters());
     return result;
 }
 

@@ -4,17 +4,19 @@
 
 #include "AffinityExport.h"
 #include "internal/BatchPasses.h"
+#include "internal/OnePassBatchPass.h"
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace AffinityPlugin {
 
 /**
  * The batch passes kept between batched evaluations, and with them the lifecycle of their CUDA
- * graphs: one energy pass and one gradient pass, each for the latest batch shape, sharing one
- * graph memory pool. A pass is rebuilt (and its graph captured anew) when the batch shape
- * changes; release() drops both and the memory their graphs hold, which an owner does whenever
- * what a graph captured (the topology, the temperature) changes.
+ * graphs: one energy pass, one gradient pass and one pass of the one-pass strategy, each for the
+ * latest batch shape, sharing one graph memory pool. A pass is rebuilt (and its graph captured anew) when the batch
+ * shape changes; release() drops both and the memory their graphs hold, which an owner does whenever what a graph
+ * captured (the topology, the temperature) changes.
  */
 class OPENMM_EXPORT_AFFINITY BatchPassCache {
 public:
@@ -28,7 +30,7 @@ public:
     bool getUseCUDAGraphs() const {
         return useCUDAGraphs;
     }
-    /** How many of the kept passes replay a captured CUDA graph: 0, 1 or 2. */
+    /** How many CUDA graphs the kept passes replay: one per pass, two for the one-pass pass (0 to 4). */
     int getNumCapturedGraphs() const;
     /** Why the model could not be captured in the kept passes, or empty. */
     std::string getCUDAGraphFailure() const;
@@ -41,12 +43,17 @@ public:
      * gradients, rebuilt unless the kept one is of that kind.
      */
     GradientBatchPass& gradientPass(const BoundModel& model, int batch, bool positionGradients);
+    /** The one-pass strategy's pass for batches of `batch` poses with these sums, rebuilt unless the kept one is of
+     * that kind. */
+    OnePassBatchPass& onePassPass(const BoundModel& model, int batch, const OnePassSums& sums);
 
 private:
     GraphMemoryPool sharedPool(const torch::Device& device);
+    std::vector<const CapturedCall*> calls() const;
     bool useCUDAGraphs = true;
     std::unique_ptr<EnergyBatchPass> energy;
     std::unique_ptr<GradientBatchPass> gradient;
+    std::unique_ptr<OnePassBatchPass> onePass;
     std::unique_ptr<GraphMemoryPool> pool;
 };
 

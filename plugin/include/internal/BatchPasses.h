@@ -44,7 +44,7 @@ private:
 
 /**
  * Weighted sums of the model's gradients over batches of one shape [B,N,3]: Σ_b w_b dE_b/dθ for
- * each trainable parameter θ, accumulated across calls, and u_b dE_b/dx_b for each pose. The
+ * each trainable parameter θ, accumulated across calls, and E_b and u_b dE_b/dx_b for each pose. The
  * inputs are copied into tensors of this pass and the sums kept in it, so that on a GPU the
  * whole pass (forward, backward, accumulation) can be captured in a CUDA graph after its warm-up
  * calls and replayed for every later batch. Like EnergyBatchPass, it keeps its own copy of the
@@ -92,6 +92,10 @@ public:
     const std::vector<torch::Tensor>& trainableParameters() const {
         return parameters;
     }
+    /** E_b, [B], of the last call; overwritten by the next. */
+    const torch::Tensor& energies() const {
+        return energy;
+    }
     /** u_b dE_b/dx_b, [B,N,3], of the last call; overwritten by the next. */
     const torch::Tensor& positionGradients() const {
         return positionGradient;
@@ -102,7 +106,7 @@ private:
     BoundModel model;
     CapturedCall call;
     std::vector<torch::Tensor> parameters, sums;
-    torch::Tensor sumBuffer, input, weights, positionWeights, positionGradient;
+    torch::Tensor sumBuffer, input, weights, positionWeights, energy, positionGradient;
 };
 
 /** Views of a flat tensor shaped like each of `shapes`, one after another. */

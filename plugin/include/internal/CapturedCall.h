@@ -27,6 +27,12 @@ struct OPENMM_EXPORT_AFFINITY GraphMemoryPool {
 };
 
 /**
+ * The eager calls before a model call is captured: TorchScript profiles a new shape on its first
+ * call and runs its optimised code from the second on, which the third call captures.
+ */
+constexpr int ModelEagerCalls = 2;
+
+/**
  * Device work that runs the same way many times: eagerly for its first calls, then captured
  * once in a CUDA graph and replayed with one launch. A model call on one pose or a small batch
  * is otherwise bound by the host's cost of launching a few hundred small kernels.
@@ -60,6 +66,11 @@ public:
      *         work), failure() says why, and every later call is eager
      */
     bool run(const std::function<void()>& body);
+    /**
+     * Never capture from now on (unless a graph is captured already): every later call is
+     * eager, and failure() says why. For work that may only be captured together with other work.
+     */
+    void stayEager(const std::string& why);
     /** Whether a graph has been captured and is replayed. */
     bool isCaptured() const;
     /** Why the capture failed, or empty. */

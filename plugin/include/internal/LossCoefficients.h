@@ -13,6 +13,9 @@ namespace AffinityPlugin {
 CombinedGradientResult lossAtEnergies(const std::vector<double>& energies, const Combination& combination,
                                       const AffinityLoss& loss, double temperature);
 
+/** "ligand l", how messages name ligand l of a set. */
+std::string ligandName(size_t l);
+
 /** The values a set loss is evaluated on: ΔG_l, G_l,n, the targets and β_l of each ligand. */
 LigandSetValues ligandSetValues(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores);
 

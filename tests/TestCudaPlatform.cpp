@@ -16,6 +16,7 @@
 #include "openmm/VerletIntegrator.h"
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -99,6 +100,82 @@ void requireAgreement(const State& actual, const State& expected, double toleran
         for (int k = 0; k < 3; k++)
             REQUIRE(std::abs(actual.getForces()[i][k] - expected.getForces()[i][k]) <=
                     tolerance * scale + FixedPointResolution);
+}
+
+// The parameters' gradients that combinedGradient() added, float64 on the CPU; their .grad is
+// cleared for the next call.
+std::vector<torch::Tensor> takeGradients(AffinityScorer& scorer) {
+    std::vector<torch::Tensor> result;
+    for (auto& [name, p] : scorer.getModel().trainableParameters()) {
+        result.push_back(p.grad().cpu().to(torch::kFloat64));
+        p.mutable_grad() = torch::Tensor();
+    }
+    return result;
+}
+
+// The loss, the parameters' gradients (from takeGradients) and the position gradients of a
+// combined gradient within `tolerance` of the expected ones, relative to the largest entry of
+// each expected tensor.
+void requireSameGradient(const CombinedGradientResult& actual, const std::vector<torch::Tensor>& gradients,
+                         const CombinedGradientResult& expected, const std::vector<torch::Tensor>& expectedGradients,
+                         double tolerance) {
+    REQUIRE(std::abs(actual.loss - expected.loss) <= tolerance * std::max(1.0, expected.loss));
+    REQUIRE(gradients.size() == expectedGradients.size());
+    for (size_t i = 0; i < gradients.size(); i++) {
+        const double scale = std::max(1e-3, expectedGradients[i].abs().max().item<double>());
+        REQUIRE((gradients[i] - expectedGradients[i]).abs().max().item<double>() <= tolerance * scale);
+    }
+    REQUIRE(actual.positionGradients.defined() == expected.positionGradients.defined());
+    if (expected.positionGradients.defined()) {
+        const double scale = std::max(1e-3, expected.positionGradients.abs().max().item<double>());
+        REQUIRE((actual.positionGradients - expected.positionGradients).abs().max().item<double>() <=
+                tolerance * scale);
+    }
+}
+
+// 23 poses in batches of 5 (the fifth overlapping the fourth), three combined gradients by a
+// strategy (Boltzmann, pose targets, position gradients) with CUDA graphs and eagerly, each
+// against the CPU's; then `more` with the CPU's and the graphs' scorers, and the number of
+// graphs the strategy captured. In the first call each pass runs two eager warm-up batches, is
+// captured on the third and replayed for the fourth and fifth; later calls replay only.
+void requireCapturedStrategyMatches(GradientStrategy strategy, int expectedGraphs,
+                                    const std::function<void(AffinityScorer& cpu, AffinityScorer& graphs,
+                                                             const PoseEnsemble& poses, double tolerance)>& more) {
+    const PoseEnsemble poses = randomPoses(23, 9);
+    const std::vector<int>& z = poses.getAtomicNumbers();
+    const std::vector<bool>& mask = poses.getLigandMask();
+    for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
+                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
+        INFO(file);
+        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
+        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
+        eager.setUseCUDAGraphs(false);
+        const std::vector<double> energies = cpu.poseEnergies(poses);
+        AffinityLoss loss(energies[0] - 2.0);
+        std::vector<double> targets;
+        for (size_t n = 0; n < energies.size(); n++)
+            targets.push_back(energies[n] + std::cos(0.5 * n));
+        loss.setPoseTargets(targets, 0.3);
+        CombinedGradientOptions options;
+        options.strategy = strategy;
+        options.batchSize = 5;
+        options.positionGradients = true;
+        const CombinedGradientResult expected = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
+        const std::vector<torch::Tensor> expectedGradients = takeGradients(cpu);
+        for (int call = 1; call <= 3; call++)
+            for (AffinityScorer* scorer : {&graphs, &eager}) {
+                INFO("call " << call << (scorer == &graphs ? ", CUDA graphs" : ", eager"));
+                const CombinedGradientResult actual =
+                    combinedGradient(*scorer, poses, BoltzmannCombination(), loss, options);
+                requireSameGradient(actual, takeGradients(*scorer), expected, expectedGradients, tolerance);
+            }
+        if (more)
+            more(cpu, graphs, poses, tolerance);
+        INFO("capture failure: " << graphs.getCUDAGraphFailure());
+        REQUIRE(graphs.getNumCapturedGraphs() == expectedGraphs);
+        REQUIRE(eager.getNumCapturedGraphs() == 0);
+    }
 }
 
 } // namespace
@@ -254,8 +331,8 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
             INFO(file << " strategy " << (int)strategy);
             AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
             AffinityScorer gpu(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-            // Batches of 5 (the last overlapping) for two-pass and one-pass; store-all replays one
-            // pose's captured graph from the third pose on.
+            // Batches of 5 (the last overlapping): a model call each for two-pass and one-pass,
+            // five poses side by side for store-all; each pass is captured on its third batch.
             CombinedGradientOptions options;
             options.strategy = strategy;
             options.batchSize = 5;
@@ -309,15 +386,6 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
     const PoseEnsemble poses = randomPoses(23, 9);
     const std::vector<int>& z = poses.getAtomicNumbers();
     const std::vector<bool>& mask = poses.getLigandMask();
-    // Each call's gradients are taken from the parameters and the parameters' .grad cleared.
-    auto takeGradients = [](AffinityScorer& scorer) {
-        std::vector<torch::Tensor> result;
-        for (auto& [name, p] : scorer.getModel().trainableParameters()) {
-            result.push_back(p.grad().cpu().to(torch::kFloat64));
-            p.mutable_grad() = torch::Tensor();
-        }
-        return result;
-    };
     for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
                                           std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
         INFO(file);
@@ -340,14 +408,7 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
                     combinedGradient(*scorer, poses, BoltzmannCombination(), loss, options);
                 const std::vector<torch::Tensor> gradients = takeGradients(*scorer);
                 const std::vector<double> energies = scorer->poseEnergies(poses, call == 2 ? 5 : 8);
-                REQUIRE(std::abs(actual.loss - expected.loss) <= tolerance * std::max(1.0, expected.loss));
-                for (size_t i = 0; i < gradients.size(); i++) {
-                    const double scale = std::max(1e-3, expectedGradients[i].abs().max().item<double>());
-                    REQUIRE((gradients[i] - expectedGradients[i]).abs().max().item<double>() <= tolerance * scale);
-                }
-                const double positionScale = std::max(1e-3, expected.positionGradients.abs().max().item<double>());
-                REQUIRE((actual.positionGradients - expected.positionGradients).abs().max().item<double>() <=
-                        tolerance * positionScale);
+                requireSameGradient(actual, gradients, expected, expectedGradients, tolerance);
                 for (int p = 0; p < 23; p++)
                     REQUIRE(std::abs(energies[p] - expectedEnergies[p]) <=
                             tolerance * std::max(1.0, std::abs(expectedEnergies[p])));
@@ -363,57 +424,37 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
 }
 
 TEST_CASE("One-pass batches replayed from their two CUDA graphs equal eager ones and the CPU") {
-    // 23 poses in batches of 5: in the first call the forward and backward halves run two eager
-    // warm-up batches, are captured on the third and replayed for the fourth and fifth (which
-    // overlaps the fourth); later calls replay only. Boltzmann keeps the shift sum B, the pose
-    // targets the sum P, and the position gradients a fourth backward pass.
-    const PoseEnsemble poses = randomPoses(23, 9);
-    const std::vector<int>& z = poses.getAtomicNumbers();
-    const std::vector<bool>& mask = poses.getLigandMask();
-    for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
-                                          std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
-        INFO(file);
-        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
-        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        eager.setUseCUDAGraphs(false);
-        const std::vector<double> energies = cpu.poseEnergies(poses);
-        AffinityLoss loss(energies[0] - 2.0);
-        std::vector<double> targets;
-        for (size_t n = 0; n < energies.size(); n++)
-            targets.push_back(energies[n] + std::cos(0.5 * n));
-        loss.setPoseTargets(targets, 0.3);
-        CombinedGradientOptions options;
-        options.strategy = GradientStrategy::OnePass;
-        options.batchSize = 5;
-        options.positionGradients = true;
-        auto takeGradients = [](AffinityScorer& scorer) {
-            std::vector<torch::Tensor> result;
-            for (auto& [name, p] : scorer.getModel().trainableParameters()) {
-                result.push_back(p.grad().cpu().to(torch::kFloat64));
-                p.mutable_grad() = torch::Tensor();
-            }
-            return result;
-        };
-        const CombinedGradientResult expected = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
-        const std::vector<torch::Tensor> expectedGradients = takeGradients(cpu);
-        for (int call = 1; call <= 3; call++)
-            for (AffinityScorer* scorer : {&graphs, &eager}) {
-                INFO("call " << call << (scorer == &graphs ? ", CUDA graphs" : ", eager"));
-                const CombinedGradientResult actual =
-                    combinedGradient(*scorer, poses, BoltzmannCombination(), loss, options);
-                const std::vector<torch::Tensor> gradients = takeGradients(*scorer);
-                REQUIRE(std::abs(actual.loss - expected.loss) <= tolerance * std::max(1.0, expected.loss));
-                for (size_t i = 0; i < gradients.size(); i++) {
-                    const double scale = std::max(1e-3, expectedGradients[i].abs().max().item<double>());
-                    REQUIRE((gradients[i] - expectedGradients[i]).abs().max().item<double>() <= tolerance * scale);
+    // The forward and backward halves are captured (two graphs). Boltzmann keeps the shift sum B,
+    // the pose targets the sum P, and the position gradients a fourth backward pass.
+    requireCapturedStrategyMatches(GradientStrategy::OnePass, 2, {});
+}
+
+TEST_CASE("Store-all's poses side by side, replayed from one CUDA graph, equal eager ones and the CPU") {
+    // Five poses side by side: the capture holds five branches on five streams. Each pose's own
+    // gradients are compared through forEachPoseGradient too, where a mixed-up branch would show.
+    requireCapturedStrategyMatches(
+        GradientStrategy::StoreAll, 1,
+        [](AffinityScorer& cpu, AffinityScorer& graphs, const PoseEnsemble& poses, double tolerance) {
+            std::vector<PoseGradient> expectedPoses, actualPoses;
+            forEachPoseGradient(
+                cpu, poses, [&](const PoseGradient& g) { expectedPoses.push_back(g); }, true);
+            forEachPoseGradient(
+                graphs, poses, [&](const PoseGradient& g) { actualPoses.push_back(g); }, true, 5);
+            REQUIRE(actualPoses.size() == 23);
+            for (int n = 0; n < 23; n++) {
+                INFO("pose " << n);
+                const PoseGradient &e = expectedPoses[n], &a = actualPoses[n];
+                REQUIRE(a.pose == n);
+                REQUIRE(std::abs(a.energy - e.energy) <= tolerance * std::max(1.0, std::abs(e.energy)));
+                for (size_t i = 0; i < e.parameterGradients.size(); i++) {
+                    const torch::Tensor want = e.parameterGradients[i].second.to(torch::kFloat64);
+                    const torch::Tensor got = a.parameterGradients[i].second.cpu().to(torch::kFloat64);
+                    REQUIRE((got - want).abs().max().item<double>() <=
+                            tolerance * std::max(1e-3, want.abs().max().item<double>()));
                 }
-                const double positionScale = std::max(1e-3, expected.positionGradients.abs().max().item<double>());
-                REQUIRE((actual.positionGradients - expected.positionGradients).abs().max().item<double>() <=
-                        tolerance * positionScale);
+                const torch::Tensor want = e.positionGradient.to(torch::kFloat64);
+                REQUIRE((a.positionGradient.cpu().to(torch::kFloat64) - want).abs().max().item<double>() <=
+                        tolerance * std::max(1e-3, want.abs().max().item<double>()));
             }
-        INFO("capture failure: " << graphs.getCUDAGraphFailure());
-        REQUIRE(graphs.getNumCapturedGraphs() == 2);
-        REQUIRE(eager.getNumCapturedGraphs() == 0);
-    }
+        });
 }

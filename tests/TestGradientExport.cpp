@@ -179,6 +179,11 @@ TEST_CASE("forEachPoseGradient hands each pose's energy and gradients, equal to 
         names.push_back(name);
         params.push_back(p);
     }
+    // One pose per pass, and passes of 4 poses: the second pass covers poses 2 to 5, of which
+    // 2 and 3 were handed over already.
+    const int batch = GENERATE(1, 4);
+    INFO("batch " << batch);
+    std::vector<torch::Tensor> handed;
     int seen = 0;
     forEachPoseGradient(
         scorer, poses,
@@ -196,9 +201,16 @@ TEST_CASE("forEachPoseGradient hands each pose's energy and gradients, equal to 
                 requireRelativelyClose(pose.parameterGradients[i].second, expected[i], 1e-12);
             }
             requireRelativelyClose(pose.positionGradient, expected.back()[0], 1e-12);
+            handed.push_back(pose.parameterGradients[0].second);
         },
-        true);
+        true, batch);
     REQUIRE(seen == 6);
+    // What the sink got is its own: later poses did not overwrite it.
+    for (int n = 0; n < 6; n++) {
+        torch::Tensor x = scorer.uploadPoses(poses, n, 1);
+        const torch::Tensor expected = torch::autograd::grad({scorer.energies(x)}, {params[0]})[0];
+        requireRelativelyClose(handed[n], expected, 1e-12);
+    }
 }
 
 TEST_CASE("Batched and unbatched per-pose energies agree") {

@@ -9,6 +9,7 @@
 #include "internal/BatchPassCache.h"
 #include "internal/BatchSizer.h"
 #include "internal/BoundModel.h"
+#include <functional>
 #include <string>
 #include <torch/script.h>
 #include <vector>
@@ -24,6 +25,21 @@ struct OPENMM_EXPORT_AFFINITY WeightedGradients {
     /** E_n in kJ/mol, [P] on the scorer's device and in its dtype, not checked for finiteness. */
     torch::Tensor energies;
     /** u_n dE_n/dx_n, [P,N,3] on the scorer's device; undefined unless asked for. */
+    torch::Tensor positions;
+};
+
+/** Each pose's own gradients for consecutive poses, from AffinityScorer::poseGradients(). */
+struct OPENMM_EXPORT_AFFINITY PoseGradients {
+    /** The first of the poses. */
+    int first = 0;
+    /**
+     * dE_n/dθ, [count, entries], float64 on the scorer's device: one row per pose, every trainable parameter's
+     * entries flattened one after another in model order.
+     */
+    torch::Tensor flatParameters;
+    /** E_n in kJ/mol, [count] on the scorer's device and in its dtype, not checked for finiteness. */
+    torch::Tensor energies;
+    /** dE_n/dx_n, [count,N,3] on the scorer's device; undefined unless asked for. */
     torch::Tensor positions;
 };
 
@@ -101,7 +117,8 @@ public:
     /** Replace the atomic numbers and ligand flags (same number of atoms). */
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
     /**
-     * Whether batched evaluations (batchedEnergies, weightedGradients) on a CUDA device capture
+     * Whether batched evaluations (batchedEnergies, weightedGradients, poseGradients,
+     * onePassBatches) on a CUDA device capture
      * the model call for a batch shape in a CUDA graph after two eager calls of that shape and
      * replay it from then on (default: on). The results are the same; a small batch is then no
      * longer bound by the host's cost of launching the model's kernels. The graphs hold the
@@ -117,9 +134,9 @@ public:
         return passes.getUseCUDAGraphs();
     }
     /**
-     * How many CUDA graphs the kept batch evaluations replay: one each for the energies and the
-     * gradients, two for the one-pass strategy's batches (0 to 4). For checking that a model
-     * is captured.
+     * How many CUDA graphs the kept batch evaluations replay: one each for the energies, the
+     * gradients and each pose's own gradients, two for the one-pass strategy's batches (0 to 5).
+     * For checking that a model is captured.
      */
     int getNumCapturedGraphs() const {
         return passes.getNumCapturedGraphs();
@@ -188,6 +205,26 @@ public:
      */
     WeightedGradients weightedGradients(const torch::Tensor& positions, const torch::Tensor& weights,
                                         const torch::Tensor& positionWeights, int batch);
+    /**
+     * The poses poseGradients() evaluates side by side: the given number if > 0, else on a GPU as
+     * many one-pose evaluations with autograd as fit in a memory budget (measured on a probe pose),
+     * and on the CPU one; at most MaxPosesSideBySide (8).
+     */
+    int posesSideBySide(int requested, double budgetMiB) {
+        return sizer.sideBySide(bound, requested, budgetMiB, MaxPosesSideBySide);
+    }
+    /**
+     * Each pose's own dE_n/dθ, E_n and, when asked, dE_n/dx_n, over positions [P,N,3] already on this scorer's
+     * device, handed to `sink` a batch of poses at a time (in order, each pose once) in tensors that are
+     * overwritten after the sink returns: copy what is kept. Every pose is a model call and a backward pass of its
+     * own; on a GPU the `batch` poses of a batch (at most MaxPosesSideBySide) run side by side, from one CUDA graph
+     * after the warm-up calls, which is what makes one pose at a time cheap there (the store-all strategy).
+     *
+     * @param positionGradients  whether to compute dE_n/dx_n
+     * @param batch              poses side by side, ≥ 1
+     */
+    void poseGradients(const torch::Tensor& positions, bool positionGradients, int batch,
+                       const std::function<void(const PoseGradients&)>& sink);
     /**
      * The pass of the one-pass gradient strategy for batches of `batch` poses with the given
      * sums, kept between calls (with its CUDA graphs) like the passes of batchedEnergies() and

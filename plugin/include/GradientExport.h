@@ -20,7 +20,8 @@ namespace AffinityPlugin {
  * How combinedGradient() gets dL/dθ = Σ_n g_n dG_n/dθ (docs/combination-and-gradients.md
  * derives the three):
  *  - StoreAll: one forward+backward per pose, every dG_n/dθ kept, combined at the end;
- *    memory N·|θ|. The plain method, kept as the reference.
+ *    memory N·|θ|. The plain method, kept as the reference. On a GPU a batch of poses (at
+ *    most 8) runs side by side, each pose its own model call, from one CUDA graph.
  *  - TwoPass: every pose forward without a graph (batched), then g_n, then forward+backward
  *    per batch with grad_output g; memory |θ| plus one batch's graph.
  *  - OnePass: every pose forward once, with autograd, in batches; each batch's graph is
@@ -47,23 +48,30 @@ struct OPENMM_EXPORT_AFFINITY PoseGradient {
 };
 
 /**
- * Evaluate each pose with autograd, one at a time, and hand its energy and gradients to a
- * sink. Only the current pose's graph is alive when the sink runs; it is freed before the
- * next pose, so memory does not grow with the number of poses.
+ * Evaluate each pose with autograd, each pose a model call and a backward pass of its own,
+ * and hand its energy and gradients to a sink. On a GPU a batch of poses runs side by side
+ * (see AffinityScorer::poseGradients); no pose's autograd graph is alive when the sink runs,
+ * and memory grows with the batch, not with the number of poses. What the sink gets is its
+ * own: the gradients are not overwritten by later poses.
  *
  * @param scorer             the model, bound to the poses' topology and a device
  * @param poses              the poses
  * @param sink               called once per pose, in order
  * @param positionGradients  whether to compute dG_n/dx as well
+ * @param batchSize          poses side by side, at most 8 (0: chosen from the default memory budget;
+ *                           one pose on the CPU)
  */
 OPENMM_EXPORT_AFFINITY void forEachPoseGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
                                                 const std::function<void(const PoseGradient&)>& sink,
-                                                bool positionGradients = false);
+                                                bool positionGradients = false, int batchSize = 0);
 
 /** Options of combinedGradient(). */
 struct OPENMM_EXPORT_AFFINITY CombinedGradientOptions {
     GradientStrategy strategy = GradientStrategy::TwoPass;
-    /** Poses per model call for TwoPass and OnePass (0: chosen from memoryBudgetMiB). */
+    /**
+     * Poses per model call for TwoPass and OnePass, and poses side by side for StoreAll (at most
+     * 8 there); 0: chosen from memoryBudgetMiB.
+     */
     int batchSize = 0;
     double memoryBudgetMiB = DefaultMemoryBudgetMiB;
     /** Whether to return dΔG/dx_n = c_n dG_n/dx_n for each pose (pose refinement). */

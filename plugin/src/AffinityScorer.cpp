@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "AffinityScorer.h"
 #include "DeviceMemory.h"
+#include "internal/PoseBatches.h"
 #include "internal/PoseUpload.h"
 #include "internal/TwoPassGradient.h"
 #include "openmm/OpenMMException.h"
+#include <algorithm>
 #include <cmath>
 
 using namespace AffinityPlugin;
@@ -89,4 +91,22 @@ std::vector<double> AffinityScorer::batchedEnergies(const torch::Tensor& positio
 WeightedGradients AffinityScorer::weightedGradients(const torch::Tensor& positions, const torch::Tensor& weights,
                                                     const torch::Tensor& positionWeights, int batch) {
     return TwoPassGradient::weightedGradients(passes, bound, positions, weights, positionWeights, batch);
+}
+
+void AffinityScorer::poseGradients(const torch::Tensor& positions, bool positionGradients, int batch,
+                                   const std::function<void(const PoseGradients&)>& sink) {
+    const int numPoses = (int)positions.size(0);
+    batch = std::max(1, std::min({batch, numPoses, MaxPosesSideBySide}));
+    PoseGradientsPass& pass = passes.poseGradientsPass(bound, batch, positionGradients);
+    for (const PoseBatch& b : poseBatchesOf(numPoses, batch)) {
+        pass.run(positions.narrow(0, b.start, batch));
+        const int fresh = batch - b.skipped; // the poses an earlier batch did not hand over
+        PoseGradients out;
+        out.first = b.start + b.skipped;
+        out.flatParameters = pass.flatParameterGradients().narrow(0, b.skipped, fresh);
+        out.energies = pass.energies().narrow(0, b.skipped, fresh);
+        if (positionGradients)
+            out.positions = pass.positionGradients().narrow(0, b.skipped, fresh);
+        sink(out);
+    }
 }

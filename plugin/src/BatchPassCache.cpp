@@ -38,6 +38,8 @@ std::vector<const CapturedCall*> BatchPassCache::calls() const {
         result.push_back(&onePass->forwardCall());
         result.push_back(&onePass->backwardCall());
     }
+    if (poseGradients)
+        result.push_back(&poseGradients->capturedCall());
     return result;
 }
 
@@ -45,6 +47,7 @@ void BatchPassCache::release() {
     energy.reset();
     gradient.reset();
     onePass.reset();
+    poseGradients.reset();
     pool.reset();
 }
 
@@ -74,4 +77,12 @@ OnePassBatchPass& BatchPassCache::onePassPass(const BoundModel& model, int batch
     if (!onePass || onePass->batchSize() != batch || !(onePass->sums() == sums))
         onePass = std::make_unique<OnePassBatchPass>(model, batch, sums, useCUDAGraphs, sharedPool(model.device));
     return *onePass;
+}
+
+PoseGradientsPass& BatchPassCache::poseGradientsPass(const BoundModel& model, int batch, bool positionGradients) {
+    if (!poseGradients || poseGradients->batchSize() != batch ||
+        poseGradients->hasPositionGradients() != positionGradients)
+        poseGradients = std::make_unique<PoseGradientsPass>(model, batch, positionGradients, useCUDAGraphs,
+                                                            sharedPool(model.device));
+    return *poseGradients;
 }

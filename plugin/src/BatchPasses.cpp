@@ -26,14 +26,10 @@ const torch::Tensor& EnergyBatchPass::run(const torch::Tensor& positions) {
 
 GradientBatchPass::GradientBatchPass(const BoundModel& model, int batch, bool positionGradients, bool capture,
                                      GraphMemoryPool pool)
-    : model(model), call(model.device, ModelEagerCalls, capture, pool), input(batchInput(model, batch)) {
-    int64_t size = 0;
-    for (auto& [name, tensor] : model.model.trainableParameters()) {
-        parameters.push_back(tensor);
-        size += tensor.numel();
-    }
+    : model(model), call(model.device, ModelEagerCalls, capture, pool), parameters(parameterTensors(model.model)),
+      input(batchInput(model, batch)) {
     // One buffer for all sums: clearing and copying them out are one operation each.
-    sumBuffer = torch::zeros({size}, input.options().dtype(torch::kFloat64));
+    sumBuffer = flatZeros(parameters, input.options());
     sums = viewsOf(sumBuffer, parameters);
     weights = torch::zeros({batch}, input.options());
     if (positionGradients)
@@ -42,17 +38,6 @@ GradientBatchPass::GradientBatchPass(const BoundModel& model, int batch, bool po
 
 void GradientBatchPass::clear() {
     sumBuffer.zero_();
-}
-
-std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat,
-                                                   const std::vector<torch::Tensor>& shapes) {
-    std::vector<torch::Tensor> views;
-    int64_t offset = 0;
-    for (const auto& t : shapes) {
-        views.push_back(flat.narrow(0, offset, t.numel()).view(t.sizes()));
-        offset += t.numel();
-    }
-    return views;
 }
 
 void GradientBatchPass::evaluate() {

@@ -7,19 +7,19 @@
 
 using namespace AffinityPlugin;
 
-int64_t BatchSizer::bytesPerPose(BoundModel& model, bool withGradient) {
-    int64_t& cached = measuredBytesPerPose[withGradient ? 1 : 0];
+int64_t BatchSizer::bytesPerPose(BoundModel& model, Probe kind) {
+    int64_t& cached = measuredBytesPerPose[kind];
     if (cached > 0)
         return cached;
     const int64_t n = model.getNumAtoms();
     // On a GPU, measure: the peak allocation of a probe batch of random poses, per pose
     // (memory does not depend on where the atoms are).
-    const int probe = 4;
+    const int probe = kind == OnePoseGradients ? 1 : 4;
     // Drawn on the CPU: a CUDA generator can be left unusable by a graph capture that a model with
     // data-dependent shapes (nonzero, masked indexing) made fail.
     torch::Tensor x = torch::rand({probe, n, 3}, torch::TensorOptions().dtype(model.dtype)).to(model.device);
     const int64_t measured = DeviceMemory::peakOf(model.device, [&] {
-        if (!withGradient) {
+        if (kind == Energies) {
             torch::NoGradGuard noGrad;
             model.energies(x, false);
             return;
@@ -43,5 +43,15 @@ int BatchSizer::batchSize(BoundModel& model, int requested, double budgetMiB, bo
     if (!model.device.is_cuda())
         return 1;
     const double budget = budgetMiB * 1024.0 * 1024.0;
-    return (int)std::clamp<double>(std::floor(budget / bytesPerPose(model, withGradient)), 1.0, 4096.0);
+    return (int)std::clamp<double>(std::floor(budget / bytesPerPose(model, withGradient ? Gradients : Energies)), 1.0,
+                                   4096.0);
+}
+
+int BatchSizer::sideBySide(BoundModel& model, int requested, double budgetMiB, int most) {
+    if (requested > 0)
+        return std::min(requested, most);
+    if (!model.device.is_cuda())
+        return 1;
+    const double budget = budgetMiB * 1024.0 * 1024.0;
+    return (int)std::clamp<double>(std::floor(budget / bytesPerPose(model, OnePoseGradients)), 1.0, most);
 }

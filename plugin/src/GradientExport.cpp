@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "GradientExport.h"
-#include "internal/BatchPasses.h"
+#include "internal/FlatParameters.h"
 #include "internal/LossCoefficients.h"
 #include "internal/OnePassGradient.h"
 #include "internal/TwoPassGradient.h"
@@ -30,41 +30,52 @@ struct Parameters {
     std::vector<std::string> names;
     std::vector<torch::Tensor> tensors;
 
-    explicit Parameters(AffinityScorer& scorer) {
-        for (auto& [name, tensor] : scorer.getModel().trainableParameters()) {
+    explicit Parameters(AffinityScorer& scorer) : tensors(parameterTensors(scorer.getModel())) {
+        for (auto& [name, tensor] : scorer.getModel().trainableParameters())
             names.push_back(name);
-            tensors.push_back(tensor);
-        }
     }
 };
 
-// One pose evaluated with autograd: its energy (a [1] tensor on the device, read when needed),
-// dG/dθ (float64, every parameter's entries in model order, in storage of its own) and, when
-// asked, dG/dx.
-struct PoseDerivatives {
-    torch::Tensor energy, flatParameterGradient, positionGradient;
-};
-
-// Pose `pose` of `all` ([P,N,3], on the scorer's device) through the scorer's gradient pass for
-// one pose, which on a GPU replays a captured CUDA graph of the forward and backward pass: an
-// eager pass of one pose costs the GPU far less than its kernels' launches cost the host.
-PoseDerivatives differentiatePose(AffinityScorer& scorer, const torch::Tensor& all, int pose, bool positionGradient) {
-    const torch::Tensor one = torch::ones({1}, all.options());
-    WeightedGradients g =
-        scorer.weightedGradients(all.narrow(0, pose, 1), one, positionGradient ? one : torch::Tensor(), 1);
-    return {g.energies, g.flatParameters, positionGradient ? g.positions[0] : torch::Tensor()};
-}
-
-// The poses' energies in kJ/mol, read back once; throws for a non-finite one, as the model's
-// own check would.
-std::vector<double> energiesOf(AffinityScorer& scorer, const std::vector<PoseDerivatives>& poses) {
-    std::vector<torch::Tensor> parts;
-    for (const PoseDerivatives& d : poses)
-        parts.push_back(d.energy);
+// Energies on the device in kJ/mol, read back once; throws for a non-finite one, as the
+// model's own check would.
+std::vector<double> energiesOf(AffinityScorer& scorer, const std::vector<torch::Tensor>& parts) {
     const torch::Tensor energies = torch::cat(parts);
     scorer.getModel().checkFinite(energies);
     const torch::Tensor host = energies.to(torch::kCPU, torch::kFloat64).contiguous();
     return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+}
+
+// Every pose's own derivatives, kept on the device in pose order, a batch per entry: dG_n/dθ
+// (float64 rows, every parameter's entries in model order), G_n and, when asked, dG_n/dx_n.
+struct StoredPoses {
+    std::vector<torch::Tensor> parameters, energies, positions;
+};
+
+// Each pose of a ligand through the scorer's pass of per-pose gradients, which on a GPU runs a
+// batch of poses side by side from one captured CUDA graph: one pose alone is bound by the
+// latency of its small kernels.
+StoredPoses storePoses(AffinityScorer& scorer, const PoseEnsemble& poses, bool positionGradients, int batch) {
+    StoredPoses stored;
+    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
+    scorer.poseGradients(all, positionGradients, batch, [&](const PoseGradients& g) {
+        // Copies: the pass overwrites its outputs with the next batch.
+        stored.parameters.push_back(g.flatParameters.clone());
+        stored.energies.push_back(g.energies.clone());
+        if (positionGradients)
+            stored.positions.push_back(g.positions.clone());
+    });
+    return stored;
+}
+
+// total += Σ_n coefficients[n] dG_n/dθ over the stored poses.
+void addWeighted(torch::Tensor& total, const StoredPoses& stored, const std::vector<double>& coefficients) {
+    int64_t offset = 0;
+    for (const torch::Tensor& rows : stored.parameters) {
+        const int64_t count = rows.size(0);
+        const std::vector<double> c(coefficients.begin() + offset, coefficients.begin() + offset + count);
+        total.addmv_(rows.t(), torch::tensor(c, torch::kFloat64).to(rows.device()));
+        offset += count;
+    }
 }
 
 // Add the gradients (float64, one per parameter) to the parameters' .grad, as backward()
@@ -110,20 +121,18 @@ torch::Tensor stackScaled(const std::vector<torch::Tensor>& perPose, const std::
 std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
                                     const AffinityLoss& loss, const Parameters& params,
                                     const CombinedGradientOptions& options, CombinedGradientResult& result) {
-    std::vector<PoseDerivatives> perPose;
-    const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-    for (int n = 0; n < poses.getNumPoses(); n++)
-        perPose.push_back(differentiatePose(scorer, all, n, options.positionGradients));
-    result = lossAtEnergies(energiesOf(scorer, perPose), combination, loss, scorer.getTemperature());
-    torch::Tensor total = torch::zeros_like(perPose[0].flatParameterGradient);
-    std::vector<torch::Tensor> positionGradients;
-    for (int n = 0; n < poses.getNumPoses(); n++) {
-        total.add_(perPose[n].flatParameterGradient, result.lossCoefficients[n]);
-        if (options.positionGradients)
-            positionGradients.push_back(perPose[n].positionGradient);
-    }
-    if (options.positionGradients)
+    const StoredPoses stored = storePoses(scorer, poses, options.positionGradients,
+                                          scorer.posesSideBySide(options.batchSize, options.memoryBudgetMiB));
+    result = lossAtEnergies(energiesOf(scorer, stored.energies), combination, loss, scorer.getTemperature());
+    torch::Tensor total = torch::zeros({stored.parameters[0].size(1)}, stored.parameters[0].options());
+    addWeighted(total, stored, result.lossCoefficients);
+    if (options.positionGradients) {
+        std::vector<torch::Tensor> positionGradients;
+        for (const torch::Tensor& rows : stored.positions)
+            for (int64_t i = 0; i < rows.size(0); i++)
+                positionGradients.push_back(rows[i]);
         result.positionGradients = stackScaled(positionGradients, result.combination.coefficients);
+    }
     return viewsOf(total, params.tensors);
 }
 
@@ -140,9 +149,7 @@ void checkLigands(const std::vector<LigandTerm>& ligands, const std::string& who
         if (ligand.scorer == nullptr || ligand.poses == nullptr)
             throw OpenMMException(who + ": " + ligandName(l) + " has no " + (ligand.scorer ? "poses" : "scorer"));
         ligand.scorer->checkPoses(*ligand.poses, who + ": " + ligandName(l));
-        std::vector<torch::Tensor> params;
-        for (auto& [name, tensor] : ligand.scorer->getModel().trainableParameters())
-            params.push_back(tensor);
+        const std::vector<torch::Tensor> params = parameterTensors(ligand.scorer->getModel());
         if (l == 0) {
             first = params;
             continue;
@@ -168,45 +175,49 @@ void checkTargets(const std::vector<LigandTerm>& ligands, const LigandSetLoss& l
 }
 
 std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                                       const LigandSetLoss& loss, const Parameters& params, SetGradientResult& result) {
-    std::vector<std::vector<PoseDerivatives>> perPose(ligands.size());
-    for (size_t l = 0; l < ligands.size(); l++) {
-        AffinityScorer& scorer = *ligands[l].scorer;
-        const PoseEnsemble& poses = *ligands[l].poses;
-        const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-        for (int n = 0; n < poses.getNumPoses(); n++)
-            perPose[l].push_back(differentiatePose(scorer, all, n, false));
-        std::vector<double> energies = energiesOf(scorer, perPose[l]);
+                                       const LigandSetLoss& loss, const Parameters& params,
+                                       const CombinedGradientOptions& options, SetGradientResult& result) {
+    std::vector<StoredPoses> stored;
+    for (const LigandTerm& ligand : ligands) {
+        AffinityScorer& scorer = *ligand.scorer;
+        stored.push_back(storePoses(scorer, *ligand.poses, false,
+                                    scorer.posesSideBySide(options.batchSize, options.memoryBudgetMiB)));
+        std::vector<double> energies = energiesOf(scorer, stored.back().energies);
         result.scores.combinations.push_back(combination.combine(energies, scorer.getTemperature()));
         result.scores.energies.push_back(std::move(energies));
     }
     applyLigandSetLoss(ligands, loss, result);
-    torch::Tensor total = torch::zeros_like(perPose[0][0].flatParameterGradient);
+    torch::Tensor total = flatZeros(params.tensors, stored[0].parameters[0].options());
     for (size_t l = 0; l < ligands.size(); l++)
-        for (size_t n = 0; n < perPose[l].size(); n++)
-            total.add_(perPose[l][n].flatParameterGradient, result.lossCoefficients[l][n]);
+        addWeighted(total, stored[l], result.lossCoefficients[l]);
     return viewsOf(total, params.tensors);
 }
 
 } // namespace
 
 void AffinityPlugin::forEachPoseGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
-                                         const std::function<void(const PoseGradient&)>& sink, bool positionGradients) {
+                                         const std::function<void(const PoseGradient&)>& sink, bool positionGradients,
+                                         int batchSize) {
     scorer.checkPoses(poses, "forEachPoseGradient");
     torch::AutoGradMode gradMode(true);
     Parameters params(scorer);
     const torch::Tensor all = scorer.uploadPoses(poses, 0, poses.getNumPoses());
-    for (int n = 0; n < poses.getNumPoses(); n++) {
-        PoseDerivatives d = differentiatePose(scorer, all, n, positionGradients);
-        PoseGradient out;
-        out.pose = n;
-        out.energy = energiesOf(scorer, {d})[0];
-        out.positionGradient = d.positionGradient;
-        const std::vector<torch::Tensor> views = viewsOf(d.flatParameterGradient, params.tensors);
-        for (size_t i = 0; i < params.names.size(); i++)
-            out.parameterGradients.emplace_back(params.names[i], views[i]);
-        sink(out);
-    }
+    const int batch = scorer.posesSideBySide(batchSize, DefaultMemoryBudgetMiB);
+    scorer.poseGradients(all, positionGradients, batch, [&](const PoseGradients& g) {
+        const std::vector<double> energies = energiesOf(scorer, {g.energies});
+        for (int i = 0; i < (int)energies.size(); i++) {
+            PoseGradient out;
+            out.pose = g.first + i;
+            out.energy = energies[i];
+            if (positionGradients)
+                out.positionGradient = g.positions[i].clone();
+            // Storage of the pose's own: the pass overwrites its outputs with the next batch.
+            const std::vector<torch::Tensor> views = viewsOf(g.flatParameters[i].clone(), params.tensors);
+            for (size_t k = 0; k < params.names.size(); k++)
+                out.parameterGradients.emplace_back(params.names[k], views[k]);
+            sink(out);
+        }
+    });
 }
 
 CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, const PoseEnsemble& poses,
@@ -273,7 +284,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
     std::vector<torch::Tensor> total;
     switch (options.strategy) {
     case GradientStrategy::StoreAll:
-        total = storeAllSet(ligands, combination, loss, params, result);
+        total = storeAllSet(ligands, combination, loss, params, options, result);
         break;
     case GradientStrategy::TwoPass:
         total = TwoPassGradient::ofSet(ligands, combination, loss, options, result);

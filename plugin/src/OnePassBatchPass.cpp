@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "internal/OnePassBatchPass.h"
+#include "internal/FlatParameters.h"
 #include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
 
 namespace {
-
-torch::Tensor flatZeros(const std::vector<torch::Tensor>& parameters, const torch::TensorOptions& options) {
-    int64_t size = 0;
-    for (const auto& p : parameters)
-        size += p.numel();
-    return torch::zeros({size}, options.dtype(torch::kFloat64));
-}
 
 // Host weights into a tensor of the pass, outside any graph: the graphs read them from there.
 void upload(const std::vector<double>& values, torch::Tensor& into) {
@@ -23,10 +17,8 @@ void upload(const std::vector<double>& values, torch::Tensor& into) {
 OnePassBatchPass::OnePassBatchPass(const BoundModel& model, int batch, OnePassSums sums, bool capture,
                                    GraphMemoryPool pool)
     : model(model), kind(sums), forwardHalf(model.device, ModelEagerCalls, capture, pool),
-      backwardHalf(model.device, ModelEagerCalls, capture, pool),
+      backwardHalf(model.device, ModelEagerCalls, capture, pool), parameters(parameterTensors(model.model)),
       input(torch::zeros({batch, model.getNumAtoms(), 3}, model.positionOptions())) {
-    for (auto& [name, tensor] : model.model.trainableParameters())
-        parameters.push_back(tensor);
     const torch::TensorOptions options = input.options();
     flatA = flatZeros(parameters, options);
     weightsA = torch::zeros({batch}, options);
@@ -72,11 +64,7 @@ void OnePassBatchPass::addWeighted(const torch::Tensor& weights, torch::Tensor& 
     if (parameters.empty())
         return;
     auto grads = torch::autograd::grad({energy}, parameters, {weights}, retain, false, /*allow_unused=*/true);
-    std::vector<torch::Tensor> pieces;
-    for (size_t i = 0; i < grads.size(); i++) // a parameter that does not take part adds zeros
-        pieces.push_back(grads[i].defined() ? grads[i].reshape(-1)
-                                            : torch::zeros({parameters[i].numel()}, weights.options()));
-    flat.add_(torch::cat(pieces));
+    flat.add_(flattened(grads, parameters)); // a parameter that does not take part adds zeros
 }
 
 void OnePassBatchPass::evaluateBackward() {

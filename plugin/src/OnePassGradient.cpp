@@ -14,13 +14,6 @@ using OpenMM::OpenMMException;
 
 namespace {
 
-std::vector<torch::Tensor> trainableParameters(AffinityScorer& scorer) {
-    std::vector<torch::Tensor> result;
-    for (auto& [name, tensor] : scorer.getModel().trainableParameters())
-        result.push_back(tensor);
-    return result;
-}
-
 // The per-pose loss term's derivative ℓ_n'(G_n), for pose n of energy G_n.
 using PoseTermDerivative = std::function<double(int pose, double energy)>;
 
@@ -117,7 +110,7 @@ std::vector<torch::Tensor> OnePassGradient::ofLigand(AffinityScorer& scorer, con
         const torch::Tensor c = torch::tensor(result.combination.coefficients, torch::kFloat64);
         result.positionGradients = positionGradients.to(torch::kCPU, torch::kFloat64) * c.view({-1, 1, 1});
     }
-    return viewsOf(total, trainableParameters(scorer));
+    return viewsOf(total, parameterTensors(scorer.getModel()));
 }
 
 std::vector<torch::Tensor> OnePassGradient::ofSet(const std::vector<LigandTerm>& ligands,
@@ -168,5 +161,5 @@ std::vector<torch::Tensor> OnePassGradient::ofSet(const std::vector<LigandTerm>&
                             betaForTemperature(ligands[l].scorer->getTemperature()));
     if (poseTerms.defined())
         total.add_(poseTerms);
-    return viewsOf(total, trainableParameters(*ligands[0].scorer));
+    return viewsOf(total, parameterTensors(ligands[0].scorer->getModel()));
 }

@@ -5,6 +5,7 @@
 #include "AffinityExport.h"
 #include "internal/BatchPasses.h"
 #include "internal/OnePassBatchPass.h"
+#include "internal/PoseGradientsPass.h"
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,10 +14,10 @@ namespace AffinityPlugin {
 
 /**
  * The batch passes kept between batched evaluations, and with them the lifecycle of their CUDA
- * graphs: one energy pass, one gradient pass and one pass of the one-pass strategy, each for the
- * latest batch shape, sharing one graph memory pool. A pass is rebuilt (and its graph captured anew) when the batch
- * shape changes; release() drops both and the memory their graphs hold, which an owner does whenever what a graph
- * captured (the topology, the temperature) changes.
+ * graphs: one energy pass, one gradient pass, one pass of the one-pass strategy and one of each pose's own
+ * gradients (store-all), each for the latest batch shape, sharing one graph memory pool. A pass is rebuilt (and its
+ * graph captured anew) when the batch shape changes; release() drops them all and the memory their graphs hold,
+ * which an owner does whenever what a graph captured (the topology, the temperature) changes.
  */
 class OPENMM_EXPORT_AFFINITY BatchPassCache {
 public:
@@ -30,7 +31,7 @@ public:
     bool getUseCUDAGraphs() const {
         return useCUDAGraphs;
     }
-    /** How many CUDA graphs the kept passes replay: one per pass, two for the one-pass pass (0 to 4). */
+    /** How many CUDA graphs the kept passes replay: one per pass, two for the one-pass pass (0 to 5). */
     int getNumCapturedGraphs() const;
     /** Why the model could not be captured in the kept passes, or empty. */
     std::string getCUDAGraphFailure() const;
@@ -46,6 +47,11 @@ public:
     /** The one-pass strategy's pass for batches of `batch` poses with these sums, rebuilt unless the kept one is of
      * that kind. */
     OnePassBatchPass& onePassPass(const BoundModel& model, int batch, const OnePassSums& sums);
+    /**
+     * The pass of each pose's own gradients for batches of `batch` poses, with or without position gradients,
+     * rebuilt unless the kept one is of that kind.
+     */
+    PoseGradientsPass& poseGradientsPass(const BoundModel& model, int batch, bool positionGradients);
 
 private:
     GraphMemoryPool sharedPool(const torch::Device& device);
@@ -54,6 +60,7 @@ private:
     std::unique_ptr<EnergyBatchPass> energy;
     std::unique_ptr<GradientBatchPass> gradient;
     std::unique_ptr<OnePassBatchPass> onePass;
+    std::unique_ptr<PoseGradientsPass> poseGradients;
     std::unique_ptr<GraphMemoryPool> pool;
 };
 

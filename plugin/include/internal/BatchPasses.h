@@ -4,6 +4,7 @@
 
 #include "internal/BoundModel.h"
 #include "internal/CapturedCall.h"
+#include "internal/FlatParameters.h"
 #include <torch/types.h>
 #include <vector>
 
@@ -108,9 +109,6 @@ private:
     std::vector<torch::Tensor> parameters, sums;
     torch::Tensor sumBuffer, input, weights, positionWeights, energy, positionGradient;
 };
-
-/** Views of a flat tensor shaped like each of `shapes`, one after another. */
-std::vector<torch::Tensor> viewsOf(const torch::Tensor& flat, const std::vector<torch::Tensor>& shapes);
 
 } // namespace AffinityPlugin
 

@@ -9,9 +9,10 @@
 namespace AffinityPlugin {
 
 /**
- * Chooses the number of poses per model call. On a GPU it measures the memory one pose takes
- * (the peak allocation of a probe batch, with and without an autograd graph) once, and keeps
- * the figures: memory does not depend on where the atoms are.
+ * Chooses the number of poses per model call, and of poses evaluated side by side. On a GPU it
+ * measures the memory one pose takes (the peak allocation of a probe batch, with and without an
+ * autograd graph, and of one pose alone with one) once, and keeps the figures: memory does not
+ * depend on where the atoms are.
  */
 class OPENMM_EXPORT_AFFINITY BatchSizer {
 public:
@@ -25,10 +26,17 @@ public:
      * @param withGradient  whether the batch keeps an autograd graph
      */
     int batchSize(BoundModel& model, int requested, double budgetMiB, bool withGradient);
+    /**
+     * The poses to evaluate side by side, each a model call of one pose with an autograd graph:
+     * the given number if > 0, else on a GPU as many as fit in a memory budget, and on the CPU one
+     * (side by side pays only on a GPU); never more than `most`.
+     */
+    int sideBySide(BoundModel& model, int requested, double budgetMiB, int most);
 
 private:
-    int64_t bytesPerPose(BoundModel& model, bool withGradient);
-    int64_t measuredBytesPerPose[2] = {0, 0};
+    enum Probe { Energies, Gradients, OnePoseGradients };
+    int64_t bytesPerPose(BoundModel& model, Probe probe);
+    int64_t measuredBytesPerPose[3] = {0, 0, 0};
 };
 
 } // namespace AffinityPlugin

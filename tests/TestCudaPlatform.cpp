@@ -133,12 +133,13 @@ void requireSameGradient(const CombinedGradientResult& actual, const std::vector
     }
 }
 
-// 23 poses in batches of 5 (the fifth overlapping the fourth), three combined gradients by a
-// strategy (Boltzmann, pose targets, position gradients) with CUDA graphs and eagerly, each
-// against the CPU's; then `more` with the CPU's and the graphs' scorers, and the number of
-// graphs the strategy captured. In the first call each pass runs two eager warm-up batches, is
-// captured on the third and replayed for the fourth and fifth; later calls replay only.
-void requireCapturedStrategyMatches(GradientStrategy strategy, int expectedGraphs,
+// 23 poses in batches of `batch`, three combined gradients by a strategy (Boltzmann, pose
+// targets, position gradients) with CUDA graphs and eagerly, each against the CPU's; then `more`
+// with the CPU's and the graphs' scorers, and the number of graphs the strategy captured. With
+// batches of 5 (the fifth overlapping the fourth), in the first call each pass runs two eager
+// warm-up batches, is captured on the third and replayed for the fourth and fifth; later calls
+// replay only. With one batch of 23, the third call captures.
+void requireCapturedStrategyMatches(GradientStrategy strategy, int batch, int expectedGraphs,
                                     const std::function<void(AffinityScorer& cpu, AffinityScorer& graphs,
                                                              const PoseEnsemble& poses, double tolerance)>& more) {
     const PoseEnsemble poses = randomPoses(23, 9);
@@ -159,11 +160,11 @@ void requireCapturedStrategyMatches(GradientStrategy strategy, int expectedGraph
         loss.setPoseTargets(targets, 0.3);
         CombinedGradientOptions options;
         options.strategy = strategy;
-        options.batchSize = 5;
+        options.batchSize = batch;
         options.positionGradients = true;
         const CombinedGradientResult expected = combinedGradient(cpu, poses, BoltzmannCombination(), loss, options);
         const std::vector<torch::Tensor> expectedGradients = takeGradients(cpu);
-        for (int call = 1; call <= 3; call++)
+        for (int call = 1; call <= 4; call++)
             for (AffinityScorer* scorer : {&graphs, &eager}) {
                 INFO("call " << call << (scorer == &graphs ? ", CUDA graphs" : ", eager"));
                 const CombinedGradientResult actual =
@@ -426,14 +427,20 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
 TEST_CASE("One-pass batches replayed from their two CUDA graphs equal eager ones and the CPU") {
     // The forward and backward halves are captured (two graphs). Boltzmann keeps the shift sum B,
     // the pose targets the sum P, and the position gradients a fourth backward pass.
-    requireCapturedStrategyMatches(GradientStrategy::OnePass, 2, {});
+    requireCapturedStrategyMatches(GradientStrategy::OnePass, 5, 2, {});
+}
+
+TEST_CASE("Two-pass of poses that fit in one batch, evaluated once from two CUDA graphs, equals eager and the CPU") {
+    // 23 poses in one batch: the one-pass strategy's forward and backward halves, the backward
+    // with the final g_n, captured on the third call and replayed on the fourth.
+    requireCapturedStrategyMatches(GradientStrategy::TwoPass, 23, 2, {});
 }
 
 TEST_CASE("Store-all's poses side by side, replayed from one CUDA graph, equal eager ones and the CPU") {
     // Five poses side by side: the capture holds five branches on five streams. Each pose's own
     // gradients are compared through forEachPoseGradient too, where a mixed-up branch would show.
     requireCapturedStrategyMatches(
-        GradientStrategy::StoreAll, 1,
+        GradientStrategy::StoreAll, 5, 1,
         [](AffinityScorer& cpu, AffinityScorer& graphs, const PoseEnsemble& poses, double tolerance) {
             std::vector<PoseGradient> expectedPoses, actualPoses;
             forEachPoseGradient(

@@ -118,7 +118,8 @@ void requireRelativelyClose(const torch::Tensor& actual, const torch::Tensor& ex
 TEST_CASE("combinedGradient equals full autograd over all poses for every combination and strategy") {
     AffinityScorer scorer = makeScorer();
     REQUIRE(scorer.getModel().trainableParameters().size() >= 8);
-    for (int count : {1, 2, 7, 64}) {
+    // Batches of 5: up to 5 poses are one batch, which two-pass evaluates once.
+    for (int count : {1, 2, 5, 7, 64}) {
         PoseEnsemble poses = makePoses(count);
         const std::vector<double> energies = scorer.poseEnergies(poses);
         for (const char* kind : {"mean", "max", "boltzmann"})

@@ -23,7 +23,8 @@ namespace AffinityPlugin {
  *    memory N·|θ|. The plain method, kept as the reference. On a GPU a batch of poses (at
  *    most 8) runs side by side, each pose its own model call, from one CUDA graph.
  *  - TwoPass: every pose forward without a graph (batched), then g_n, then forward+backward
- *    per batch with grad_output g; memory |θ| plus one batch's graph.
+ *    per batch with grad_output g; memory |θ| plus one batch's graph. Poses that fit in one
+ *    batch are evaluated once: forward with the graph kept, g_n, one backward.
  *  - OnePass: every pose forward once, with autograd, in batches; each batch's graph is
  *    differentiated into running sums A = Σ w_n dG_n/dθ and B = Σ w_n (G_n − G_1) dG_n/dθ
  *    (one backward pass each; B only for a combination with a shift term), rescaled when the

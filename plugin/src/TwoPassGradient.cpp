@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "internal/TwoPassGradient.h"
+#include "internal/FlatParameters.h"
 #include "internal/LossCoefficients.h"
 #include "internal/PoseBatches.h"
 #include <algorithm>
@@ -24,6 +25,29 @@ struct LigandBatches {
 torch::Tensor onDevice(const AffinityScorer& scorer, const std::vector<double>& values) {
     return torch::tensor(values, torch::kFloat64)
         .to(torch::TensorOptions().dtype(scorer.getDtype()).device(scorer.getDevice()));
+}
+
+// A ligand whose poses fit in one batch, evaluated once: the batch's forward pass keeps its
+// autograd graph, its energies give the loss's g_n, and one backward pass with the weights g
+// gives Σ_n g_n dG_n/dθ. Pass 1 and pass 2 would evaluate the same batch twice (docked ligands
+// have tens of poses, fewer than a GPU batch); memory is still |θ| plus one batch's graph.
+std::vector<torch::Tensor> ofOneBatch(AffinityScorer& scorer, const LigandBatches& ligand,
+                                      const Combination& combination, const AffinityLoss& loss,
+                                      const CombinedGradientOptions& options, CombinedGradientResult& result) {
+    const int numPoses = (int)ligand.positions.size(0);
+    OnePassSums sums;
+    sums.positions = options.positionGradients;
+    OnePassBatchPass& pass = scorer.onePassBatches(numPoses, sums);
+    pass.clear();
+    const std::vector<double> energies = pass.forward(ligand.positions);
+    result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
+    pass.backward(1.0, result.lossCoefficients, {}, {});
+    if (options.positionGradients) {
+        const torch::Tensor c = torch::tensor(result.combination.coefficients, torch::kFloat64);
+        result.positionGradients = pass.positionGradients().to(torch::kCPU, torch::kFloat64) * c.view({-1, 1, 1});
+    }
+    // A copy: the pass's sums are cleared by its next call.
+    return viewsOf(pass.sumA().clone(), parameterTensors(scorer.getModel()));
 }
 
 } // namespace
@@ -83,6 +107,8 @@ std::vector<torch::Tensor> TwoPassGradient::ofLigand(AffinityScorer& scorer, con
                                                      const CombinedGradientOptions& options,
                                                      CombinedGradientResult& result) {
     const LigandBatches ligand(scorer, poses, options);
+    if (poses.getNumPoses() <= ligand.batch)
+        return ofOneBatch(scorer, ligand, combination, loss, options, result);
     // Pass 1, then the loss's coefficients g_n (and c_n for the position gradients).
     std::vector<double> energies = scorer.batchedEnergies(ligand.positions, ligand.batch);
     result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());

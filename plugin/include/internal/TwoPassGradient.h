@@ -32,7 +32,10 @@ WeightedGradients weightedGradients(BatchPassCache& passes, const BoundModel& mo
                                     const torch::Tensor& weights, const torch::Tensor& positionWeights, int batch);
 
 /**
- * The strategy for one ligand: ΔG, G_n, g_n (and c_n dG_n/dx_n when asked) into `result`.
+ * The strategy for one ligand: ΔG, G_n, g_n (and c_n dG_n/dx_n when asked) into `result`. A
+ * ligand whose poses fit in one batch is evaluated once: its batch keeps the autograd graph of
+ * its forward pass (through the one-pass strategy's pass) until the energies give g_n, then
+ * one backward pass with the weights g. More poses take pass 1 and pass 2.
  *
  * @return dL/dθ, float64, one per trainable parameter (model order), not yet in .grad
  */

@@ -203,12 +203,12 @@ class Scorer:
         return CombinedGradient.from_dict(result, self.num_atoms, factor)
 
     def for_each_pose_gradient(self, poses, callback, position_gradients=False, unit="kJ/mol"):
-        """Evaluate the poses one at a time with autograd and call callback(PoseGradient) for each,
-        in order: its energy G_n, dG_n/dθ by parameter name and, when asked, dG_n/dx [N,3], in kJ/mol
-        (or unit="kcal/mol").
+        """Evaluate each pose with autograd, each pose a model call of its own (on a GPU a few
+        side by side), and call callback(PoseGradient) for each, in order: its energy G_n, dG_n/dθ
+        by parameter name and, when asked, dG_n/dx [N,3], in kJ/mol (or unit="kcal/mol").
 
-        Only one pose's autograd graph is alive at a time, so memory does not grow with the
-        number of poses. An exception raised by the callback stops the loop and propagates."""
+        No pose's autograd graph is alive when the callback runs, and memory does not grow with
+        the number of poses. An exception raised by the callback stops the loop and propagates."""
         factor = per_kj(unit, "for_each_pose_gradient")
         if not callable(callback):
             raise TypeError("for_each_pose_gradient: callback: expected a callable, found %s"

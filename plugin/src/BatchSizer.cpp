@@ -7,6 +7,15 @@
 
 using namespace AffinityPlugin;
 
+namespace {
+
+// How many poses of `bytes` each fit in a budget: 1 to `most`.
+int fitting(double budgetMiB, int64_t bytes, int most) {
+    return (int)std::clamp<double>(std::floor(budgetMiB * 1024.0 * 1024.0 / bytes), 1.0, most);
+}
+
+} // namespace
+
 int64_t BatchSizer::bytesPerPose(BoundModel& model, Probe kind) {
     int64_t& cached = measuredBytesPerPose[kind];
     if (cached > 0)
@@ -42,9 +51,7 @@ int BatchSizer::batchSize(BoundModel& model, int requested, double budgetMiB, bo
     // larger tensors leave the caches. A caller who knows better sets the batch size.
     if (!model.device.is_cuda())
         return 1;
-    const double budget = budgetMiB * 1024.0 * 1024.0;
-    return (int)std::clamp<double>(std::floor(budget / bytesPerPose(model, withGradient ? Gradients : Energies)), 1.0,
-                                   4096.0);
+    return fitting(budgetMiB, bytesPerPose(model, withGradient ? Gradients : Energies), 4096);
 }
 
 int BatchSizer::sideBySide(BoundModel& model, int requested, double budgetMiB, int most) {
@@ -52,6 +59,5 @@ int BatchSizer::sideBySide(BoundModel& model, int requested, double budgetMiB, i
         return std::min(requested, most);
     if (!model.device.is_cuda())
         return 1;
-    const double budget = budgetMiB * 1024.0 * 1024.0;
-    return (int)std::clamp<double>(std::floor(budget / bytesPerPose(model, OnePoseGradients)), 1.0, most);
+    return fitting(budgetMiB, bytesPerPose(model, OnePoseGradients), most);
 }

@@ -111,28 +111,17 @@ void addToGradients(Parameters& params, const std::vector<torch::Tensor>& gradie
         at::_foreach_add_(grads, additions);
 }
 
-torch::Tensor stackScaled(const std::vector<torch::Tensor>& perPose, const std::vector<double>& coefficients) {
-    std::vector<torch::Tensor> scaled;
-    for (size_t n = 0; n < perPose.size(); n++)
-        scaled.push_back(perPose[n].to(torch::kCPU) * coefficients[n]);
-    return torch::stack(scaled);
-}
-
 std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
                                     const AffinityLoss& loss, const Parameters& params,
                                     const CombinedGradientOptions& options, CombinedGradientResult& result) {
     const StoredPoses stored = storePoses(scorer, poses, options.positionGradients,
                                           scorer.posesSideBySide(options.batchSize, options.memoryBudgetMiB));
     result = lossAtEnergies(energiesOf(scorer, stored.energies), combination, loss, scorer.getTemperature());
-    torch::Tensor total = torch::zeros({stored.parameters[0].size(1)}, stored.parameters[0].options());
+    torch::Tensor total = flatZeros(params.tensors, stored.parameters[0].options());
     addWeighted(total, stored, result.lossCoefficients);
-    if (options.positionGradients) {
-        std::vector<torch::Tensor> positionGradients;
-        for (const torch::Tensor& rows : stored.positions)
-            for (int64_t i = 0; i < rows.size(0); i++)
-                positionGradients.push_back(rows[i]);
-        result.positionGradients = stackScaled(positionGradients, result.combination.coefficients);
-    }
+    if (options.positionGradients)
+        result.positionGradients =
+            combinedPositionGradients(torch::cat(stored.positions), result.combination.coefficients);
     return viewsOf(total, params.tensors);
 }
 

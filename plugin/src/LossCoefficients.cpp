@@ -16,6 +16,12 @@ CombinedGradientResult AffinityPlugin::lossAtEnergies(const std::vector<double>&
     return result;
 }
 
+torch::Tensor AffinityPlugin::combinedPositionGradients(const torch::Tensor& perPose,
+                                                        const std::vector<double>& coefficients) {
+    const torch::Tensor c = torch::tensor(coefficients, torch::kFloat64);
+    return perPose.to(torch::kCPU, torch::kFloat64) * c.view({-1, 1, 1});
+}
+
 LigandSetValues AffinityPlugin::ligandSetValues(const std::vector<LigandTerm>& ligands, const LigandSetScores& scores) {
     LigandSetValues values;
     for (size_t l = 0; l < ligands.size(); l++) {

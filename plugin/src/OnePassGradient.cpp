@@ -106,10 +106,8 @@ std::vector<torch::Tensor> OnePassGradient::ofLigand(AffinityScorer& scorer, con
                   loss.derivativeByDeltaG(result.combination.deltaG, beta), beta);
     if (s.sumP.defined())
         total.add_(s.sumP);
-    if (options.positionGradients) {
-        const torch::Tensor c = torch::tensor(result.combination.coefficients, torch::kFloat64);
-        result.positionGradients = positionGradients.to(torch::kCPU, torch::kFloat64) * c.view({-1, 1, 1});
-    }
+    if (options.positionGradients)
+        result.positionGradients = combinedPositionGradients(positionGradients, result.combination.coefficients);
     return viewsOf(total, parameterTensors(scorer.getModel()));
 }
 

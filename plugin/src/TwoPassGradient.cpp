@@ -42,10 +42,8 @@ std::vector<torch::Tensor> ofOneBatch(AffinityScorer& scorer, const LigandBatche
     const std::vector<double> energies = pass.forward(ligand.positions);
     result = lossAtEnergies(energies, combination, loss, scorer.getTemperature());
     pass.backward(1.0, result.lossCoefficients, {}, {});
-    if (options.positionGradients) {
-        const torch::Tensor c = torch::tensor(result.combination.coefficients, torch::kFloat64);
-        result.positionGradients = pass.positionGradients().to(torch::kCPU, torch::kFloat64) * c.view({-1, 1, 1});
-    }
+    if (options.positionGradients)
+        result.positionGradients = combinedPositionGradients(pass.positionGradients(), result.combination.coefficients);
     // A copy: the pass's sums are cleared by its next call.
     return viewsOf(pass.sumA().clone(), parameterTensors(scorer.getModel()));
 }

@@ -13,6 +13,12 @@ namespace AffinityPlugin {
 CombinedGradientResult lossAtEnergies(const std::vector<double>& energies, const Combination& combination,
                                       const AffinityLoss& loss, double temperature);
 
+/**
+ * dΔG/dx_n = c_n dE_n/dx_n: each pose's position gradient, [P,N,3] on any device and in any dtype,
+ * times the combination's c_n; float64 on the CPU, as CombinedGradientResult holds it.
+ */
+torch::Tensor combinedPositionGradients(const torch::Tensor& perPose, const std::vector<double>& coefficients);
+
 /** "ligand l", how messages name ligand l of a set. */
 std::string ligandName(size_t l);
 

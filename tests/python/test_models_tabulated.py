@@ -110,6 +110,31 @@ def test_operator_equals_the_filter_network_on_every_edge():
     assert torch.allclose(out[0], expected, rtol=0, atol=1e-10 * float(expected.abs().max()))
 
 
+def test_every_blocks_table_holds_its_own_filter_values_and_slopes():
+    # The tables of all blocks, made together by batched products, against each block's filter
+    # network and cosine cutoff at the table's lengths: the cubic's a is the filter there, and
+    # its b the derivative along the segment (autograd, times the spacing).
+    from openmmaffinity.models.schnet_layers import tabulated_filter_coefficients
+
+    _, model = twins(257, **SMALL)
+    assert len(model.interactions) > 1
+    for block in model.interactions:  # blocks that differ, so that a mix-up shows
+        block.mlp[0].weight.data.normal_()
+    networks = [block.filter_network() for block in model.interactions]
+    tables = tabulated_filter_coefficients(networks, model.filter_table_basis(torch.device("cpu")),
+                                           model.filter_table_spacing, model.act.shift)
+    grid = torch.linspace(0.0, model.cutoff, 257, dtype=torch.float64)[:-1]
+    for k, block in enumerate(model.interactions):
+        def filters(r):
+            envelope = 0.5 * (torch.cos(r * math.pi / model.cutoff) + 1.0)
+            return block.mlp(model.distance_expansion(r)) * envelope.unsqueeze(-1)
+
+        values, slopes = torch.autograd.functional.jvp(filters, grid, torch.ones_like(grid))
+        assert torch.allclose(tables[k, :, 0], values, rtol=0, atol=1e-12 * float(values.abs().max()))
+        assert torch.allclose(tables[k, :, 1], slopes * block.spacing, rtol=0,
+                              atol=1e-12 * float(slopes.abs().max() * block.spacing))
+
+
 def test_bad_table_size_is_named():
     with pytest.raises(ValueError, match="filter_table_size"):
         SchNetAffinity(filter_table_size=1)

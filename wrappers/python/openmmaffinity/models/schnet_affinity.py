@@ -27,7 +27,7 @@ from torch.nn import Embedding, Linear, ModuleList
 from .neighbors import FusedNeighborSearch, NeighborSearch, edge_lengths
 from .operators import load_operators
 from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
-                            cosine_cutoff, cosine_cutoff_slope)
+                            cosine_cutoff, cosine_cutoff_slope, tabulated_filter_coefficients)
 
 #: Å per nm: the network's internal length unit is PyG's.
 ANGSTROM_PER_NM = 10.0
@@ -108,6 +108,7 @@ class SchNetAffinity(torch.nn.Module):
             blocks = [InteractionBlock(hidden_channels, num_gaussians, num_filters, self.cutoff)
                       for _ in range(num_interactions)]
         self.interactions = ModuleList(blocks)
+        self.filter_table_spacing = blocks[0].spacing if filter_table_size > 0 else 0.0
         # Models that need the operator library anyway also search neighbours with it.
         search = FusedNeighborSearch if filter_table_size > 0 else NeighborSearch
         self.neighbor_search = search(self.cutoff, max_num_neighbors)
@@ -194,16 +195,20 @@ class SchNetAffinity(torch.nn.Module):
         ``separate_parts``, of the protein and the ligand each alone (summed)."""
         index, valid = self.neighbor_search(positions, ligand_mask, separate_parts)
         length = edge_lengths(positions, index, valid)
-        if self.filter_table_size > 0:
-            # Tabulated blocks take the basis of the table's lengths, made once for all of them,
-            # not the expansion of every edge.
-            expansion = self.filter_table_basis(positions.device)
-        else:
-            expansion = self.distance_expansion(length)
         h = self.embedding(atomic_numbers)
         h = h.unsqueeze(0).expand(positions.shape[0], h.shape[0], h.shape[1])
-        for interaction in self.interactions:
-            h = h + interaction(h, index, valid, length, expansion)
+        if self.filter_table_size > 0:
+            # Tabulated blocks take their filter coefficients, made for all blocks at once from
+            # the basis of the table's lengths, not the expansion of every edge. unbind, not
+            # indexing: the backward pass of an index writes each block's gradient into a zero
+            # tensor of all blocks' size; unbind's stacks them once.
+            networks = [interaction.filter_network() for interaction in self.interactions]
+            tables = tabulated_filter_coefficients(networks, self.filter_table_basis(positions.device),
+                                                   self.filter_table_spacing, self.act.shift).to(h.dtype).unbind(0)
+        else:
+            tables = [self.distance_expansion(length)]  # one expansion, for every block
+        for block, interaction in enumerate(self.interactions):
+            h = h + interaction(h, index, valid, length, tables[block if self.filter_table_size > 0 else 0])
         h = self.lin2(self.act(self.lin1(h)))
         return h.squeeze(-1).sum(-1)
 

@@ -6,7 +6,7 @@ They work on dense neighbour lists ([B, N, K], see ``neighbors.py``) instead of 
 lists, which makes them scriptable with ``torch.jit.script`` and free of compiled extras.
 """
 import math
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -112,6 +112,10 @@ class InteractionBlock(torch.nn.Module):
         torch.nn.init.xavier_uniform_(self.lin.weight)
         self.lin.bias.data.fill_(0)
 
+    def filter_network(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The filter network's weights and biases: first layer, then second."""
+        return self.mlp[0].weight, self.mlp[0].bias, self.mlp[2].weight, self.mlp[2].bias
+
     def forward(self, x: Tensor, index: Tensor, valid: Tensor, edge_weight: Tensor, edge_attr: Tensor) -> Tensor:
         x = self.conv(x, index, valid, edge_weight, self.mlp(edge_attr))
         x = self.act(x)
@@ -141,33 +145,53 @@ class TabulatedInteractionBlock(InteractionBlock):
         self.spacing = cutoff / (table_size - 1)
 
     def forward(self, x: Tensor, index: Tensor, valid: Tensor, edge_weight: Tensor, edge_attr: Tensor) -> Tensor:
-        """As InteractionBlock, except that ``edge_attr`` holds the basis of the table's
-        lengths (``SchNetAffinity.filter_table_basis``), not the distance expansion of the edges."""
-        coefficients = self.filter_coefficients(edge_attr).to(x.dtype)
+        """As InteractionBlock, except that ``edge_attr`` holds this block's filter coefficients
+        [table_size - 1, 4, F] in the dtype of ``x`` (``filter_coefficients``, or one entry of
+        ``tabulated_filter_coefficients`` for every block at once), not the distance expansion of
+        the edges."""
         neighbors = torch.where(valid, index, torch.full_like(index, -1))
-        h = torch.ops.affinity.filter_convolution(self.conv.lin1(x), neighbors, edge_weight.to(x.dtype),
-                                                  coefficients, self.spacing)
+        h = torch.ops.affinity.filter_convolution(self.conv.lin1(x), neighbors, edge_weight.to(x.dtype), edge_attr,
+                                                  self.spacing)
         h = self.conv.lin2(h)
         return self.lin(self.act(h))
 
     def filter_coefficients(self, basis: Tensor) -> Tensor:
-        """The cubic of each segment between the table's lengths, [table_size - 1, 4, F], in
-        the dtype of ``basis`` (``SchNetAffinity.filter_table_basis``): a + b t + c t^2 + d t^3 with t in
-        [0, 1) across the segment, from the filter's values and derivatives at its two ends
-        (Hermite)."""
-        first, second = self.mlp[0], self.mlp[2]
-        dtype = basis.dtype
-        expansion, expansion_slope = basis[0, :, :-1], basis[1, :, :-1]
-        envelope, envelope_slope = basis[0, :, -1:], basis[1, :, -1:]
-        hidden = F.linear(expansion, first.weight.to(dtype), first.bias.to(dtype))
-        values = F.linear(self.mlp[1](hidden), second.weight.to(dtype), second.bias.to(dtype))
-        # d softplus(z)/dz = sigmoid(z); the linear layers' biases do not depend on r.
-        hidden_slope = torch.sigmoid(hidden) * torch.matmul(expansion_slope, first.weight.to(dtype).t())
-        slopes = torch.matmul(hidden_slope, second.weight.to(dtype).t())
-        slopes = (slopes * envelope + values * envelope_slope) * self.spacing  # d/dt
-        values = values * envelope
-        y0, y1, m0, m1 = values[:-1], values[1:], slopes[:-1], slopes[1:]
-        return torch.stack([y0, m0, 3.0 * (y1 - y0) - 2.0 * m0 - m1, 2.0 * (y0 - y1) + m0 + m1], dim=1)
+        """This block's cubics, [table_size - 1, 4, F] in the dtype of ``basis``
+        (``SchNetAffinity.filter_table_basis``); see ``tabulated_filter_coefficients``."""
+        return tabulated_filter_coefficients([self.filter_network()], basis, self.spacing, self.mlp[1].shift)[0]
+
+
+def tabulated_filter_coefficients(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor,
+                                  spacing: float, shift: float) -> Tensor:
+    """The cubic of each segment between the table's lengths for K blocks' filter networks
+    (``InteractionBlock.filter_network``) at once, [K, table_size - 1, 4, F] in the dtype of
+    ``basis`` (``SchNetAffinity.filter_table_basis``): a + b t + c t^2 + d t^3 with t in [0, 1)
+    across the segment, from the filter's values and derivatives at its two ends (Hermite);
+    ``shift`` is that of the networks' ShiftedSoftplus.
+
+    The K tables are made by batched matrix products, not block by block: the table does not
+    depend on the poses, so on a GPU its many small kernels are a fixed cost of every model
+    call (and of its backward pass), which one set of kernels for all blocks divides by K."""
+    dtype = basis.dtype
+    first_weight = torch.stack([n[0] for n in networks]).to(dtype)  # [K, F, G]
+    first_bias = torch.stack([n[1] for n in networks]).to(dtype).unsqueeze(1)  # [K, 1, F]
+    second_weight = torch.stack([n[2] for n in networks]).to(dtype).transpose(1, 2)  # [K, F, F], (in, out)
+    second_bias = torch.stack([n[3] for n in networks]).to(dtype).unsqueeze(1)
+    count, filters, gaussians = first_weight.shape
+    points = basis.shape[1]
+    envelope, envelope_slope = basis[0, :, -1:], basis[1, :, -1:]
+    # The expansion and its slope through every block's first layer in one product: [2T, K F].
+    both = torch.matmul(basis[:, :, :-1].reshape(2 * points, gaussians), first_weight.reshape(count * filters,
+                                                                                               gaussians).t())
+    both = both.reshape(2, points, count, filters).permute(0, 2, 1, 3)  # [2, K, T, F]
+    hidden = both[0] + first_bias
+    values = torch.baddbmm(second_bias, F.softplus(hidden) - shift, second_weight)
+    # d softplus(z)/dz = sigmoid(z); the linear layers' biases do not depend on r.
+    slopes = torch.bmm(torch.sigmoid(hidden) * both[1], second_weight)
+    slopes = (slopes * envelope + values * envelope_slope) * spacing  # d/dt
+    values = values * envelope
+    y0, y1, m0, m1 = values[:, :-1], values[:, 1:], slopes[:, :-1], slopes[:, 1:]
+    return torch.stack([y0, m0, 3.0 * (y1 - y0) - 2.0 * m0 - m1, 2.0 * (y0 - y1) + m0 + m1], dim=2)
 
 
 def _drop_filter_alias(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "GradientExport.h"
 #include "internal/FlatParameters.h"
+#include "internal/HostEnergies.h"
 #include "internal/LossCoefficients.h"
 #include "internal/OnePassGradient.h"
 #include "internal/TwoPassGradient.h"
@@ -39,10 +40,7 @@ struct Parameters {
 // Energies on the device in kJ/mol, read back once; throws for a non-finite one, as the
 // model's own check would.
 std::vector<double> energiesOf(AffinityScorer& scorer, const std::vector<torch::Tensor>& parts) {
-    const torch::Tensor energies = torch::cat(parts);
-    scorer.getModel().checkFinite(energies);
-    const torch::Tensor host = energies.to(torch::kCPU, torch::kFloat64).contiguous();
-    return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+    return finiteEnergiesOnHost(scorer.getModel(), torch::cat(parts));
 }
 
 // Every pose's own derivatives, kept on the device in pose order, a batch per entry: dG_n/dθ

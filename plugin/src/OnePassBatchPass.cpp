@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "internal/OnePassBatchPass.h"
 #include "internal/FlatParameters.h"
+#include "internal/HostEnergies.h"
 #include <torch/csrc/autograd/autograd.h>
 
 using namespace AffinityPlugin;
@@ -55,9 +56,7 @@ std::vector<double> OnePassBatchPass::forward(const torch::Tensor& positions) {
     // captured with it.
     if (!forwardHalf.failure().empty())
         backwardHalf.stayEager("the forward half of the one-pass batch was not captured: " + forwardHalf.failure());
-    model.model.checkFinite(energyOut);
-    const torch::Tensor host = energyOut.to(torch::kCPU, torch::kFloat64).contiguous();
-    return std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+    return finiteEnergiesOnHost(model.model, energyOut);
 }
 
 void OnePassBatchPass::addWeighted(const torch::Tensor& weights, torch::Tensor& flat, bool retain) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "internal/TwoPassGradient.h"
 #include "internal/FlatParameters.h"
+#include "internal/HostEnergies.h"
 #include "internal/LossCoefficients.h"
 #include "internal/PoseBatches.h"
 #include <algorithm>
@@ -63,9 +64,7 @@ std::vector<double> TwoPassGradient::energies(BatchPassCache& passes, BoundModel
         const torch::Tensor& out = pass.run(positions.narrow(0, b.start, batch));
         energy.narrow(0, b.start + b.skipped, batch - b.skipped).copy_(out.narrow(0, b.skipped, batch - b.skipped));
     }
-    model.model.checkFinite(energy);
-    energy = energy.to(torch::kCPU, torch::kFloat64).contiguous();
-    return std::vector<double>(energy.data_ptr<double>(), energy.data_ptr<double>() + numPoses);
+    return finiteEnergiesOnHost(model.model, energy);
 }
 
 WeightedGradients TwoPassGradient::weightedGradients(BatchPassCache& passes, const BoundModel& model,

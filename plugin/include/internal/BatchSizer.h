@@ -10,9 +10,11 @@ namespace AffinityPlugin {
 
 /**
  * Chooses the number of poses per model call, and of poses evaluated side by side. On a GPU it
- * measures the memory one pose takes (the peak allocation of a probe batch, with and without an
- * autograd graph, and of one pose alone with one) once, and keeps the figures: memory does not
- * depend on where the atoms are.
+ * measures once what a model call takes, and keeps the figures: memory does not depend on where
+ * the atoms are. A batch's peak allocation is a fixed part (what a call makes whatever its poses,
+ * such as a model's tables) plus a part per pose, found from probe batches of two sizes, with and
+ * without an autograd graph; a pose side by side with others is a call of its own, which takes
+ * both parts.
  */
 class OPENMM_EXPORT_AFFINITY BatchSizer {
 public:
@@ -34,9 +36,13 @@ public:
     int sideBySide(BoundModel& model, int requested, double budgetMiB, int most);
 
 private:
-    enum Probe { Energies, Gradients, OnePoseGradients };
-    int64_t bytesPerPose(BoundModel& model, Probe probe);
-    int64_t measuredBytesPerPose[3] = {0, 0, 0};
+    enum Probe { Energies, Gradients };
+    /** The peak allocation of a model call of B poses: fixed + perPose B bytes. */
+    struct CallMemory {
+        int64_t fixed = 0, perPose = 0;
+    };
+    const CallMemory& callMemory(BoundModel& model, Probe probe);
+    CallMemory measured[2];
 };
 
 } // namespace AffinityPlugin

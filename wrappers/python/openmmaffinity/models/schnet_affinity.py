@@ -206,9 +206,9 @@ class SchNetAffinity(torch.nn.Module):
             tables = tabulated_filter_coefficients(networks, self.filter_table_basis(positions.device),
                                                    self.filter_table_spacing, self.act.shift).to(h.dtype).unbind(0)
         else:
-            tables = [self.distance_expansion(length)]  # one expansion, for every block
+            tables = [self.distance_expansion(length)] * len(self.interactions)  # one expansion, for every block
         for block, interaction in enumerate(self.interactions):
-            h = h + interaction(h, index, valid, length, tables[block if self.filter_table_size > 0 else 0])
+            h = h + interaction(h, index, valid, length, tables[block])
         h = self.lin2(self.act(self.lin1(h)))
         return h.squeeze(-1).sum(-1)
 

@@ -13,7 +13,9 @@ namespace AffinityPlugin {
 constexpr double DefaultTemperature = 298.15;
 /**
  * The device memory, in MiB, that one batch of poses may take when the batch size is chosen
- * automatically (measured by a probe evaluation; see AffinityForce's PoseMemoryBudgetMiB).
+ * automatically (measured by probe evaluations; see AffinityForce's PoseMemoryBudgetMiB). It
+ * bounds the memory a model call works with; the positions of all poses, uploaded at once, and
+ * the results kept for all of them come on top.
  */
 constexpr double DefaultMemoryBudgetMiB = 1024.0;
 /**

@@ -78,7 +78,8 @@ class PoseEnsemble;
  *  - "CUDAGraphWarmupSteps" (integer ≥ 1, default 10): calls run eagerly before capture.
  *  - "poseBatchSize" (integer ≥ 0): poses per model call in computePoseEnergies(); 0 (the
  *    default) chooses it from "poseMemoryBudgetMiB" on CUDA, and 1 on Reference and CPU.
- *  - "poseMemoryBudgetMiB" (number > 0): memory a batch of poses may use, default 1024.
+ *  - "poseMemoryBudgetMiB" (number > 0): memory a model call of a batch of poses
+ *    may work with (the positions of all poses come on top), default 1024.
  */
 class OPENMM_EXPORT_AFFINITY AffinityForce : public OpenMM::Force {
 public:

@@ -170,11 +170,12 @@ public:
     torch::Tensor uploadPoses(const PoseEnsemble& poses, int first, int count) const;
     /**
      * The number of poses per model call: the given batch size if > 0, else on a GPU as many
-     * as fit in a memory budget (measured on a probe batch), and on the CPU one (batching
+     * as fit in a memory budget (measured on probe batches), and on the CPU one (batching
      * does not pay there); one pose for models without batch support.
      *
      * @param requested     a batch size, or 0 to choose one
-     * @param budgetMiB     memory a batch may use
+     * @param budgetMiB     memory a model call of the batch may work with (the poses' positions,
+     *                      uploaded at once for all batches, come on top)
      * @param withGradient  whether the batch keeps an autograd graph
      */
     int batchSize(int requested, double budgetMiB, bool withGradient) {

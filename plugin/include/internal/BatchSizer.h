@@ -5,16 +5,20 @@
 #include "AffinityExport.h"
 #include "internal/BoundModel.h"
 #include <cstdint>
+#include <map>
 
 namespace AffinityPlugin {
 
 /**
  * Chooses the number of poses per model call, and of poses evaluated side by side. On a GPU it
- * measures once what a model call takes, and keeps the figures: memory does not depend on where
- * the atoms are. A batch's peak allocation is a fixed part (what a call makes whatever its poses,
- * such as a model's tables) plus a part per pose, found from probe batches of two sizes, with and
- * without an autograd graph; a pose side by side with others is a call of its own, which takes
- * both parts.
+ * measures what model calls of random poses take, and keeps the figures: memory does not depend
+ * on where the atoms are. A batch size comes from a first estimate (a fixed part, such as a
+ * model's tables, plus a part per pose, from probe batches of two small sizes) and is then
+ * measured itself, and made smaller until its call fits the budget: a call's peak grows faster
+ * per pose at large batches, where the poses' tensors outweigh the fixed part, than the small
+ * probes show. A gradient probe differentiates as the gradient passes do, with respect to the
+ * parameters keeping the autograd graph and then to the positions. A pose side by side with
+ * others is a call of its own, which takes both parts of the estimate.
  */
 class OPENMM_EXPORT_AFFINITY BatchSizer {
 public:
@@ -37,12 +41,17 @@ public:
 
 private:
     enum Probe { Energies, Gradients };
-    /** The peak allocation of a model call of B poses: fixed + perPose B bytes. */
+    /** The first estimate of a model call's peak allocation for B poses: fixed + perPose B bytes. */
     struct CallMemory {
         int64_t fixed = 0, perPose = 0;
     };
     const CallMemory& callMemory(BoundModel& model, Probe probe);
-    CallMemory measured[2];
+    int64_t peakOf(BoundModel& model, Probe probe, int poses);
+    CallMemory estimated[2];
+    /** The measured peak allocation of a call, by number of poses. */
+    std::map<int, int64_t> peaks[2];
+    /** The batch size chosen, by memory budget. */
+    std::map<double, int> chosen[2];
 };
 
 } // namespace AffinityPlugin

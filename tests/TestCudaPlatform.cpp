@@ -58,25 +58,40 @@ Complex makeComplex(const std::string& modelFile, const std::map<std::string, st
     return c;
 }
 
-// Poses of 20 atoms (the last 6 the ligand) placed at random in a 1.2 nm cube.
-PoseEnsemble randomPoses(int count, unsigned seed) {
+// Poses of `atoms` atoms (the last 6 the ligand) placed at random in a cube of side `side` nm.
+PoseEnsemble randomPoses(int count, unsigned seed, int atoms = 20, double side = 1.2) {
     std::vector<int> z;
     std::vector<bool> mask;
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < atoms; i++) {
         z.push_back(i % 3 == 0 ? 8 : 6);
-        mask.push_back(i >= 14);
+        mask.push_back(i >= atoms - 6);
     }
     std::mt19937 rng(seed);
-    std::uniform_real_distribution<double> box(0.0, 1.2);
+    std::uniform_real_distribution<double> box(0.0, side);
     PoseEnsemble poses(z, mask);
     for (int p = 0; p < count; p++) {
         std::vector<Vec3> pose;
-        for (int i = 0; i < 20; i++)
+        for (int i = 0; i < atoms; i++)
             pose.push_back(Vec3(box(rng), box(rng), box(rng)));
         poses.addPose(pose);
     }
     return poses;
 }
+
+// One model file's scorers for a set of poses: on the CPU, and on CUDA with graphs and eagerly.
+struct ScorersOf {
+    AffinityScorer cpu, graphs, eager;
+
+    ScorersOf(const std::string& file, const PoseEnsemble& poses, torch::ScalarType dtype)
+        : cpu(AffinityModel::fromFile(model(file)), poses.getAtomicNumbers(), poses.getLigandMask(), torch::kCPU,
+              dtype),
+          graphs(AffinityModel::fromFile(model(file)), poses.getAtomicNumbers(), poses.getLigandMask(),
+                 torch::Device(torch::kCUDA, 0), dtype),
+          eager(AffinityModel::fromFile(model(file)), poses.getAtomicNumbers(), poses.getLigandMask(),
+                torch::Device(torch::kCUDA, 0), dtype) {
+        eager.setUseCUDAGraphs(false);
+    }
+};
 
 State evaluate(const System& system, const std::vector<Vec3>& positions, Platform& platform,
                const std::map<std::string, std::string>& properties = {}) {
@@ -143,15 +158,11 @@ void requireCapturedStrategyMatches(GradientStrategy strategy, int batch, int ex
                                     const std::function<void(AffinityScorer& cpu, AffinityScorer& graphs,
                                                              const PoseEnsemble& poses, double tolerance)>& more) {
     const PoseEnsemble poses = randomPoses(23, 9);
-    const std::vector<int>& z = poses.getAtomicNumbers();
-    const std::vector<bool>& mask = poses.getLigandMask();
     for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
                                           std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
         INFO(file);
-        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
-        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        eager.setUseCUDAGraphs(false);
+        ScorersOf scorers(file, poses, dtype);
+        AffinityScorer &cpu = scorers.cpu, &graphs = scorers.graphs, &eager = scorers.eager;
         const std::vector<double> energies = cpu.poseEnergies(poses);
         AffinityLoss loss(energies[0] - 2.0);
         std::vector<double> targets;
@@ -352,6 +363,49 @@ TEST_CASE("The combined gradient on CUDA equals the CPU one") {
         }
 }
 
+TEST_CASE("The batches a memory budget chooses keep scoring and the gradient passes within it") {
+    // 1,000 atoms: a pose's tensors (the dense distances among them) outweigh the model's
+    // tables, so the batch size is what the budget bounds. Eager passes: their peak allocation
+    // is what a batch takes (a graph's pool holds the same working memory between calls).
+    const double budgetMiB = 192.0;
+    const int atoms = 1000;
+    const PoseEnsemble atomsOf = randomPoses(1, 1, atoms);
+    AffinityScorer gpu(AffinityModel::fromFile(model("schnet_tab_f32.pt")), atomsOf.getAtomicNumbers(),
+                       atomsOf.getLigandMask(), torch::Device(torch::kCUDA, 0), torch::kFloat32);
+    gpu.setUseCUDAGraphs(false);
+    const int energyBatch = gpu.batchSize(0, budgetMiB, false), gradientBatch = gpu.batchSize(0, budgetMiB, true);
+    INFO("batches: energies " << energyBatch << ", gradients " << gradientBatch);
+    REQUIRE(gradientBatch > 1);
+    REQUIRE(energyBatch > gradientBatch);
+    const torch::Device device(torch::kCUDA, 0);
+    auto peakMiB = [&](const std::function<void()>& work) {
+        work(); // first calls of a shape: TorchScript profiles, then optimises
+        work();
+        return (double)DeviceMemory::peakOf(device, work) / (1024.0 * 1024.0);
+    };
+    // The budget bounds what a model call works with; the positions of all poses, uploaded
+    // at once, and their position gradients come on top: `arrays` arrays of positions.
+    auto heldMiB = [&](const PoseEnsemble& poses, int arrays) {
+        return arrays * (double)poses.getNumPoses() * atoms * 3 * sizeof(float) / (1024.0 * 1024.0);
+    };
+    // Two full batches and one pose more: the last batch overlaps the one before.
+    const PoseEnsemble scored = randomPoses(2 * energyBatch + 1, 2, atoms, 3.0);
+    const double scoring = peakMiB([&] { gpu.poseEnergies(scored, 0, budgetMiB); });
+    INFO("scoring peak " << scoring << " MiB, of which the poses " << heldMiB(scored, 1));
+    CHECK(scoring - heldMiB(scored, 1) <= budgetMiB);
+    const PoseEnsemble poses = randomPoses(2 * gradientBatch + 1, 3, atoms, 3.0);
+    for (GradientStrategy strategy : {GradientStrategy::TwoPass, GradientStrategy::OnePass}) {
+        CombinedGradientOptions options;
+        options.strategy = strategy;
+        options.memoryBudgetMiB = budgetMiB;
+        options.positionGradients = true;
+        const double peak =
+            peakMiB([&] { combinedGradient(gpu, poses, BoltzmannCombination(), AffinityLoss(-20.0), options); });
+        INFO("strategy " << (int)strategy << " peak " << peak << " MiB, of which the poses " << heldMiB(poses, 2));
+        CHECK(peak - heldMiB(poses, 2) <= budgetMiB);
+    }
+}
+
 TEST_CASE("A model that a CUDA graph cannot capture runs eagerly and its gradients stay right") {
     // near_pairs.pt picks atoms with nonzero(), which synchronises with the host: the capture
     // of its batch fails, the scorer reports why and goes on eagerly; the failed capture must
@@ -385,15 +439,11 @@ TEST_CASE("Batched evaluations replayed from CUDA graphs equal eager ones and th
     // scores in batches of 5, so a new energy graph is captured into the memory pool that the
     // gradient graph shares, and the third call captures one for batches of 8 again.
     const PoseEnsemble poses = randomPoses(23, 9);
-    const std::vector<int>& z = poses.getAtomicNumbers();
-    const std::vector<bool>& mask = poses.getLigandMask();
     for (auto [file, dtype, tolerance] : {std::make_tuple("schnet_tab_f32.pt", torch::kFloat32, 1e-5),
                                           std::make_tuple("mlp_f64.pt", torch::kFloat64, 1e-10)}) {
         INFO(file);
-        AffinityScorer cpu(AffinityModel::fromFile(model(file)), z, mask, torch::kCPU, dtype);
-        AffinityScorer graphs(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        AffinityScorer eager(AffinityModel::fromFile(model(file)), z, mask, torch::Device(torch::kCUDA, 0), dtype);
-        eager.setUseCUDAGraphs(false);
+        ScorersOf scorers(file, poses, dtype);
+        AffinityScorer &cpu = scorers.cpu, &graphs = scorers.graphs, &eager = scorers.eager;
         CombinedGradientOptions options;
         options.batchSize = 8;
         options.positionGradients = true;

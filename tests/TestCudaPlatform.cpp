@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The CUDA platform against the Reference platform and the CPU: energies and forces in each
 // precision, a 1,000-step Langevin run with Reference spot checks, CUDA graphs on and off,
-// pose scoring, and the combined gradient on the GPU. Run with --platform CUDA; where no
-// CUDA platform is present the program exits 77 (skipped) with the reason printed.
+// pose scoring, the combined gradient on the GPU, and TF32 matrix products against float64.
+// Run with --platform CUDA; where no CUDA platform is present the program exits 77 (skipped)
+// with the reason printed.
 #include "AffinityForce.h"
 #include "DeviceMemory.h"
 #include "GradientExport.h"
@@ -14,9 +15,11 @@
 #include "openmm/State.h"
 #include "openmm/System.h"
 #include "openmm/VerletIntegrator.h"
+#include <ATen/Context.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <random>
 
@@ -514,4 +517,81 @@ TEST_CASE("Store-all's poses side by side, replayed from one CUDA graph, equal e
                         tolerance * std::max(1e-3, want.abs().max().item<double>()));
             }
         });
+}
+
+namespace {
+
+// Energies and forces of one pose through an AffinityForce with the given properties in a Context.
+State poseState(const std::string& file, const PoseEnsemble& poses, int pose, Platform& platform,
+                const std::map<std::string, std::string>& forceProperties,
+                const std::map<std::string, std::string>& platformProperties = {}) {
+    System system;
+    AffinityForce* force = new AffinityForce(file, forceProperties);
+    std::vector<Vec3> positions;
+    const double* x = poses.getPositions().data() + (size_t)pose * poses.getNumAtoms() * 3;
+    for (int i = 0; i < poses.getNumAtoms(); i++) {
+        system.addParticle(poses.getLigandMask()[i] ? 12.0 : 0.0);
+        force->addParticle(i, poses.getAtomicNumbers()[i], poses.getLigandMask()[i]);
+        positions.push_back(Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
+    }
+    system.addForce(force);
+    return evaluate(system, positions, platform, platformProperties);
+}
+
+// The largest force error relative to the largest expected force on an atom.
+double relativeForceError(const State& actual, const State& expected) {
+    double scale = 0.0, error = 0.0;
+    for (size_t i = 0; i < expected.getForces().size(); i++) {
+        const Vec3 f = expected.getForces()[i], d = actual.getForces()[i] - f;
+        scale = std::max(scale, std::sqrt(f.dot(f)));
+        error = std::max({error, std::abs(d[0]), std::abs(d[1]), std::abs(d[2])});
+    }
+    return error / scale;
+}
+
+} // namespace
+
+TEST_CASE("TF32 matrix products keep energies within 1e-3 and forces within 1e-2 of float64") {
+    // The benchmark model's widths: its 128-wide linears are what tensor cores would run. The
+    // float64 reference is the same file on the CPU (scoring) and on the Reference platform.
+    const std::string file = model("schnet_wide_f32.pt");
+    const PoseEnsemble poses = randomPoses(12, 21, 300, 1.5);
+    const torch::Device cuda(torch::kCUDA, 0);
+    auto scorer = [&](torch::Device device, torch::ScalarType dtype, MatmulPrecision precision) {
+        AffinityModel m = AffinityModel::fromFile(file);
+        m.setMatmulPrecision(precision);
+        return AffinityScorer(m, poses.getAtomicNumbers(), poses.getLigandMask(), device, dtype);
+    };
+    const std::vector<double> expected =
+        scorer(torch::kCPU, torch::kFloat64, MatmulPrecision::Float32).poseEnergies(poses);
+    const std::vector<double> plain = scorer(cuda, torch::kFloat32, MatmulPrecision::Float32).poseEnergies(poses);
+    const int before = (int)at::globalContext().float32Precision(at::Float32Backend::CUDA, at::Float32Op::MATMUL);
+    const std::vector<double> reduced = scorer(cuda, torch::kFloat32, MatmulPrecision::TF32).poseEnergies(poses);
+    // LibTorch's process-wide setting is left as it was.
+    REQUIRE((int)at::globalContext().float32Precision(at::Float32Backend::CUDA, at::Float32Op::MATMUL) == before);
+    double plainError = 0.0, reducedError = 0.0;
+    for (int n = 0; n < poses.getNumPoses(); n++) {
+        plainError = std::max(plainError, std::abs(plain[n] - expected[n]) / std::abs(expected[n]));
+        reducedError = std::max(reducedError, std::abs(reduced[n] - expected[n]) / std::abs(expected[n]));
+    }
+    std::cout << "pose energies, largest relative error against float64: float32 " << plainError << ", TF32 "
+              << reducedError << std::endl;
+    CHECK(reducedError <= 1e-3);
+    // The products did run in TF32: its error is far above float32 rounding.
+    CHECK(reducedError > 10 * plainError);
+
+    Platform& reference = Platform::getPlatformByName("Reference");
+    const State exact = poseState(file, poses, 0, reference, {});
+    const State single = poseState(file, poses, 0, AffinityTest::platform(), {}, {{"Precision", "single"}});
+    const State tf32 =
+        poseState(file, poses, 0, AffinityTest::platform(), {{"matmulPrecision", "tf32"}}, {{"Precision", "single"}});
+    const double e = exact.getPotentialEnergy();
+    const double singleEnergyError = std::abs(single.getPotentialEnergy() - e) / std::abs(e);
+    const double tf32EnergyError = std::abs(tf32.getPotentialEnergy() - e) / std::abs(e);
+    std::cout << "Context energy and forces, relative error against Reference: float32 " << singleEnergyError << ", "
+              << relativeForceError(single, exact) << "; TF32 " << tf32EnergyError << ", "
+              << relativeForceError(tf32, exact) << std::endl;
+    CHECK(tf32EnergyError <= 1e-3);
+    CHECK(relativeForceError(tf32, exact) <= 1e-2);
+    CHECK(relativeForceError(tf32, exact) > 10 * relativeForceError(single, exact));
 }

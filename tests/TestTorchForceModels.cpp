@@ -6,6 +6,7 @@
 // graphs on and off (the property is ignored off CUDA). Also properties, XML and bad input.
 // The models are written by tests/models/make_test_models.py; their closed forms are restated here.
 #include "AffinityForce.h"
+#include "AffinityProperties.h"
 #include "PoseEnsemble.h"
 #include "TestSupport.h"
 #include "openmm/Context.h"
@@ -254,6 +255,7 @@ TEST_CASE("A model that takes the box, a global parameter and an optional one, a
 TEST_CASE("Properties list every default; an unknown name is rejected at once") {
     TorchSystem s("harmonic_positions_only.pt");
     const std::map<std::string, std::string> expected{{"CUDAGraphWarmupSteps", "10"},
+                                                      {"matmulPrecision", "float32"},
                                                       {"poseBatchSize", "0"},
                                                       {"poseMemoryBudgetMiB", "1024"},
                                                       {"useCUDAGraphs", "false"}};
@@ -264,6 +266,11 @@ TEST_CASE("Properties list every default; an unknown name is rejected at once") 
                                                                           Contains("useCUDAGraphs") &&
                                                                           Contains("poseMemoryBudgetMiB"));
     REQUIRE(s.force->getProperties().count("useCudaGraph") == 0);
+    s.force->setProperty("matmulPrecision", "tf32");
+    REQUIRE(s.force->getProperties().at("matmulPrecision") == "tf32");
+    REQUIRE(AffinityProperties::parse(s.force->getProperties()).matmulPrecision == MatmulPrecision::TF32);
+    REQUIRE_THROWS_WITH(AffinityProperties::parse({{"matmulPrecision", "bf16"}}),
+                        Contains("matmulPrecision is 'bf16'; expected float32 or tf32"));
     REQUIRE_THROWS_WITH(AffinityForce(AffinityTest::model("harmonic_positions_only.pt"), {{"Threads", "2"}}),
                         Contains("unknown property 'Threads'"));
 }

@@ -4,6 +4,7 @@
 // with the machine, versions and command to benchmarks/RESULTS.md. Figures, not pass/fail.
 #include "AffinityDefaults.h"
 #include "AffinityForce.h"
+#include "AffinityProperties.h"
 #include "BenchmarkReport.h"
 #include "DeviceMemory.h"
 #include "GradientExport.h"
@@ -60,6 +61,8 @@ options:
   --full-autograd-max N   skip full autograd above N poses (default 512)
   --batch-size N          poses per model call (default 0: chosen from the memory budget)
   --batch-graphs on|off   whether the scorer's batched passes replay CUDA graphs (default on)
+  --matmul-precision P    float32 or tf32: the force property matmulPrecision, for the scorer and
+                          the AffinityForce alike (default float32)
   --md-steps N            MD steps to time, 0 to skip (default 200)
   --md-trace FILE         also record 20 MD steps (graphs as the last MD row) with LibTorch's
                           profiler (host calls, and on CUDA every kernel of every context) as a
@@ -174,9 +177,11 @@ void warmUpSteps(Integrator& integrator, Context& context) {
     }
 }
 
-System makeSystem(const SyntheticComplex& complex, const std::string& model, bool graphs) {
+System makeSystem(const SyntheticComplex& complex, const std::string& model, bool graphs,
+                  const std::string& matmulPrecision) {
     System system;
-    AffinityForce* force = new AffinityForce(model, {{"useCUDAGraphs", graphs ? "true" : "false"}});
+    AffinityForce* force =
+        new AffinityForce(model, {{"useCUDAGraphs", graphs ? "true" : "false"}, {"matmulPrecision", matmulPrecision}});
     for (size_t i = 0; i < complex.positions.size(); i++) {
         system.addParticle(complex.ligandMask[i] ? 12.0 : 0.0);
         force->addParticle((int)i, complex.atomicNumbers[i], complex.ligandMask[i]);
@@ -235,6 +240,7 @@ int main(int argc, char* argv[]) {
     int setPoses = 32, setMmapKiB = 0;
     bool recordResults = true, batchGraphs = true;
     std::string resultsFile = AFFINITY_RESULTS_FILE, dumpFile, traceFile, gradientTraceFile;
+    std::string matmulPrecision = "float32";
     std::map<std::string, std::string> platformProperties;
     // Each option that takes a value, and where the value goes.
     using Setter = std::function<void(const std::string&)>;
@@ -253,6 +259,7 @@ int main(int argc, char* argv[]) {
         {"--full-autograd-max", integer(fullMax)},
         {"--batch-size", integer(batchSize)},
         {"--batch-graphs", [&](const std::string& v) { batchGraphs = v != "off"; }},
+        {"--matmul-precision", text(matmulPrecision)},
         {"--md-steps", integer(mdSteps)},
         {"--md-trace", text(traceFile)},
         {"--gradient-trace", text(gradientTraceFile)},
@@ -297,12 +304,15 @@ int main(int argc, char* argv[]) {
             return 0;
         }
         AffinityModel model = AffinityModel::fromFile(modelFile);
+        model.setMatmulPrecision(AffinityProperties::parse({{"matmulPrecision", matmulPrecision}}).matmulPrecision);
         const torch::ScalarType dtype = model.parameterDtype();
         AffinityScorer scorer(model, complex.atomicNumbers, complex.ligandMask, device, dtype);
         scorer.setUseCUDAGraphs(batchGraphs);
         std::stringstream title;
         title << "Pose benchmark: " << (receptorAtoms + ligandAtoms) << " atoms on " << deviceName << ", "
               << torch::toString(dtype) << " model, " << model.trainableParameters().size() << " parameter tensors";
+        if (matmulPrecision != "float32")
+            title << ", " << matmulPrecision << " matrix products";
         BenchmarkReport report(title.str(), argc, argv);
         int64_t parameterCount = 0;
         for (auto& [name, p] : model.trainableParameters())
@@ -324,7 +334,7 @@ int main(int argc, char* argv[]) {
                         BenchmarkReport::number(1000.0 * seconds / scorePoses, 3)});
         }
         if (loopPoses > 0) {
-            System system = makeSystem(complex, modelFile, false);
+            System system = makeSystem(complex, modelFile, false, matmulPrecision);
             LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
             Context context(system, integrator, Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU"),
                             platformProperties);
@@ -417,7 +427,7 @@ int main(int argc, char* argv[]) {
             report.table("MD with the AffinityForce alone (LangevinMiddleIntegrator, 1 fs, receptor fixed)",
                          {"platform", "CUDA graphs", "ms/step"});
             for (bool graphs : device.is_cuda() ? std::vector<bool>{false, true} : std::vector<bool>{false}) {
-                System system = makeSystem(complex, modelFile, graphs);
+                System system = makeSystem(complex, modelFile, graphs, matmulPrecision);
                 LangevinMiddleIntegrator integrator(300.0, 1.0, 0.001);
                 Platform& platform = Platform::getPlatformByName(device.is_cuda() ? "CUDA" : "CPU");
                 Context context(system, integrator, platform, platformProperties);

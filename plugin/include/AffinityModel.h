@@ -3,6 +3,7 @@
 #define OPENMM_AFFINITY_MODEL_H_
 
 #include "AffinityExport.h"
+#include "MatmulPrecision.h"
 #include <string>
 #include <torch/script.h>
 #include <utility>
@@ -127,6 +128,21 @@ public:
     torch::ScalarType parameterDtype() const;
     /** Move the parameters and buffers to a device and floating-point dtype, in place. */
     void to(const torch::Device& device, torch::ScalarType dtype);
+    /**
+     * How the model's float32 matrix products run on CUDA: every forward call made through this
+     * handle, and every backward pass the plugin runs through the model, uses it (default
+     * float32). It has no effect on the CPU or on a float64 model.
+     */
+    void setMatmulPrecision(MatmulPrecision precision) {
+        matmulPrecision = precision;
+    }
+    MatmulPrecision getMatmulPrecision() const {
+        return matmulPrecision;
+    }
+    /** Set the matrix-product precision for the lifetime of the scope (a backward pass through the model). */
+    MatmulPrecisionScope matmulScope() const {
+        return MatmulPrecisionScope(matmulPrecision);
+    }
     /** The parameters that require gradients, with their qualified names (as named_parameters()). */
     std::vector<std::pair<std::string, torch::Tensor>> trainableParameters() const;
     /**
@@ -180,6 +196,7 @@ private:
     bool batch = false;
     ForwardOptions options;
     bool boxArgument = false;
+    MatmulPrecision matmulPrecision = MatmulPrecision::Float32;
 };
 
 } // namespace AffinityPlugin

@@ -4,6 +4,7 @@
 
 #include "AffinityDefaults.h"
 #include "AffinityExport.h"
+#include "MatmulPrecision.h"
 #include <map>
 #include <string>
 
@@ -18,6 +19,7 @@ struct OPENMM_EXPORT_AFFINITY AffinityProperties {
     int cudaGraphWarmupSteps = 10;
     int poseBatchSize = 0;
     double poseMemoryBudgetMiB = DefaultMemoryBudgetMiB;
+    MatmulPrecision matmulPrecision = MatmulPrecision::Float32;
     /**
      * Parse a property map.
      *

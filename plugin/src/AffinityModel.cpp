@@ -283,6 +283,7 @@ ModelOutput AffinityModel::outputs(const torch::Tensor& positions, const torch::
                                    const ForwardExtras& extras) {
     TORCH_CHECK(positions.dim() == 3 && positions.size(2) == 3, "positions must be [B,N,3]");
     const int64_t numPoses = positions.size(0);
+    const MatmulPrecisionScope precision = matmulScope();
     ModelOutput result;
     if (batch)
         result = callForward(positions, atomicNumbers, ligandMask, extras, numPoses);

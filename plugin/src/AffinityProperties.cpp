@@ -38,6 +38,13 @@ double parsePositive(const std::string& name, const std::string& value) {
     return result;
 }
 
+MatmulPrecision parseMatmulPrecision(const std::string& name, const std::string& value) {
+    for (MatmulPrecision precision : {MatmulPrecision::Float32, MatmulPrecision::TF32})
+        if (value == matmulPrecisionName(precision))
+            return precision;
+    badValue(name, value, "float32 or tf32");
+}
+
 } // namespace
 
 const std::map<std::string, std::string>& AffinityProperties::defaults() {
@@ -48,7 +55,8 @@ const std::map<std::string, std::string>& AffinityProperties::defaults() {
         return std::map<std::string, std::string>{{"useCUDAGraphs", d.useCUDAGraphs ? "true" : "false"},
                                                   {"CUDAGraphWarmupSteps", std::to_string(d.cudaGraphWarmupSteps)},
                                                   {"poseBatchSize", std::to_string(d.poseBatchSize)},
-                                                  {"poseMemoryBudgetMiB", budget.str()}};
+                                                  {"poseMemoryBudgetMiB", budget.str()},
+                                                  {"matmulPrecision", matmulPrecisionName(d.matmulPrecision)}};
     }();
     return values;
 }
@@ -74,6 +82,8 @@ AffinityProperties AffinityProperties::parse(const std::map<std::string, std::st
             result.poseBatchSize = (int)parseInteger(name, value, 0);
         else if (name == "poseMemoryBudgetMiB")
             result.poseMemoryBudgetMiB = parsePositive(name, value);
+        else if (name == "matmulPrecision")
+            result.matmulPrecision = parseMatmulPrecision(name, value);
     }
     return result;
 }

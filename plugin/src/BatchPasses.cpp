@@ -42,6 +42,7 @@ void GradientBatchPass::clear() {
 
 void GradientBatchPass::evaluate() {
     torch::AutoGradMode gradMode(true);
+    const MatmulPrecisionScope precision = model.model.matmulScope(); // for the backward passes
     torch::Tensor x = hasPositionGradients() ? input.detach().requires_grad_(true) : input;
     torch::Tensor e = model.energies(x, /*checkFinite=*/false);
     energy = e.detach();

@@ -38,6 +38,7 @@ int64_t BatchSizer::peakOf(BoundModel& model, Probe kind, int poses) {
     // two plans' peaks differ by a few percent (the benchmark SchNet on the H200).
     torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
     const int64_t peak = DeviceMemory::peakOf(model.device, [&] {
+        const MatmulPrecisionScope precision = model.model.matmulScope(); // cuBLAS workspaces differ
         if (kind == Energies) {
             torch::NoGradGuard noGrad;
             model.energies(x, false);

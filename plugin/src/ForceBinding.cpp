@@ -36,7 +36,9 @@ AffinityModel modelOf(const AffinityForce& force) {
 
 ForceBinding ForceBinding::of(const AffinityForce& force, const OpenMM::System& system, const torch::Device& device,
                               std::optional<torch::ScalarType> dtype) {
+    AffinityProperties properties = AffinityProperties::parse(force.getProperties());
     AffinityModel model = modelOf(force);
+    model.setMatmulPrecision(properties.matmulPrecision);
     ForceParticles particles = ForceParticles::of(force, system, needsTopology(model));
     AffinityScorer scorer(model, particles.atomicNumbers, particles.ligandMask, device,
                           dtype.value_or(model.parameterDtype()), force.getTemperature());
@@ -49,14 +51,11 @@ ForceBinding ForceBinding::of(const AffinityForce& force, const OpenMM::System& 
         indices.push_back(std::find(globals.begin(), globals.end(), derivatives.back()) - globals.begin());
     }
     torch::Tensor derivativeIndices = torch::tensor(indices, torch::kInt64).to(scorer.getDevice());
-    return ForceBinding{std::move(particles),
-                        AffinityProperties::parse(force.getProperties()),
-                        force.usesPeriodicBoundaryConditions(),
-                        std::move(scorer),
-                        ligandAtoms,
-                        std::move(globals),
-                        std::move(derivatives),
-                        derivativeIndices};
+    return ForceBinding{
+        std::move(particles),   properties,        force.usesPeriodicBoundaryConditions(),
+        std::move(scorer),      ligandAtoms,       std::move(globals),
+        std::move(derivatives), derivativeIndices,
+    };
 }
 
 std::vector<double> ForceBinding::globalParameterValues(OpenMM::ContextImpl& context) const {
@@ -106,6 +105,7 @@ ForceEvaluation ForceBinding::evaluate(const torch::Tensor& positions, const tor
         extras.globals = extras.globals.detach().requires_grad_(true);
         inputs.push_back(extras.globals);
     }
+    const MatmulPrecisionScope precision = scorer.getModel().matmulScope(); // for the backward pass
     ModelOutput output = scorer.outputs(x, extras, checkFinite);
     // allow_unused: a model whose energy does not depend on the positions or on a parameter has a
     // zero gradient there, not an error.

@@ -68,6 +68,7 @@ void OnePassBatchPass::addWeighted(const torch::Tensor& weights, torch::Tensor& 
 
 void OnePassBatchPass::evaluateBackward() {
     torch::AutoGradMode gradMode(true);
+    const MatmulPrecisionScope precision = model.model.matmulScope();
     // A captured forward half's graph serves all its replays: every backward pass keeps it. An
     // eager one's is freed by the last.
     const bool keep = forwardHalf.isCaptured();

@@ -18,6 +18,7 @@ PoseGradientsPass::PoseGradientsPass(const BoundModel& model, int batch, bool po
 
 void PoseGradientsPass::evaluatePose(int pose) {
     torch::AutoGradMode gradMode(true);
+    const MatmulPrecisionScope precision = model.model.matmulScope(); // for the backward pass
     torch::Tensor x = input.narrow(0, pose, 1);
     if (hasPositionGradients())
         x = x.detach().requires_grad_(true);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Write small SchNetAffinity models with tabulated filters (the fused operator
-affinity::filter_convolution) for the C++ tests, in float32 and float64.
+"""Write SchNetAffinity models with tabulated filters (the fused operator
+affinity::filter_convolution) for the C++ tests: a small one in float32 and float64, and one of
+the benchmark model's widths in float32.
 
 The models package is loaded from the source tree by path, so this needs torch and the
 operator library only (its path in $AFFINITY_OPS_LIBRARY), not the compiled Python module.
@@ -38,6 +39,12 @@ def main():
                                   cutoff=0.5, max_num_neighbors=8, filter_table_size=512)
     for dtype, name in ((torch.float32, "schnet_tab_f32.pt"), (torch.float64, "schnet_tab_f64.pt")):
         models.script_model(model.to(dtype)).save(os.path.join(output, name))
+    # The benchmark model's widths (128 channels and filters, 50 Gaussians, 1 nm cutoff, 32
+    # neighbours), whose linears are large enough for tensor-core matrix products; three
+    # interactions rather than six keep the file small.
+    wide = models.SchNetAffinity(hidden_channels=128, num_filters=128, num_interactions=3, num_gaussians=50,
+                                 cutoff=1.0, max_num_neighbors=32, filter_table_size=2048)
+    models.script_model(wide.to(torch.float32)).save(os.path.join(output, "schnet_wide_f32.pt"))
 
 
 if __name__ == "__main__":

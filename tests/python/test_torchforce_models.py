@@ -138,7 +138,7 @@ def test_xml_round_trip_keeps_globals_derivatives_and_flags():
 def test_properties_list_defaults_and_reject_unknown_names():
     _, force = make_system(OpenMMMLStyle())
     assert force.getProperties() == {"useCUDAGraphs": "false", "CUDAGraphWarmupSteps": "10", "poseBatchSize": "0",
-                                     "poseMemoryBudgetMiB": "1024"}
+                                     "poseMemoryBudgetMiB": "1024", "matmulPrecision": "float32"}
     with pytest.raises(openmm.OpenMMException, match="unknown property 'useCudaGraphs'.*useCUDAGraphs"):
         force.setProperty("useCudaGraphs", "true")
 

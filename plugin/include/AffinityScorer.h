@@ -117,6 +117,17 @@ public:
     /** Replace the atomic numbers and ligand flags (same number of atoms). */
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
     /**
+     * Set how a float32 model's matrix products run on CUDA (see MatmulPrecision). Releases the
+     * CUDA graphs, which replay the kernels they were captured with.
+     */
+    void setMatmulPrecision(MatmulPrecision precision) {
+        bound.model.setMatmulPrecision(precision);
+        passes.release();
+    }
+    MatmulPrecision getMatmulPrecision() const {
+        return bound.model.getMatmulPrecision();
+    }
+    /**
      * Whether batched evaluations (batchedEnergies, weightedGradients, poseGradients,
      * onePassBatches) on a CUDA device capture
      * the model call for a batch shape in a CUDA graph after two eager calls of that shape and

@@ -3,6 +3,7 @@
 #define OPENMM_AFFINITY_MATMUL_PRECISION_H_
 
 #include "AffinityExport.h"
+#include <optional>
 #include <string>
 
 namespace AffinityPlugin {
@@ -20,6 +21,8 @@ enum class MatmulPrecision {
 
 /** The property value of a precision ("float32", "tf32"). */
 OPENMM_EXPORT_AFFINITY std::string matmulPrecisionName(MatmulPrecision precision);
+/** The precision a property value names, or none for anything else. */
+OPENMM_EXPORT_AFFINITY std::optional<MatmulPrecision> matmulPrecisionNamed(const std::string& name);
 
 /**
  * Sets LibTorch's precision of float32 matrix products on CUDA for its lifetime and restores the

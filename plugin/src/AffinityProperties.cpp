@@ -39,9 +39,8 @@ double parsePositive(const std::string& name, const std::string& value) {
 }
 
 MatmulPrecision parseMatmulPrecision(const std::string& name, const std::string& value) {
-    for (MatmulPrecision precision : {MatmulPrecision::Float32, MatmulPrecision::TF32})
-        if (value == matmulPrecisionName(precision))
-            return precision;
+    if (std::optional<MatmulPrecision> precision = matmulPrecisionNamed(value))
+        return *precision;
     badValue(name, value, "float32 or tf32");
 }
 

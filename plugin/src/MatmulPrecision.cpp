@@ -23,6 +23,13 @@ std::string AffinityPlugin::matmulPrecisionName(MatmulPrecision precision) {
     return precision == MatmulPrecision::TF32 ? "tf32" : "float32";
 }
 
+std::optional<MatmulPrecision> AffinityPlugin::matmulPrecisionNamed(const std::string& name) {
+    for (MatmulPrecision precision : {MatmulPrecision::Float32, MatmulPrecision::TF32})
+        if (name == matmulPrecisionName(precision))
+            return precision;
+    return std::nullopt;
+}
+
 MatmulPrecisionScope::MatmulPrecisionScope(MatmulPrecision precision) : previous(cudaMatmulPrecision()) {
     setCudaMatmulPrecision(
         (int)(precision == MatmulPrecision::TF32 ? at::Float32Precision::TF32 : at::Float32Precision::IEEE));

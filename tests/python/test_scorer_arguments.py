@@ -54,3 +54,20 @@ def test_good_values_are_taken(scorer):
     assert list(scorer.pose_energies(poses, batch_size=2, memory_budget_mib=0.5)) == pytest.approx(list(reference),
                                                                                                    rel=1e-12)
     assert list(scorer.pose_energies(poses, batch_size=2.0)) == pytest.approx(list(reference), rel=1e-12)
+
+
+def test_matmul_precision_is_a_cuda_setting_kept_by_for_topology():
+    numbers, mask = complex_topology()
+    poses = complex_poses(3)
+    scorer = oa.Scorer(scripted_contact_model(), numbers, mask)
+    assert scorer.matmul_precision == "float32"
+    reference = list(scorer.pose_energies(poses))
+    for bad in ("bf16", "TF32", None, 32):
+        with pytest.raises(ValueError, match="matmul_precision: expected 'float32' or 'tf32'"):
+            scorer.matmul_precision = bad
+    assert scorer.matmul_precision == "float32"
+    scorer.matmul_precision = "tf32"
+    assert scorer.matmul_precision == "tf32"
+    assert scorer.for_topology(numbers, mask).matmul_precision == "tf32"
+    # TF32 is a CUDA matrix-product mode: on the CPU the energies are the same to the bit.
+    assert list(scorer.pose_energies(poses)) == reference

@@ -122,6 +122,20 @@ class Scorer:
         self._scorer.setTemperature(kelvin)
 
     @property
+    def matmul_precision(self):
+        """How a float32 model's matrix products run on CUDA: "float32" (the default: full float32)
+        or "tf32" (TF32 tensor cores: inputs rounded to a 10-bit mantissa, sums in float32; faster,
+        with energies about 1e-4 relative from float32's). No effect on the CPU or in float64.
+        for_topology() keeps it. Setting it raises ValueError for any other value."""
+        return self._scorer.getMatmulPrecision()
+
+    @matmul_precision.setter
+    def matmul_precision(self, precision):
+        if precision not in ("float32", "tf32"):
+            raise ValueError("Scorer.matmul_precision: expected 'float32' or 'tf32', found %r" % (precision,))
+        self._scorer.setMatmulPrecision(precision)
+
+    @property
     def parameter_names(self):
         """The names of the model's trainable parameters, as named_parameters() gives them."""
         return list(self._scorer.getParameterNames())

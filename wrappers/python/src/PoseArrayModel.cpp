@@ -105,6 +105,17 @@ void PoseArrayModel::setTemperature(double kelvin) {
     impl->scorer.setTemperature(kelvin);
 }
 
+std::string PoseArrayModel::getMatmulPrecision() const {
+    return AffinityPlugin::matmulPrecisionName(impl->scorer.getMatmulPrecision());
+}
+
+void PoseArrayModel::setMatmulPrecision(const std::string& precision) {
+    const std::optional<AffinityPlugin::MatmulPrecision> named = AffinityPlugin::matmulPrecisionNamed(precision);
+    if (!named)
+        throw OpenMM::OpenMMException("Scorer: matmul_precision is '" + precision + "'; expected float32 or tf32");
+    impl->scorer.setMatmulPrecision(*named);
+}
+
 std::vector<std::string> PoseArrayModel::getParameterNames() const {
     std::vector<std::string> names;
     for (const auto& [name, tensor] : impl->scorer.getModel().trainableParameters())

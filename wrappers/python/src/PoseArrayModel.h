@@ -109,6 +109,14 @@ public:
     double getTemperature() const;
     /** Set T in K. */
     void setTemperature(double kelvin);
+    /** How a float32 model's matrix products run on CUDA: "float32" (the default) or "tf32". */
+    std::string getMatmulPrecision() const;
+    /**
+     * Set it (see getMatmulPrecision()).
+     *
+     * @throws OpenMMException for any other name
+     */
+    void setMatmulPrecision(const std::string& precision);
     /** The names of the trainable parameters, as named_parameters() gives them. */
     std::vector<std::string> getParameterNames() const;
     /** The names of the floating-point parameters and buffers that setTensorValues() accepts. */

@@ -82,8 +82,9 @@ class PoseEnsemble;
  *    may work with (the positions of all poses come on top), default 1024.
  *  - "matmulPrecision" ("float32" or "tf32", default "float32"): how a float32 model's matrix
  *    products run on CUDA. "tf32" runs them on TF32 tensor cores (inputs rounded to a 10-bit
- *    mantissa, sums in float32): faster linears, with energies and forces about 1e-4 relative
- *    from float32's. No effect on Reference, CPU, or a float64 model (Precision "double").
+ *    mantissa, sums in float32): faster linears, with energies and forces 1e-4 to 1e-3
+ *    relative from float64's. No effect on Reference, CPU, or a float64 model (Precision
+ *    "double").
  */
 class OPENMM_EXPORT_AFFINITY AffinityForce : public OpenMM::Force {
 public:

@@ -14,7 +14,8 @@ enum class MatmulPrecision {
     Float32,
     /**
      * TF32 tensor cores: the products' inputs are rounded to a 10-bit mantissa, their sums kept
-     * in float32. Several times the throughput of the linears, at about 1e-4 relative error.
+     * in float32. Several times the throughput of the linears; energies and forces
+     * differ from float64 by 1e-4 to 1e-3 relative (a SchNet of 128 channels), not 1e-7 to 1e-6.
      */
     TF32
 };

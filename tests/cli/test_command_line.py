@@ -99,6 +99,21 @@ def test_choices_are_accepted_in_any_case(dataset, tmp_path):
     assert "--loss is 'Median'; expected mse, centred-mse, ranking or gnll" in refused.stderr
 
 
+def test_tf32_precision_is_float32_on_the_cpu(dataset, tmp_path):
+    # tf32 changes how CUDA runs float32 matrix products; on the CPU it scores as single does.
+    common = ["--model", dataset / "model.pt", "--receptor", dataset / "receptor.pdbqt", "--poses",
+              *sorted((dataset / "poses").iterdir()), "--quiet", "--device", "cpu"]
+    outputs = {}
+    for precision in ("single", "TF32"):
+        result = run(RESCORE, *common, "--out", tmp_path / f"{precision}.csv", "--precision", precision)
+        assert result.returncode == 0, result.stderr
+        outputs[precision] = (tmp_path / f"{precision}.csv").read_text()
+    assert outputs["TF32"] == outputs["single"]
+    refused = run(RESCORE, *common, "--out", tmp_path / "bf16.csv", "--precision", "bf16")
+    assert refused.returncode == 2
+    assert "expected" in refused.stderr and "tf32" in refused.stderr
+
+
 def test_exit_statuses_are_one_set(dataset, tmp_path):
     rescore = ["--model", dataset / "model.pt", "--poses", dataset / "poses" / "lig1.pdbqt", "--quiet", "--out",
                tmp_path / "r.csv"]

@@ -15,7 +15,10 @@ Precision AffinityCli::precisionFromName(const std::string& name) {
         return Precision::Double;
     if (lower == "single" || lower == "float32")
         return Precision::Single;
-    throw std::runtime_error("the precision is '" + name + "'; expected auto, double (float64) or single (float32)");
+    if (lower == "tf32")
+        return Precision::TF32;
+    throw std::runtime_error("the precision is '" + name +
+                             "'; expected auto, double (float64), single (float32) or tf32");
 }
 
 std::string AffinityCli::precisionName(Precision precision) {
@@ -24,6 +27,8 @@ std::string AffinityCli::precisionName(Precision precision) {
         return "double";
     case Precision::Single:
         return "single";
+    case Precision::TF32:
+        return "tf32";
     default:
         return "auto";
     }
@@ -32,7 +37,12 @@ std::string AffinityCli::precisionName(Precision precision) {
 c10::ScalarType AffinityCli::torchDtype(Precision precision, const c10::Device& device, c10::ScalarType modelDtype) {
     if (precision == Precision::Double || (precision == Precision::Auto && device.is_cpu()))
         return c10::kDouble;
-    if (precision == Precision::Single)
+    if (precision == Precision::Single || precision == Precision::TF32)
         return c10::kFloat;
     return modelDtype;
+}
+
+AffinityPlugin::MatmulPrecision AffinityCli::matmulPrecision(Precision precision) {
+    return precision == Precision::TF32 ? AffinityPlugin::MatmulPrecision::TF32
+                                        : AffinityPlugin::MatmulPrecision::Float32;
 }

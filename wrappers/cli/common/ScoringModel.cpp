@@ -42,6 +42,7 @@ public:
                                   "atomic_numbers, ligand_mask), which can score any complex");
         dtype = torchDtype(precision, device, model.parameterDtype());
         model.to(device, dtype);
+        model.setMatmulPrecision(matmulPrecision(precision));
         // Tensors of one pocket complex are small, so spreading each operation over threads
         // gains little, and OpenMP's waiting threads cost much when cores are busy (measured
         // on a shared 2-core machine: 4x slower with 2 threads than with 1).

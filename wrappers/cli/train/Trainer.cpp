@@ -59,6 +59,7 @@ Trainer::Trainer(AffinityModel m, std::vector<TrainingLigand> l, const TrainOpti
                               " processes; expected --strategy two-pass (the default) under mpirun");
     const torch::Device device = AffinityPlugin::torchDevice(options.deviceName);
     const torch::ScalarType dtype = AffinityCli::torchDtype(options.precisionKind, device, model.parameterDtype());
+    model.setMatmulPrecision(AffinityCli::matmulPrecision(options.precisionKind));
     // Scorers first: each moves the (shared) model to the device and dtype, and the optimizer
     // must hold the parameters as they are after that.
     for (const TrainingLigand& ligand : ligands)

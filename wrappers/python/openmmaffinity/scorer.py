@@ -125,7 +125,7 @@ class Scorer:
     def matmul_precision(self):
         """How a float32 model's matrix products run on CUDA: "float32" (the default: full float32)
         or "tf32" (TF32 tensor cores: inputs rounded to a 10-bit mantissa, sums in float32; faster,
-        with energies about 1e-4 relative from float32's). No effect on the CPU or in float64.
+        with energies and forces 1e-4 to 1e-3 relative from float64's). No effect on the CPU or in float64.
         for_topology() keeps it. Setting it raises ValueError for any other value."""
         return self._scorer.getMatmulPrecision()
 

@@ -118,11 +118,13 @@ public:
     void setTopology(const std::vector<int>& atomicNumbers, const std::vector<bool>& ligandMask);
     /**
      * Set how a float32 model's matrix products run on CUDA (see MatmulPrecision). Releases the
-     * CUDA graphs, which replay the kernels they were captured with.
+     * CUDA graphs, which replay the kernels they were captured with, and forgets the batch sizes
+     * measured in the earlier mode (cuBLAS's workspaces differ between the two).
      */
     void setMatmulPrecision(MatmulPrecision precision) {
         bound.model.setMatmulPrecision(precision);
         passes.release();
+        sizer = BatchSizer();
     }
     MatmulPrecision getMatmulPrecision() const {
         return bound.model.getMatmulPrecision();

@@ -14,8 +14,8 @@ enum class MatmulPrecision {
     Float32,
     /**
      * TF32 tensor cores: the products' inputs are rounded to a 10-bit mantissa, their sums kept
-     * in float32. Several times the throughput of the linears; energies and forces
-     * differ from float64 by 1e-4 to 1e-3 relative (a SchNet of 128 channels), not 1e-7 to 1e-6.
+     * in float32. Faster linears; energies and forces differ from float64 by 1e-4 to 1e-3
+     * relative (a SchNet of 128 channels), not 1e-7 to 1e-6.
      */
     TF32
 };
@@ -24,6 +24,8 @@ enum class MatmulPrecision {
 OPENMM_EXPORT_AFFINITY std::string matmulPrecisionName(MatmulPrecision precision);
 /** The precision a property value names, or none for anything else. */
 OPENMM_EXPORT_AFFINITY std::optional<MatmulPrecision> matmulPrecisionNamed(const std::string& name);
+/** The accepted values, for messages: "float32 or tf32". */
+OPENMM_EXPORT_AFFINITY std::string matmulPrecisionChoices();
 
 /**
  * Sets LibTorch's precision of float32 matrix products on CUDA for its lifetime and restores the

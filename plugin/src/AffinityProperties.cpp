@@ -41,7 +41,7 @@ double parsePositive(const std::string& name, const std::string& value) {
 MatmulPrecision parseMatmulPrecision(const std::string& name, const std::string& value) {
     if (std::optional<MatmulPrecision> precision = matmulPrecisionNamed(value))
         return *precision;
-    badValue(name, value, "float32 or tf32");
+    badValue(name, value, matmulPrecisionChoices());
 }
 
 } // namespace

@@ -30,6 +30,10 @@ std::optional<MatmulPrecision> AffinityPlugin::matmulPrecisionNamed(const std::s
     return std::nullopt;
 }
 
+std::string AffinityPlugin::matmulPrecisionChoices() {
+    return matmulPrecisionName(MatmulPrecision::Float32) + " or " + matmulPrecisionName(MatmulPrecision::TF32);
+}
+
 MatmulPrecisionScope::MatmulPrecisionScope(MatmulPrecision precision) : previous(cudaMatmulPrecision()) {
     setCudaMatmulPrecision(
         (int)(precision == MatmulPrecision::TF32 ? at::Float32Precision::TF32 : at::Float32Precision::IEEE));

@@ -112,7 +112,8 @@ std::string PoseArrayModel::getMatmulPrecision() const {
 void PoseArrayModel::setMatmulPrecision(const std::string& precision) {
     const std::optional<AffinityPlugin::MatmulPrecision> named = AffinityPlugin::matmulPrecisionNamed(precision);
     if (!named)
-        throw OpenMM::OpenMMException("Scorer: matmul_precision is '" + precision + "'; expected float32 or tf32");
+        throw OpenMM::OpenMMException("Scorer: matmul_precision is '" + precision + "'; expected " +
+                                      AffinityPlugin::matmulPrecisionChoices());
     impl->scorer.setMatmulPrecision(*named);
 }
 

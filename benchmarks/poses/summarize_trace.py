@@ -3,8 +3,8 @@
 combined-gradient calls, `--gradient-trace`: each call counts as a step).
 
 Prints, per step: the host time in each CUDA runtime/driver call, the GPU time per stream
-(kernels, copies, sets), how long the GPU sat idle, and the longest host calls of one step in
-time order, so that it shows where a step's wall time goes.
+(kernels, copies, sets), how long the GPU sat idle, the kernels that took the most GPU time, and
+the longest host calls of one step in time order, so that it shows where a step's wall time goes.
 
     python summarize_trace.py trace.json --steps 20
 """
@@ -29,11 +29,25 @@ def union_length(intervals):
     return total
 
 
+def short_name(kernel):
+    """A kernel's name without its namespaces' and templates' clutter, at most 60 characters."""
+    name = kernel.replace("(anonymous namespace)::", "")
+    depth, plain = 0, ""
+    for c in name:  # drop template and function arguments, which name every type of a kernel
+        depth += c in "<("
+        if depth == 0:
+            plain += c
+        depth -= c in ">)"
+    plain = plain.replace("void ", "").split("::")[-1] or kernel
+    return plain[:60]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("trace")
     parser.add_argument("--steps", type=int, default=20, help="MD steps in the trace")
     parser.add_argument("--longest", type=int, default=25, help="host calls listed for the middle step")
+    parser.add_argument("--kernels", type=int, default=15, help="kernels listed by their GPU time")
     args = parser.parse_args()
     with open(args.trace) as f:
         events = [e for e in json.load(f)["traceEvents"] if e.get("ph") == "X" and "dur" in e]
@@ -64,6 +78,15 @@ def main():
               f"{union_length(intervals) / 1000.0 / args.steps:9.3f}")
     busy = union_length([(e["ts"], e["ts"] + e["dur"]) for e in device]) / 1000.0
     print(f"  GPU busy {busy / args.steps:.3f} ms per step, idle {(span - busy) / args.steps:.3f}")
+
+    print("\nkernels by GPU time per step (launches, µs, share of the GPU's busy time)")
+    by_kernel = collections.defaultdict(lambda: [0, 0.0])
+    for e in device:
+        if e.get("cat") == "kernel":
+            by_kernel[short_name(e["name"])][0] += 1
+            by_kernel[short_name(e["name"])][1] += e["dur"]
+    for name, (count, us) in sorted(by_kernel.items(), key=lambda kv: -kv[1][1])[: args.kernels]:
+        print(f"  {name:60s} {count / args.steps:7.1f} {us / args.steps:9.1f} {us / 10.0 / max(busy, 1e-9):6.1f}%")
 
     # The middle step's long host calls, in order: where the host waits or works.
     mid_start = first + (last - first) * (args.steps // 2) / args.steps

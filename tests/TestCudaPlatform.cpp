@@ -521,10 +521,11 @@ TEST_CASE("Store-all's poses side by side, replayed from one CUDA graph, equal e
 
 namespace {
 
-// Energies and forces of one pose through an AffinityForce with the given properties in a Context.
+// Energies and forces of one pose through an AffinityForce with the given properties in a Context,
+// as the last of `evaluations` evaluations (later ones replay a captured CUDA graph).
 State poseState(const std::string& file, const PoseEnsemble& poses, int pose, Platform& platform,
                 const std::map<std::string, std::string>& forceProperties,
-                const std::map<std::string, std::string>& platformProperties = {}) {
+                const std::map<std::string, std::string>& platformProperties = {}, int evaluations = 1) {
     System system;
     AffinityForce* force = new AffinityForce(file, forceProperties);
     std::vector<Vec3> positions;
@@ -535,7 +536,13 @@ State poseState(const std::string& file, const PoseEnsemble& poses, int pose, Pl
         positions.push_back(Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
     }
     system.addForce(force);
-    return evaluate(system, positions, platform, platformProperties);
+    VerletIntegrator integrator(0.001);
+    Context context(system, integrator, platform, platformProperties);
+    context.setPositions(positions);
+    State state = context.getState(State::Energy | State::Forces);
+    for (int i = 1; i < evaluations; i++)
+        state = context.getState(State::Energy | State::Forces);
+    return state;
 }
 
 // The largest force error relative to the largest expected force on an atom.
@@ -594,4 +601,16 @@ TEST_CASE("TF32 matrix products keep energies within 1e-3 and forces within 1e-2
     CHECK(tf32EnergyError <= 1e-3);
     CHECK(relativeForceError(tf32, exact) <= 1e-2);
     CHECK(relativeForceError(tf32, exact) > 10 * relativeForceError(single, exact));
+
+    // MD's path: the force replayed from a CUDA graph, captured with the TF32 kernels.
+    const State replayed =
+        poseState(file, poses, 0, AffinityTest::platform(),
+                  {{"matmulPrecision", "tf32"}, {"useCUDAGraphs", "true"}, {"CUDAGraphWarmupSteps", "1"}},
+                  {{"Precision", "single"}}, 4);
+    const double replayedEnergyError = std::abs(replayed.getPotentialEnergy() - e) / std::abs(e);
+    std::cout << "replayed from a CUDA graph, TF32: energy " << replayedEnergyError << ", forces "
+              << relativeForceError(replayed, exact) << std::endl;
+    CHECK(replayedEnergyError <= 1e-3);
+    CHECK(relativeForceError(replayed, exact) <= 1e-2);
+    CHECK(relativeForceError(replayed, exact) > 10 * relativeForceError(single, exact));
 }

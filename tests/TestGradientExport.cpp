@@ -225,6 +225,30 @@ TEST_CASE("Batched and unbatched per-pose energies agree") {
     }
 }
 
+TEST_CASE("A frozen model keeps its energies and position gradients and has no trainable parameters") {
+    // What a Context's model is made: only the positions' gradient is asked for, as for forces.
+    const std::string file = GENERATE(as<std::string>{}, "mlp_f64.pt", "schnet_tab_f64.pt");
+    INFO(file);
+    PoseEnsemble poses = makePoses(5);
+    AffinityScorer trained = makeScorer(file), frozen = makeScorer(file);
+    frozen.getModel().freezeParameters();
+    REQUIRE(frozen.getModel().trainableParameters().empty());
+    REQUIRE(!trained.getModel().trainableParameters().empty()); // the file's own model is untouched
+    // The SchNet is told, and reuses its filter tables; the MLP has no such attribute.
+    torch::jit::Module& module = frozen.getModel().getModule();
+    REQUIRE(module.hasattr("parameters_frozen") == (file == "schnet_tab_f64.pt"));
+    if (module.hasattr("parameters_frozen"))
+        REQUIRE(module.attr("parameters_frozen").toBool());
+    for (int n = 0; n < poses.getNumPoses(); n++) {
+        torch::Tensor x = trained.uploadPoses(poses, n, 1).requires_grad_(true);
+        const torch::Tensor e = trained.energies(x), f = frozen.energies(x);
+        REQUIRE(f.requires_grad()); // still differentiable through the positions
+        requireRelativelyClose(f, e, 1e-12);
+        requireRelativelyClose(torch::autograd::grad({f.sum()}, {x})[0], torch::autograd::grad({e.sum()}, {x})[0],
+                               1e-12);
+    }
+}
+
 TEST_CASE("Bad input gives a clear OpenMMException and leaves the parameters' gradients as they were") {
     AffinityScorer scorer = makeScorer("nan_beyond.pt");
     auto params = scorer.getModel().trainableParameters();

@@ -146,6 +146,17 @@ public:
     /** The parameters that require gradients, with their qualified names (as named_parameters()). */
     std::vector<std::pair<std::string, torch::Tensor>> trainableParameters() const;
     /**
+     * Stop every parameter from requiring gradients, in place (so for every copy of this model,
+     * which share parameters), for a model that is evaluated and never trained here, as in a
+     * Context. A TorchScript model's backward pass computes the gradient of every parameter that
+     * requires one even where only the positions' gradient is asked for: for a SchNet that is a
+     * matrix product per linear layer and a reduction per bias on every force evaluation.
+     * Afterwards trainableParameters() is empty. A model with a bool attribute
+     * `parameters_frozen` has it set to true: the parameters will not change, so it may keep
+     * what depends on them alone between calls (a tabulated SchNet's filter tables).
+     */
+    void freezeParameters();
+    /**
      * Call the model on a batch of poses and return the energies in kJ/mol, [B].
      *
      * Models that support batches get one call over [B,N,3]; others one call per pose.

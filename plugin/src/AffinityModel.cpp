@@ -199,6 +199,14 @@ std::vector<std::pair<std::string, torch::Tensor>> AffinityModel::trainableParam
     return result;
 }
 
+void AffinityModel::freezeParameters() {
+    for (torch::Tensor p : module.parameters())
+        p.requires_grad_(false);
+    // Tell a model that can use it: it may then keep what depends on its parameters alone.
+    if (module.hasattr("parameters_frozen") && module.attr("parameters_frozen").isBool())
+        module.setattr("parameters_frozen", true);
+}
+
 ModelOutput AffinityModel::callForward(const torch::Tensor& positions, const torch::Tensor& atomicNumbers,
                                        const torch::Tensor& ligandMask, const ForwardExtras& extras,
                                        int64_t expectedCount) {

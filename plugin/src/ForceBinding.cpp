@@ -39,6 +39,9 @@ ForceBinding ForceBinding::of(const AffinityForce& force, const OpenMM::System& 
     AffinityProperties properties = AffinityProperties::parse(force.getProperties());
     AffinityModel model = modelOf(force);
     model.setMatmulPrecision(properties.matmulPrecision);
+    // A Context asks for derivatives with respect to positions and global parameters only; the
+    // model is its own (made from the force's bytes), so its weights need no gradients.
+    model.freezeParameters();
     ForceParticles particles = ForceParticles::of(force, system, needsTopology(model));
     AffinityScorer scorer(model, particles.atomicNumbers, particles.ligandMask, device,
                           dtype.value_or(model.parameterDtype()), force.getTemperature());

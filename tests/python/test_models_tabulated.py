@@ -91,6 +91,33 @@ def test_parameter_gradients_flow_through_the_table():
         assert abs(float(gradient[1, 2]) - numeric) <= 1e-6 * max(1.0, abs(numeric))
 
 
+def test_frozen_model_makes_its_tables_once_and_a_trained_one_on_every_call():
+    # parameters_frozen (what the plugin sets on a Context's copy) with parameters that need no
+    # gradients: the tables of the first call are reused, so a later change of a filter weight
+    # goes unseen; while the weights require gradients the flag is ignored, as it must be for
+    # training. Energies and forces of the reused tables equal those of fresh ones.
+    positions, z, mask = make_complex(seed=8)
+    _, model = twins(256, **SMALL)
+    scripted = script_model(model)
+    e0, f0 = energy_and_forces(scripted, positions, z, mask)
+    scripted.parameters_frozen = True
+    assert torch.equal(energy_and_forces(scripted, positions, z, mask)[0], e0)
+    assert len(scripted._reused_filter_tables) == 0  # parameters still require gradients
+    for p in scripted.parameters():
+        p.requires_grad_(False)
+    for _ in range(2):  # the first call makes and keeps the tables, the second reuses them
+        e1, f1 = energy_and_forces(scripted, positions, z, mask)
+        assert len(scripted._reused_filter_tables) == SMALL["num_interactions"]
+        assert torch.allclose(e1, e0, rtol=1e-12, atol=0) and torch.allclose(f1, f0, rtol=1e-10, atol=1e-12)
+    with torch.no_grad():
+        scripted.interactions[0].mlp[2].weight.mul_(1.5)
+    assert torch.equal(energy_and_forces(scripted, positions, z, mask)[0], e1)
+    scripted.parameters_frozen = False
+    changed = energy_and_forces(scripted, positions, z, mask)[0]
+    assert abs(float(changed - e1)) > 1e-6 * abs(float(e1))
+    assert len(scripted._reused_filter_tables) == 0
+
+
 def test_operator_equals_the_filter_network_on_every_edge():
     # The operator with the model's coefficients against the filter network and cosine
     # cutoff evaluated at each edge's length, written out here.

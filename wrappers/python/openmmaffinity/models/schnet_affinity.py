@@ -18,7 +18,7 @@ PyG SchNets work in Å; this network does too internally: it takes positions in 
 unit), multiplies them by 10, and keeps the cutoff and the Gaussian centres in Å, so that
 PyG's ``distance_expansion.offset`` buffer and its weights mean the same here.
 """
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 from torch import Tensor
@@ -64,11 +64,19 @@ class SchNetAffinity(torch.nn.Module):
 
     With the defaults it has 455,809 parameters (PyG's SchNet with the same hyperparameters
     has the same).
+
+    ``parameters_frozen`` (False) says that the parameters will not change and need no
+    gradients; the plugin sets it on the copy a Context evaluates. A tabulated model then makes
+    its filter tables once and reuses them while the device and dtype stay the same, instead of
+    on every call (they depend on the parameters only). It takes effect only while the filter
+    networks' parameters do not require gradients, so a model being trained never reuses them.
     """
 
     energy_unit: str
     supports_batch: bool
     strategy: str
+    parameters_frozen: bool
+    _reused_filter_tables: List[Tensor]
 
     def __init__(self, hidden_channels: int = 128, num_filters: int = 128, num_interactions: int = 6,
                  num_gaussians: int = 50, cutoff: float = 1.0, max_num_neighbors: int = 32,
@@ -98,6 +106,8 @@ class SchNetAffinity(torch.nn.Module):
         self.supports_batch = True
         self.angstrom_per_nm = ANGSTROM_PER_NM
         self.filter_table_size = filter_table_size
+        self.parameters_frozen = False
+        self._reused_filter_tables = []
 
         self.embedding = Embedding(100, hidden_channels, padding_idx=0)
         self.distance_expansion = GaussianSmearing(0.0, self.cutoff, num_gaussians)
@@ -203,8 +213,14 @@ class SchNetAffinity(torch.nn.Module):
             # indexing: the backward pass of an index writes each block's gradient into a zero
             # tensor of all blocks' size; unbind's stacks them once.
             networks = [interaction.filter_network() for interaction in self.interactions]
-            tables = tabulated_filter_coefficients(networks, self.filter_table_basis(positions.device),
-                                                   self.filter_table_spacing, self.act.shift).to(h.dtype).unbind(0)
+            reuse = self.parameters_frozen and not networks[0][0].requires_grad
+            kept = self._reused_filter_tables
+            if reuse and len(kept) > 0 and kept[0].device == positions.device and kept[0].dtype == h.dtype:
+                tables = kept
+            else:
+                tables = tabulated_filter_coefficients(networks, self.filter_table_basis(positions.device),
+                                                       self.filter_table_spacing, self.act.shift).to(h.dtype).unbind(0)
+                self._reused_filter_tables = [t.detach() for t in tables] if reuse else []
         else:
             tables = [self.distance_expansion(length)] * len(self.interactions)  # one expansion, for every block
         for block, interaction in enumerate(self.interactions):

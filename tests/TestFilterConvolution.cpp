@@ -185,10 +185,11 @@ TEST_CASE("The fused CUDA kernels equal the plain formula, forward and backward"
     // A small odd case (float32 takes the scalar kernels: F is not a multiple of 4), the
     // benchmark model's shape (128 features, 32 slots, 2,047 segments), and one where the
     // float32 vector kernels make two passes over the features, the second with idle lanes,
-    // and walk two groups of 32 slots, the second partial.
+    // and split an atom's 40 slots between its four warps; and one of 3 slots, fewer than the
+    // warps that share them (the fourth warp has none).
     for (auto [dtype, tolerance] : {std::make_pair(torch::kFloat64, 1e-12), std::make_pair(torch::kFloat32, 1e-5)})
         for (auto [B, N, K, F, S] : {std::make_tuple(2, 7, 5, 37, 8), std::make_tuple(3, 200, 32, 128, 2047),
-                                     std::make_tuple(2, 50, 40, 132, 16)}) {
+                                     std::make_tuple(2, 50, 40, 132, 16), std::make_tuple(2, 30, 3, 128, 16)}) {
             INFO("dtype " << dtype << ", B N K F S = " << B << " " << N << " " << K << " " << F << " " << S);
             Case c = makeCase(gpu, dtype, B, N, K, F, S, 10.0 / S, 3);
             // The reference is the plain formula in float64 on the same (rounded) inputs, so
@@ -220,11 +221,14 @@ TEST_CASE("The fused CUDA kernels equal the plain formula, forward and backward"
 TEST_CASE("The float32 backward by segment sums long runs of one segment and their boundaries", "[cuda]") {
     // Asked for the coefficients' gradient, the float32 backward sorts the slots by segment
     // (in groups of poses) and sums each warp's run of slots of one segment in registers.
-    // With 8 segments for 144,720 slots the runs are long, and every run of 64 slots may cross
-    // a segment's end; the 16 poses of 9,045 slots make two groups of poses (14 and 2); 132
-    // features make two passes over the features; the last run is partial. Also run: only the
-    // lengths' and the features' gradients (the per-slot kernel), and the coefficients' alone.
-    const int64_t B = 16, N = 201, K = 45, F = 132, S = 8;
+    // With 8 segments the runs of one segment are long, and every warp's run may cross a
+    // segment's end; poses of 9,045 slots make groups of 14 poses; 132 features make two passes
+    // over the features; the last run is partial. 16 poses (144,720 slots) take runs of 16
+    // slots, 64 poses (578,880) runs of 64: the kernel shortens the runs of smaller calls. Also
+    // run: only the lengths' and the features' gradients (the per-slot kernel), and the
+    // coefficients' alone.
+    const int64_t B = GENERATE(16, 64), N = 201, K = 45, F = 132, S = 8;
+    INFO(B << " poses");
     Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, B, N, K, F, S, 10.0 / S, 6);
     std::vector<Tensor> fused = inputsOf(c), plain;
     for (Tensor& t : fused) {
@@ -246,6 +250,27 @@ TEST_CASE("The float32 backward by segment sums long runs of one segment and the
             REQUIRE(maxRelative(grads[n], expected[asked[n]]) < (asked[n] == 2 ? 1e-3 : 1e-4));
         }
     }
+}
+
+TEST_CASE("A pose's float32 convolution and length gradient do not depend on the poses beside it", "[cuda]") {
+    // One pose of 640 atoms is a small call, whose kernels split each atom's slots between
+    // several warps; 16 poses (10,240 atoms) are a large one, where a warp takes all of an
+    // atom's slots. Both sum the same ranges in the same order, so pose 0 must come out bitwise
+    // the same, and its lengths' gradient (written per slot) too.
+    const int64_t N = 640, K = 32, F = 128;
+    Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, 16, N, K, F, 2047, 10.0 / 2047, 8);
+    auto firstPose = [&](int64_t poses) {
+        const Tensor x = c.x.narrow(0, 0, poses), lengths = c.lengths.narrow(0, 0, poses).clone().requires_grad_(true);
+        const Tensor out = filterConvolution(x, c.neighbors.narrow(0, 0, poses), lengths, c.coefficients, c.spacing);
+        const Tensor weights = torch::linspace(-1.0, 1.0, N * F, x.options()).view({1, N, F}).expand({poses, N, F});
+        const Tensor lengthsGrad = torch::autograd::grad({(out * weights).sum()}, {lengths})[0];
+        return std::make_pair(out[0], lengthsGrad[0]);
+    };
+    const auto [alone, alonesGrad] = firstPose(1);
+    const auto [together, togethersGrad] = firstPose(16);
+    REQUIRE(maxRelative(alone, loops(c).narrow(0, 0, 1)[0]) < 1e-5); // and both right
+    REQUIRE(torch::equal(alone, together));
+    REQUIRE(torch::equal(alonesGrad, togethersGrad));
 }
 
 #if __has_include(<ATen/cuda/CUDAGraph.h>)

@@ -11,9 +11,11 @@
 // is one 16-byte vector: a neighbour's features, the output or its gradient, and each of the
 // segment's 4 coefficient rows ([S,4,F] keeps one row's consecutive features side by side, so
 // the warp reads a row as 512 contiguous bytes). On sm_90 the gradients are accumulated with
-// the vector atomicAdd on float4, one per 4 features, a quarter of the scalar atomics. Double
-// precision and other shapes take the scalar kernels. A float32 backward that asks for the
-// coefficients' gradient takes the slots sorted by segment instead (backwardKernelBySegment).
+// the vector atomicAdd on float4, one per 4 features, a quarter of the scalar atomics. In a
+// call too small to fill the GPU (one pose), these kernels give each atom several warps that
+// split its slots, so that the GPU runs many short chains of loads rather than a few long ones.
+// Double precision and other shapes take the scalar kernels. A float32 backward that asks for
+// the coefficients' gradient takes the slots sorted by segment instead (backwardKernelBySegment).
 #include "FilterConvolutionKernels.h"
 #include <climits>
 #include <cstdint>
@@ -157,6 +159,20 @@ __global__ void backwardKernel(Shape shape, const Real* __restrict__ features, c
 
 // Features per lane in the float32 vector kernels: one float4.
 constexpr int kVector = 4;
+// The ranges an atom's slots are summed in by the float32 per-atom kernels, and the warps that
+// share an atom in a small call (see forwardKernelVector).
+constexpr int kSlotGroups = 4;
+
+/** The slots [begin, end) of an atom that its warp `group` of kSlotGroups handles. */
+struct SlotRange {
+    int64_t begin, end;
+};
+
+__device__ SlotRange slotRange(const Shape& shape, int group) {
+    const int64_t share = (shape.slots + kSlotGroups - 1) / kSlotGroups;
+    const int64_t begin = group * share;
+    return {begin < shape.slots ? begin : shape.slots, begin + share < shape.slots ? begin + share : shape.slots};
+}
 
 /** A slot's neighbour (-1 where the slot contributes nothing) and its segment. */
 struct SlotSegment {
@@ -195,6 +211,10 @@ __device__ float4 load4(const float* __restrict__ p) {
 
 __device__ float4 operator*(float4 u, float4 v) {
     return {u.x * v.x, u.y * v.y, u.z * v.z, u.w * v.w};
+}
+
+__device__ float4 operator+(float4 u, float4 v) {
+    return {u.x + v.x, u.y + v.y, u.z + v.z, u.w + v.w};
 }
 
 __device__ float4 operator*(float4 u, float s) {
@@ -263,51 +283,78 @@ __device__ void writeLengthGrad(float* entry, float lengthGrad, bool firstPass, 
         *entry = (firstPass ? 0.0f : *entry) + lengthGrad * inverseSpacing;
 }
 
-// Each feature's sum runs over the slots in order, with the scalar kernel's arithmetic: the
-// result does not depend on which of the two kernels ran, beyond the compiler's contractions.
+// An atom's slots are summed in kSlotGroups ranges (slotRange), each in slot order, and the
+// ranges' sums are then added in range order. A small call (fewer atoms than warps to fill the
+// GPU: one pose of an MD step is 640 warps of 32 slots on over a hundred SMs) gives each range
+// a warp of its own, WarpsPerAtom = kSlotGroups in a block per atom, so that each warp walks a
+// quarter of the chain of dependent loads; a large one keeps one warp per atom, which walks the
+// ranges one after another. The arithmetic is the same either way, so an atom's output does
+// not depend on how many poses share the call.
+template <int WarpsPerAtom>
 __global__ void forwardKernelVector(Shape shape, const float* __restrict__ features,
                                     const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
                                     const float* __restrict__ coefficients, float* __restrict__ out) {
-    const int64_t atom = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
-    const int lane = threadIdx.x % kWarp;
-    if (atom >= shape.poses * shape.atoms)
-        return;
-    const int64_t F = shape.features, K = shape.slots;
+    static_assert(kSlotGroups % WarpsPerAtom == 0 && kWarpsPerBlock % WarpsPerAtom == 0, "whole ranges and atoms");
+    __shared__ float4 partial[WarpsPerAtom > 1 ? kWarpsPerBlock : 1][kWarp];
+    const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+    const int64_t atom = static_cast<int64_t>(blockIdx.x) * (kWarpsPerBlock / WarpsPerAtom) + warp / WarpsPerAtom;
+    const int firstRange = warp % WarpsPerAtom;
+    // Every warp of a block reaches the barriers below; one past the last atom only idles.
+    const bool exists = atom < shape.poses * shape.atoms;
+    const int64_t F = shape.features;
     const float* poseFeatures = features + (atom / shape.atoms) * shape.atoms * F;
     for (int64_t f0 = 0; f0 < F; f0 += kWarp * kVector) {
         const int64_t f = f0 + kVector * lane;
-        const bool active = f < F; // F is a multiple of kVector, so f + 3 < F too
-        float4 sum = {0, 0, 0, 0};
-        for (int64_t k0 = 0; k0 < K; k0 += kWarp) {
-            const SlotSegment mine = locateSlot(shape, neighbors, lengths, atom, k0 + lane);
-            const int count = static_cast<int>(K - k0 < kWarp ? K - k0 : kWarp);
-            for (int q = 0; q < count; q++) {
-                const SlotSegment slot = shuffleSlot(mine, q);
-                if (slot.neighbor < 0 || !active)
-                    continue;
-                const float4 x = load4(poseFeatures + slot.neighbor * F + f);
-                const float4 filter = Cubic4(coefficients, slot.segment, F, f).value(slot.t);
-                sum.x += x.x * filter.x;
-                sum.y += x.y * filter.y;
-                sum.z += x.z * filter.z;
-                sum.w += x.w * filter.w;
+        const bool active = exists && f < F; // F is a multiple of kVector, so f + 3 < F too
+        float4 total = {0, 0, 0, 0};
+        for (int g = firstRange; g < kSlotGroups && exists; g += WarpsPerAtom) {
+            const SlotRange range = slotRange(shape, g);
+            float4 sum = {0, 0, 0, 0};
+            for (int64_t k0 = range.begin; k0 < range.end; k0 += kWarp) {
+                const SlotSegment mine = locateSlot(shape, neighbors, lengths, atom, k0 + lane);
+                const int count = static_cast<int>(range.end - k0 < kWarp ? range.end - k0 : kWarp);
+                for (int q = 0; q < count; q++) {
+                    const SlotSegment slot = shuffleSlot(mine, q);
+                    if (slot.neighbor < 0 || !active)
+                        continue;
+                    const float4 x = load4(poseFeatures + slot.neighbor * F + f);
+                    const float4 filter = Cubic4(coefficients, slot.segment, F, f).value(slot.t);
+                    sum.x += x.x * filter.x;
+                    sum.y += x.y * filter.y;
+                    sum.z += x.z * filter.z;
+                    sum.w += x.w * filter.w;
+                }
             }
+            total = g == 0 ? sum : total + sum;
         }
-        if (active)
-            *reinterpret_cast<float4*>(out + atom * F + f) = sum;
+        if constexpr (WarpsPerAtom > 1) {
+            partial[warp][lane] = total;
+            __syncthreads();
+            if (firstRange == 0)
+                for (int g = 1; g < kSlotGroups; g++)
+                    total = total + partial[warp + g][lane];
+            __syncthreads(); // the next pass over the features reuses `partial`
+        }
+        if (firstRange == 0 && active)
+            *reinterpret_cast<float4*>(out + atom * F + f) = total;
     }
 }
 
-// The atom's output gradient stays in registers while the warp walks the slots once per 128
-// features (once in all for SchNet's width).
+// The atom's output gradient stays in registers while the warp walks its slots once per 128
+// features (once in all for SchNet's width): all of them, or in a small call (as in the
+// forward) one of kSlotGroups ranges of them, the atom's other ranges going to the other warps
+// of its block. Those warps need not meet: every slot's gradients are its own (added
+// atomically, or the length's written per slot), so the split changes no result.
+template <int WarpsPerAtom>
 __global__ void backwardKernelVector(Shape shape, const float* __restrict__ features,
                                      const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
                                      const float* __restrict__ coefficients, const float* __restrict__ outGrad,
                                      float* featuresGrad, float* lengthsGrad, float* coefficientsGrad) {
-    const int64_t atom = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
-    const int lane = threadIdx.x % kWarp;
+    const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+    const int64_t atom = static_cast<int64_t>(blockIdx.x) * (kWarpsPerBlock / WarpsPerAtom) + warp / WarpsPerAtom;
     if (atom >= shape.poses * shape.atoms)
         return;
+    const SlotRange range = WarpsPerAtom == 1 ? SlotRange{0, shape.slots} : slotRange(shape, warp % WarpsPerAtom);
     const int64_t F = shape.features, K = shape.slots;
     const int64_t poseStart = (atom / shape.atoms) * shape.atoms;
     const float inverseSpacing = static_cast<float>(1.0 / shape.spacing);
@@ -315,9 +362,9 @@ __global__ void backwardKernelVector(Shape shape, const float* __restrict__ feat
         const int64_t f = f0 + kVector * lane;
         const bool active = f < F;
         const float4 g = active ? load4(outGrad + atom * F + f) : float4{0, 0, 0, 0};
-        for (int64_t k0 = 0; k0 < K; k0 += kWarp) {
+        for (int64_t k0 = range.begin; k0 < range.end; k0 += kWarp) {
             const SlotSegment mine = locateSlot(shape, neighbors, lengths, atom, k0 + lane);
-            const int count = static_cast<int>(K - k0 < kWarp ? K - k0 : kWarp);
+            const int count = static_cast<int>(range.end - k0 < kWarp ? range.end - k0 : kWarp);
             for (int q = 0; q < count; q++) {
                 const SlotSegment slot = shuffleSlot(mine, q);
                 float lengthGrad = 0;
@@ -344,13 +391,29 @@ __global__ void backwardKernelVector(Shape shape, const float* __restrict__ feat
 // The coefficient gradient accumulated per segment (float32, when it is asked for). The
 // per-slot kernel above adds each slot's 4 x F products into the segment's rows with atomics:
 // 2 KB of atomics per slot, most of its L2 traffic. Here the slots come in the order of a sort
-// by segment (launchSegmentKeys, then the caller's sort), a warp takes kRunSlots consecutive
+// by segment (launchSegmentKeys, then the caller's sort), a warp takes a run of consecutive
 // sorted slots, keeps the current segment's coefficients and its partial gradient in
 // registers, and adds that gradient to memory only where the segment changes and at the end
 // of the run. The features' gradient keeps its atomic per slot; the lengths' is written per
 // slot. A slot's segment is located here again, as in the other kernels, so the sort's keys
 // decide only the order, never the result.
-constexpr int kRunSlots = 64;
+//
+// A run is 64 slots where the call has enough of them to give every SM many warps. A smaller
+// call (one pose of an MD step or of a single-pose gradient: 20k slots, 320 runs of 64) takes
+// shorter runs, down to 8 slots, so that more warps share it and each walks a shorter chain of
+// loads; shorter runs flush their sums more often, which changes only the order of the atomic
+// additions.
+constexpr int kRunSlots = 64, kShortestRun = 8;
+// Warps a call should have before its runs stop getting shorter.
+constexpr int64_t kWarpsToFill = 8192;
+
+int runSlotsFor(const Shape& shape) {
+    const int64_t slots = shape.poses * shape.atoms * shape.slots;
+    int run = kRunSlots;
+    while (run > kShortestRun && slots / run < kWarpsToFill)
+        run /= 2;
+    return run;
+}
 // Slots per group of poses in the sort (see launchSegmentKeys): enough for long runs of one
 // segment, few enough poses that their features, output gradients and feature gradients
 // (3 x 328 KB per pose of 640 atoms and 128 features; 6 poses a group) stay in L2 while the
@@ -390,21 +453,18 @@ __device__ SortedSlot shuffleSorted(const SortedSlot& mine, int q) {
             __shfl_sync(0xffffffffu, mine.segment, q), __shfl_sync(0xffffffffu, mine.t, q)};
 }
 
-__device__ float4 operator+(float4 u, float4 v) {
-    return {u.x + v.x, u.y + v.y, u.z + v.z, u.w + v.w};
-}
-
 __global__ void backwardKernelBySegment(Shape shape, const float* __restrict__ features,
                                         const int64_t* __restrict__ neighbors, const float* __restrict__ lengths,
                                         const float* __restrict__ coefficients, const float* __restrict__ outGrad,
-                                        const int64_t* __restrict__ order, float* featuresGrad, float* lengthsGrad,
-                                        float* coefficientsGrad) {
+                                        const int64_t* __restrict__ order, int runSlots, float* featuresGrad,
+                                        float* lengthsGrad, float* coefficientsGrad) {
     const int64_t warp = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
     const int lane = threadIdx.x % kWarp;
     const int64_t slots = shape.poses * shape.atoms * shape.slots;
-    const int64_t first = warp * kRunSlots;
+    const int64_t first = warp * runSlots;
     if (first >= slots)
         return;
+    const int64_t last = first + runSlots < slots ? first + runSlots : slots; // one past the run
     const int64_t F = shape.features, K = shape.slots;
     const float inverseSpacing = static_cast<float>(1.0 / shape.spacing);
     for (int64_t f0 = 0; f0 < F; f0 += kWarp * kVector) {
@@ -421,9 +481,9 @@ __global__ void backwardKernelBySegment(Shape shape, const float* __restrict__ f
                     atomicAdd4(p + power * F, sum[power]);
             }
         };
-        for (int64_t p0 = first; p0 < first + kRunSlots && p0 < slots; p0 += kWarp) {
+        for (int64_t p0 = first; p0 < last; p0 += kWarp) {
             SortedSlot mine{0, -1, 0, 0.0f};
-            if (p0 + lane < slots) {
+            if (p0 + lane < last) {
                 mine.slot = static_cast<int>(order[p0 + lane]);
                 Segment<float> seg;
                 const int64_t j = neighbors[mine.slot];
@@ -433,7 +493,7 @@ __global__ void backwardKernelBySegment(Shape shape, const float* __restrict__ f
                     mine.t = seg.t;
                 }
             }
-            const int count = static_cast<int>(slots - p0 < kWarp ? slots - p0 : kWarp);
+            const int count = static_cast<int>(last - p0 < kWarp ? last - p0 : kWarp);
             for (int q = 0; q < count; q++) {
                 const SortedSlot edge = shuffleSorted(mine, q);
                 float lengthGrad = 0;
@@ -484,6 +544,20 @@ unsigned int blocksFor(const Shape& shape) {
     return static_cast<unsigned int>((warps + kWarpsPerBlock - 1) / kWarpsPerBlock);
 }
 
+// Calls of fewer atoms than this split each atom's slots between kSlotGroups warps: about the
+// warps an H100 or H200 keeps resident (132 SMs x 64).
+constexpr int64_t kAtomsToSplit = 8192;
+
+bool splitsSlots(const Shape& shape) {
+    return shape.poses * shape.atoms < kAtomsToSplit;
+}
+
+/** The vector kernels' grid, for WarpsPerAtom warps per atom. */
+unsigned int atomBlocks(const Shape& shape, int warpsPerAtom) {
+    const int64_t atomsPerBlock = kWarpsPerBlock / warpsPerAtom;
+    return static_cast<unsigned int>((shape.poses * shape.atoms + atomsPerBlock - 1) / atomsPerBlock);
+}
+
 } // namespace
 
 template <typename Real>
@@ -493,8 +567,12 @@ cudaError_t launchForward(const Shape& shape, const Real* features, const int64_
         return cudaSuccess;
     if constexpr (std::is_same_v<Real, float>) {
         if (vectorized(shape, {features, coefficients, out})) {
-            forwardKernelVector<<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(shape, features, neighbors,
-                                                                                         lengths, coefficients, out);
+            if (splitsSlots(shape))
+                forwardKernelVector<kSlotGroups><<<atomBlocks(shape, kSlotGroups), kWarp * kWarpsPerBlock, 0, stream>>>(
+                    shape, features, neighbors, lengths, coefficients, out);
+            else
+                forwardKernelVector<1><<<atomBlocks(shape, 1), kWarp * kWarpsPerBlock, 0, stream>>>(
+                    shape, features, neighbors, lengths, coefficients, out);
             return cudaGetLastError();
         }
     }
@@ -511,9 +589,15 @@ cudaError_t launchBackward(const Shape& shape, const Real* features, const int64
         return cudaSuccess;
     if constexpr (std::is_same_v<Real, float>) {
         if (vectorized(shape, {features, coefficients, outGrad, featuresGrad, coefficientsGrad})) {
-            backwardKernelVector<<<blocksFor(shape), kWarp * kWarpsPerBlock, 0, stream>>>(
-                shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad,
-                coefficientsGrad);
+            if (splitsSlots(shape))
+                backwardKernelVector<kSlotGroups>
+                    <<<atomBlocks(shape, kSlotGroups), kWarp * kWarpsPerBlock, 0, stream>>>(
+                        shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad,
+                        coefficientsGrad);
+            else
+                backwardKernelVector<1><<<atomBlocks(shape, 1), kWarp * kWarpsPerBlock, 0, stream>>>(
+                    shape, features, neighbors, lengths, coefficients, outGrad, featuresGrad, lengthsGrad,
+                    coefficientsGrad);
             return cudaGetLastError();
         }
     }
@@ -550,10 +634,12 @@ cudaError_t launchBackwardBySegment(const Shape& shape, const float* features, c
     const int64_t slots = shape.poses * shape.atoms * shape.slots;
     if (slots == 0)
         return cudaSuccess;
-    const int64_t warps = (slots + kRunSlots - 1) / kRunSlots;
+    const int runSlots = runSlotsFor(shape);
+    const int64_t warps = (slots + runSlots - 1) / runSlots;
     backwardKernelBySegment<<<static_cast<unsigned int>((warps + kWarpsPerBlock - 1) / kWarpsPerBlock),
-                              kWarp * kWarpsPerBlock, 0, stream>>>(
-        shape, features, neighbors, lengths, coefficients, outGrad, order, featuresGrad, lengthsGrad, coefficientsGrad);
+                              kWarp * kWarpsPerBlock, 0, stream>>>(shape, features, neighbors, lengths, coefficients,
+                                                                   outGrad, order, runSlots, featuresGrad, lengthsGrad,
+                                                                   coefficientsGrad);
     return cudaGetLastError();
 }
 

@@ -96,12 +96,17 @@ struct ScorersOf {
     }
 };
 
+// The energy and forces of the last of `evaluations` evaluations in one Context (later ones
+// replay a captured CUDA graph where the force uses graphs).
 State evaluate(const System& system, const std::vector<Vec3>& positions, Platform& platform,
-               const std::map<std::string, std::string>& properties = {}) {
+               const std::map<std::string, std::string>& properties = {}, int evaluations = 1) {
     VerletIntegrator integrator(0.001);
     Context context(system, integrator, platform, properties);
     context.setPositions(positions);
-    return context.getState(State::Energy | State::Forces);
+    State state = context.getState(State::Energy | State::Forces);
+    for (int i = 1; i < evaluations; i++)
+        state = context.getState(State::Energy | State::Forces);
+    return state;
 }
 
 // OpenMM's CUDA platform sums forces in 64-bit fixed point with 2^32 units per kJ/mol/nm, so
@@ -522,7 +527,7 @@ TEST_CASE("Store-all's poses side by side, replayed from one CUDA graph, equal e
 namespace {
 
 // Energies and forces of one pose through an AffinityForce with the given properties in a Context,
-// as the last of `evaluations` evaluations (later ones replay a captured CUDA graph).
+// as the last of `evaluations` evaluations (see evaluate).
 State poseState(const std::string& file, const PoseEnsemble& poses, int pose, Platform& platform,
                 const std::map<std::string, std::string>& forceProperties,
                 const std::map<std::string, std::string>& platformProperties = {}, int evaluations = 1) {
@@ -536,13 +541,7 @@ State poseState(const std::string& file, const PoseEnsemble& poses, int pose, Pl
         positions.push_back(Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
     }
     system.addForce(force);
-    VerletIntegrator integrator(0.001);
-    Context context(system, integrator, platform, platformProperties);
-    context.setPositions(positions);
-    State state = context.getState(State::Energy | State::Forces);
-    for (int i = 1; i < evaluations; i++)
-        state = context.getState(State::Energy | State::Forces);
-    return state;
+    return evaluate(system, positions, platform, platformProperties, evaluations);
 }
 
 // The largest force error relative to the largest expected force on an atom.

@@ -83,8 +83,9 @@ def main():
     by_kernel = collections.defaultdict(lambda: [0, 0.0])
     for e in device:
         if e.get("cat") == "kernel":
-            by_kernel[short_name(e["name"])][0] += 1
-            by_kernel[short_name(e["name"])][1] += e["dur"]
+            entry = by_kernel[short_name(e["name"])]
+            entry[0] += 1
+            entry[1] += e["dur"]
     for name, (count, us) in sorted(by_kernel.items(), key=lambda kv: -kv[1][1])[: args.kernels]:
         print(f"  {name:60s} {count / args.steps:7.1f} {us / args.steps:9.1f} {us / 10.0 / max(busy, 1e-9):6.1f}%")
 

@@ -105,6 +105,10 @@ def test_frozen_model_makes_its_tables_once_and_a_trained_one_on_every_call():
     assert len(scripted._reused_filter_tables) == 0  # parameters still require gradients
     for p in scripted.parameters():
         p.requires_grad_(False)
+    scripted.interactions[1].mlp[2].weight.requires_grad_(True)  # one filter network still trained
+    energy_and_forces(scripted, positions, z, mask)
+    assert len(scripted._reused_filter_tables) == 0
+    scripted.interactions[1].mlp[2].weight.requires_grad_(False)
     for _ in range(2):  # the first call makes and keeps the tables, the second reuses them
         e1, f1 = energy_and_forces(scripted, positions, z, mask)
         assert len(scripted._reused_filter_tables) == SMALL["num_interactions"]

@@ -213,7 +213,10 @@ class SchNetAffinity(torch.nn.Module):
             # indexing: the backward pass of an index writes each block's gradient into a zero
             # tensor of all blocks' size; unbind's stacks them once.
             networks = [interaction.filter_network() for interaction in self.interactions]
-            reuse = self.parameters_frozen and not networks[0][0].requires_grad
+            reuse = self.parameters_frozen
+            for network in networks:  # tables made from weights being trained must not be kept
+                for weight in network:
+                    reuse = reuse and not weight.requires_grad
             kept = self._reused_filter_tables
             if reuse and len(kept) > 0 and kept[0].device == positions.device and kept[0].dtype == h.dtype:
                 tables = kept

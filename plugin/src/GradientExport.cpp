@@ -31,9 +31,11 @@ struct Parameters {
     std::vector<std::string> names;
     std::vector<torch::Tensor> tensors;
 
-    explicit Parameters(AffinityScorer& scorer) : tensors(parameterTensors(scorer.getModel())) {
-        for (auto& [name, tensor] : scorer.getModel().trainableParameters())
+    explicit Parameters(AffinityScorer& scorer) {
+        for (auto& [name, tensor] : scorer.getModel().trainableParameters()) {
             names.push_back(name);
+            tensors.push_back(tensor);
+        }
     }
 };
 
@@ -76,20 +78,19 @@ void addWeighted(torch::Tensor& total, const StoredPoses& stored, const std::vec
     }
 }
 
-// Add the gradients (float64, one per parameter) to the parameters' .grad, as backward()
-// would, unless one is not finite: then throw and change nothing. The work is done on all
-// parameters at once (one concatenation, one check, one cast, one foreach addition): one
-// operation per parameter cost more host time than a small batch's evaluation on a GPU.
-void addToGradients(Parameters& params, const std::vector<torch::Tensor>& gradients) {
-    std::vector<torch::Tensor> flat;
-    for (const auto& g : gradients)
-        flat.push_back(g.reshape(-1));
-    torch::Tensor all = torch::cat(flat);
-    if (!torch::isfinite(all).all().item<bool>())
+// Add the gradients (float64, every parameter's entries flattened one after another in model
+// order) to the parameters' .grad, as backward() would, unless one is not finite: then throw
+// and change nothing. The work is done on all parameters at once (one check, one cast, one
+// foreach addition): one operation per parameter cost more host time than a small batch's
+// evaluation on a GPU, and so did flattening per-parameter tensors again.
+void addToGradients(Parameters& params, const torch::Tensor& all) {
+    if (!torch::isfinite(all).all().item<bool>()) {
+        const std::vector<torch::Tensor> gradients = viewsOf(all, params.tensors);
         for (size_t i = 0; i < gradients.size(); i++)
             if (!torch::isfinite(gradients[i]).all().item<bool>())
                 throw OpenMMException("combinedGradient: the gradient of parameter '" + params.names[i] +
                                       "' is not finite; no gradient was written");
+    }
     const torch::ScalarType dtype = params.tensors[0].scalar_type();
     bool uniform = true;
     for (const auto& p : params.tensors)
@@ -109,9 +110,9 @@ void addToGradients(Parameters& params, const std::vector<torch::Tensor>& gradie
         at::_foreach_add_(grads, additions);
 }
 
-std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
-                                    const AffinityLoss& loss, const Parameters& params,
-                                    const CombinedGradientOptions& options, CombinedGradientResult& result) {
+torch::Tensor storeAll(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
+                       const AffinityLoss& loss, const Parameters& params, const CombinedGradientOptions& options,
+                       CombinedGradientResult& result) {
     const StoredPoses stored = storePoses(scorer, poses, options.positionGradients,
                                           scorer.posesSideBySide(options.batchSize, options.memoryBudgetMiB));
     result = lossAtEnergies(energiesOf(scorer, stored.energies), combination, loss, scorer.getTemperature());
@@ -120,7 +121,7 @@ std::vector<torch::Tensor> storeAll(AffinityScorer& scorer, const PoseEnsemble& 
     if (options.positionGradients)
         result.positionGradients =
             combinedPositionGradients(torch::cat(stored.positions), result.combination.coefficients);
-    return viewsOf(total, params.tensors);
+    return total;
 }
 
 // ---- Sets of ligands ----------------------------------------------------------------------
@@ -161,9 +162,9 @@ void checkTargets(const std::vector<LigandTerm>& ligands, const LigandSetLoss& l
     loss.validate(ligandSetValues(ligands, placeholders));
 }
 
-std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                                       const LigandSetLoss& loss, const Parameters& params,
-                                       const CombinedGradientOptions& options, SetGradientResult& result) {
+torch::Tensor storeAllSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                          const LigandSetLoss& loss, const Parameters& params, const CombinedGradientOptions& options,
+                          SetGradientResult& result) {
     std::vector<StoredPoses> stored;
     for (const LigandTerm& ligand : ligands) {
         AffinityScorer& scorer = *ligand.scorer;
@@ -177,7 +178,7 @@ std::vector<torch::Tensor> storeAllSet(const std::vector<LigandTerm>& ligands, c
     torch::Tensor total = flatZeros(params.tensors, stored[0].parameters[0].options());
     for (size_t l = 0; l < ligands.size(); l++)
         addWeighted(total, stored[l], result.lossCoefficients[l]);
-    return viewsOf(total, params.tensors);
+    return total;
 }
 
 } // namespace
@@ -215,7 +216,7 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
     torch::AutoGradMode gradMode(true);
     Parameters params(scorer);
     CombinedGradientResult result;
-    std::vector<torch::Tensor> total;
+    torch::Tensor total; // flat, every parameter's entries in model order
     switch (options.strategy) {
     case GradientStrategy::StoreAll:
         total = storeAll(scorer, poses, combination, loss, params, options, result);
@@ -228,7 +229,7 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
         break;
     }
     // Only now, with every pose evaluated, do the parameters' gradients change.
-    if (!total.empty())
+    if (total.defined() && total.numel() > 0)
         addToGradients(params, total);
     return result;
 }
@@ -268,7 +269,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
     torch::AutoGradMode gradMode(true);
     Parameters params(*ligands[0].scorer);
     SetGradientResult result;
-    std::vector<torch::Tensor> total;
+    torch::Tensor total; // flat, every parameter's entries in model order
     switch (options.strategy) {
     case GradientStrategy::StoreAll:
         total = storeAllSet(ligands, combination, loss, params, options, result);
@@ -281,7 +282,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
         break;
     }
     // Only now, with every pose evaluated and the loss known, do the parameters' gradients change.
-    if (!total.empty())
+    if (total.defined() && total.numel() > 0)
         addToGradients(params, total);
     return result;
 }
@@ -331,8 +332,8 @@ std::vector<std::vector<double>> AffinityPlugin::addLigandSetGradient(
     torch::AutoGradMode gradMode(true);
     Parameters params(*ligands[0].scorer);
     const std::vector<std::vector<double>> coefficients = ligandSetLossCoefficients(scores, byDeltaG, byPoseEnergy);
-    std::vector<torch::Tensor> total = TwoPassGradient::gradientOfSet(ligands, coefficients, options);
-    if (!total.empty())
+    const torch::Tensor total = TwoPassGradient::gradientOfSet(ligands, coefficients, options);
+    if (total.defined() && total.numel() > 0)
         addToGradients(params, total);
     return coefficients;
 }

@@ -85,10 +85,9 @@ std::vector<double> accumulate(AffinityScorer& scorer, const PoseEnsemble& poses
 
 } // namespace
 
-std::vector<torch::Tensor> OnePassGradient::ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses,
-                                                     const Combination& combination, const AffinityLoss& loss,
-                                                     const CombinedGradientOptions& options,
-                                                     CombinedGradientResult& result) {
+torch::Tensor OnePassGradient::ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses,
+                                        const Combination& combination, const AffinityLoss& loss,
+                                        const CombinedGradientOptions& options, CombinedGradientResult& result) {
     PoseTermDerivative poseTerm;
     if (loss.hasPoseTerms())
         poseTerm = [&loss](int n, double energy) { return loss.derivativeByPose(n, energy); };
@@ -108,12 +107,12 @@ std::vector<torch::Tensor> OnePassGradient::ofLigand(AffinityScorer& scorer, con
         total.add_(s.sumP);
     if (options.positionGradients)
         result.positionGradients = combinedPositionGradients(positionGradients, result.combination.coefficients);
-    return viewsOf(total, parameterTensors(scorer.getModel()));
+    return total;
 }
 
-std::vector<torch::Tensor> OnePassGradient::ofSet(const std::vector<LigandTerm>& ligands,
-                                                  const Combination& combination, const LigandSetLoss& loss,
-                                                  const CombinedGradientOptions& options, SetGradientResult& result) {
+torch::Tensor OnePassGradient::ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                     const LigandSetLoss& loss, const CombinedGradientOptions& options,
+                                     SetGradientResult& result) {
     const int count = (int)ligands.size();
     // The per-pose terms are separable (their derivatives are known pose by pose): one sum for
     // the set. Each ligand's A and B are copied out of its scorer's pass, which the next ligand
@@ -159,5 +158,5 @@ std::vector<torch::Tensor> OnePassGradient::ofSet(const std::vector<LigandTerm>&
                             betaForTemperature(ligands[l].scorer->getTemperature()));
     if (poseTerms.defined())
         total.add_(poseTerms);
-    return viewsOf(total, parameterTensors(ligands[0].scorer->getModel()));
+    return total;
 }

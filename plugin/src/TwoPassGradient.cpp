@@ -32,9 +32,9 @@ torch::Tensor onDevice(const AffinityScorer& scorer, const std::vector<double>& 
 // autograd graph, its energies give the loss's g_n, and one backward pass with the weights g
 // gives Σ_n g_n dG_n/dθ. Pass 1 and pass 2 would evaluate the same batch twice (docked ligands
 // have tens of poses, fewer than a GPU batch); memory is still |θ| plus one batch's graph.
-std::vector<torch::Tensor> ofOneBatch(AffinityScorer& scorer, const LigandBatches& ligand,
-                                      const Combination& combination, const AffinityLoss& loss,
-                                      const CombinedGradientOptions& options, CombinedGradientResult& result) {
+torch::Tensor ofOneBatch(AffinityScorer& scorer, const LigandBatches& ligand, const Combination& combination,
+                         const AffinityLoss& loss, const CombinedGradientOptions& options,
+                         CombinedGradientResult& result) {
     const int numPoses = (int)ligand.positions.size(0);
     OnePassSums sums;
     sums.positions = options.positionGradients;
@@ -45,8 +45,7 @@ std::vector<torch::Tensor> ofOneBatch(AffinityScorer& scorer, const LigandBatche
     pass.backward(1.0, result.lossCoefficients, {}, {});
     if (options.positionGradients)
         result.positionGradients = combinedPositionGradients(pass.positionGradients(), result.combination.coefficients);
-    // A copy: the pass's sums are cleared by its next call.
-    return viewsOf(pass.sumA().clone(), parameterTensors(scorer.getModel()));
+    return pass.sumA().clone(); // a copy: the pass's sums are cleared by its next call
 }
 
 } // namespace
@@ -99,10 +98,9 @@ WeightedGradients TwoPassGradient::weightedGradients(BatchPassCache& passes, con
     return result;
 }
 
-std::vector<torch::Tensor> TwoPassGradient::ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses,
-                                                     const Combination& combination, const AffinityLoss& loss,
-                                                     const CombinedGradientOptions& options,
-                                                     CombinedGradientResult& result) {
+torch::Tensor TwoPassGradient::ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses,
+                                        const Combination& combination, const AffinityLoss& loss,
+                                        const CombinedGradientOptions& options, CombinedGradientResult& result) {
     const LigandBatches ligand(scorer, poses, options);
     if (poses.getNumPoses() <= ligand.batch)
         return ofOneBatch(scorer, ligand, combination, loss, options, result);
@@ -116,7 +114,7 @@ std::vector<torch::Tensor> TwoPassGradient::ofLigand(AffinityScorer& scorer, con
     WeightedGradients sums = scorer.weightedGradients(ligand.positions, g, c, ligand.batch);
     if (options.positionGradients)
         result.positionGradients = sums.positions.to(torch::kCPU, torch::kFloat64);
-    return sums.parameters;
+    return sums.flatParameters;
 }
 
 LigandSetScores TwoPassGradient::scoresOfSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
@@ -131,27 +129,26 @@ LigandSetScores TwoPassGradient::scoresOfSet(const std::vector<LigandTerm>& liga
     return scores;
 }
 
-std::vector<torch::Tensor> TwoPassGradient::gradientOfSet(const std::vector<LigandTerm>& ligands,
-                                                          const std::vector<std::vector<double>>& coefficients,
-                                                          const CombinedGradientOptions& options) {
-    std::vector<torch::Tensor> total;
+torch::Tensor TwoPassGradient::gradientOfSet(const std::vector<LigandTerm>& ligands,
+                                             const std::vector<std::vector<double>>& coefficients,
+                                             const CombinedGradientOptions& options) {
+    torch::Tensor total;
     for (size_t l = 0; l < ligands.size(); l++) {
         AffinityScorer& scorer = *ligands[l].scorer;
         const LigandBatches ligand(scorer, *ligands[l].poses, options);
         WeightedGradients sums = scorer.weightedGradients(ligand.positions, onDevice(scorer, coefficients[l]),
                                                           torch::Tensor(), ligand.batch);
-        if (total.empty())
-            total = std::move(sums.parameters);
+        if (total.defined())
+            total.add_(sums.flatParameters);
         else
-            for (size_t i = 0; i < total.size(); i++)
-                total[i].add_(sums.parameters[i]);
+            total = sums.flatParameters;
     }
     return total;
 }
 
-std::vector<torch::Tensor> TwoPassGradient::ofSet(const std::vector<LigandTerm>& ligands,
-                                                  const Combination& combination, const LigandSetLoss& loss,
-                                                  const CombinedGradientOptions& options, SetGradientResult& result) {
+torch::Tensor TwoPassGradient::ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
+                                     const LigandSetLoss& loss, const CombinedGradientOptions& options,
+                                     SetGradientResult& result) {
     result.scores = scoresOfSet(ligands, combination, options);
     applyLigandSetLoss(ligands, loss, result);
     return gradientOfSet(ligands, result.lossCoefficients, options);

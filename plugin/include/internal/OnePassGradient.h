@@ -24,22 +24,23 @@ namespace OnePassGradient {
 /**
  * The strategy for one ligand: ΔG, G_n, g_n (and c_n dG_n/dx_n when asked) into `result`.
  *
- * @return dL/dθ, float64, one per trainable parameter (model order), not yet in .grad
+ * @return dL/dθ, float64, every trainable parameter's entries flattened one after another in
+ *         model order (as flatZeros() lays them out), not yet in .grad
  */
-std::vector<torch::Tensor> ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
-                                    const AffinityLoss& loss, const CombinedGradientOptions& options,
-                                    CombinedGradientResult& result);
+torch::Tensor ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
+                       const AffinityLoss& loss, const CombinedGradientOptions& options,
+                       CombinedGradientResult& result);
 
 /**
  * The strategy for a set of ligands: the sums of each ligand, kept until the loss over the set
  * is known at the end; the scores, the loss and its derivatives into `result`.
  *
- * @return dL/dθ, float64, one per trainable parameter (model order), not yet in .grad
+ * @return dL/dθ, float64, every trainable parameter's entries flattened one after another in
+ *         model order (as flatZeros() lays them out), not yet in .grad
  * @throws OpenMMException if the loss depends on the pose energies beyond its per-pose terms
  */
-std::vector<torch::Tensor> ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                                 const LigandSetLoss& loss, const CombinedGradientOptions& options,
-                                 SetGradientResult& result);
+torch::Tensor ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination, const LigandSetLoss& loss,
+                    const CombinedGradientOptions& options, SetGradientResult& result);
 
 } // namespace OnePassGradient
 

@@ -37,11 +37,12 @@ WeightedGradients weightedGradients(BatchPassCache& passes, const BoundModel& mo
  * its forward pass (through the one-pass strategy's pass) until the energies give g_n, then
  * one backward pass with the weights g. More poses take pass 1 and pass 2.
  *
- * @return dL/dθ, float64, one per trainable parameter (model order), not yet in .grad
+ * @return dL/dθ, float64, every trainable parameter's entries flattened one after another in
+ *         model order (as flatZeros() lays them out), not yet in .grad
  */
-std::vector<torch::Tensor> ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
-                                    const AffinityLoss& loss, const CombinedGradientOptions& options,
-                                    CombinedGradientResult& result);
+torch::Tensor ofLigand(AffinityScorer& scorer, const PoseEnsemble& poses, const Combination& combination,
+                       const AffinityLoss& loss, const CombinedGradientOptions& options,
+                       CombinedGradientResult& result);
 
 /** Pass 1 over a set of ligands: each ligand's G_l,n and its combined ΔG_l. */
 LigandSetScores scoresOfSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
@@ -49,21 +50,21 @@ LigandSetScores scoresOfSet(const std::vector<LigandTerm>& ligands, const Combin
 
 /**
  * Pass 2 over a set of ligands, for given g_l,n: Σ_l Σ_n g_l,n dG_l,n/dθ, one ligand's batches
- * at a time.
+ * at a time, flattened as ofLigand() returns it.
  */
-std::vector<torch::Tensor> gradientOfSet(const std::vector<LigandTerm>& ligands,
-                                         const std::vector<std::vector<double>>& coefficients,
-                                         const CombinedGradientOptions& options);
+torch::Tensor gradientOfSet(const std::vector<LigandTerm>& ligands,
+                            const std::vector<std::vector<double>>& coefficients,
+                            const CombinedGradientOptions& options);
 
 /**
  * The strategy for a set of ligands: pass 1, the loss on the scores, pass 2; the scores, the loss
  * and its derivatives into `result`.
  *
- * @return dL/dθ, float64, one per trainable parameter (model order), not yet in .grad
+ * @return dL/dθ, float64, every trainable parameter's entries flattened one after another in
+ *         model order (as flatZeros() lays them out), not yet in .grad
  */
-std::vector<torch::Tensor> ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination,
-                                 const LigandSetLoss& loss, const CombinedGradientOptions& options,
-                                 SetGradientResult& result);
+torch::Tensor ofSet(const std::vector<LigandTerm>& ligands, const Combination& combination, const LigandSetLoss& loss,
+                    const CombinedGradientOptions& options, SetGradientResult& result);
 
 } // namespace TwoPassGradient
 

@@ -84,6 +84,8 @@ void addWeighted(torch::Tensor& total, const StoredPoses& stored, const std::vec
 // foreach addition): one operation per parameter cost more host time than a small batch's
 // evaluation on a GPU, and so did flattening per-parameter tensors again.
 void addToGradients(Parameters& params, const torch::Tensor& all) {
+    if (!all.defined() || all.numel() == 0) // a model without trainable parameters
+        return;
     if (!torch::isfinite(all).all().item<bool>()) {
         const std::vector<torch::Tensor> gradients = viewsOf(all, params.tensors);
         for (size_t i = 0; i < gradients.size(); i++)
@@ -229,8 +231,7 @@ CombinedGradientResult AffinityPlugin::combinedGradient(AffinityScorer& scorer, 
         break;
     }
     // Only now, with every pose evaluated, do the parameters' gradients change.
-    if (total.defined() && total.numel() > 0)
-        addToGradients(params, total);
+    addToGradients(params, total);
     return result;
 }
 
@@ -282,8 +283,7 @@ SetGradientResult AffinityPlugin::combinedGradient(const std::vector<LigandTerm>
         break;
     }
     // Only now, with every pose evaluated and the loss known, do the parameters' gradients change.
-    if (total.defined() && total.numel() > 0)
-        addToGradients(params, total);
+    addToGradients(params, total);
     return result;
 }
 
@@ -333,7 +333,6 @@ std::vector<std::vector<double>> AffinityPlugin::addLigandSetGradient(
     Parameters params(*ligands[0].scorer);
     const std::vector<std::vector<double>> coefficients = ligandSetLossCoefficients(scores, byDeltaG, byPoseEnergy);
     const torch::Tensor total = TwoPassGradient::gradientOfSet(ligands, coefficients, options);
-    if (total.defined() && total.numel() > 0)
-        addToGradients(params, total);
+    addToGradients(params, total);
     return coefficients;
 }

@@ -145,13 +145,17 @@ class TabulatedInteractionBlock(InteractionBlock):
         self.spacing = cutoff / (table_size - 1)
 
     def forward(self, x: Tensor, index: Tensor, valid: Tensor, edge_weight: Tensor, edge_attr: Tensor) -> Tensor:
-        """As InteractionBlock, except that ``edge_attr`` holds this block's filter coefficients
-        [table_size - 1, 4, F] in the dtype of ``x`` (``filter_coefficients``, or one entry of
-        ``tabulated_filter_coefficients`` for every block at once), not the distance expansion of
-        the edges."""
-        neighbors = torch.where(valid, index, torch.full_like(index, -1))
-        h = torch.ops.affinity.filter_convolution(self.conv.lin1(x), neighbors, edge_weight.to(x.dtype), edge_attr,
-                                                  self.spacing)
+        """As InteractionBlock, except that ``index`` holds -1 in the empty slots
+        (``masked_neighbors``; ``valid`` is then not read) and ``edge_weight`` is in the dtype of
+        ``x``, and that ``edge_attr`` holds this block's filter coefficients [table_size - 1, 4, F]
+        in that dtype (``filter_coefficients``, or one entry of ``tabulated_filter_coefficients``
+        for every block at once), not the distance expansion of the edges.
+
+        The caller masks the neighbours and converts the lengths once for all blocks: besides
+        saving those kernels in every block, the operator's backward on CUDA then sorts the
+        slots by segment once for all the blocks that share the two tensors, instead of once
+        per block."""
+        h = torch.ops.affinity.filter_convolution(self.conv.lin1(x), index, edge_weight, edge_attr, self.spacing)
         h = self.conv.lin2(h)
         return self.lin(self.act(h))
 
@@ -159,6 +163,12 @@ class TabulatedInteractionBlock(InteractionBlock):
         """This block's cubics, [table_size - 1, 4, F] in the dtype of ``basis``
         (``SchNetAffinity.filter_table_basis``); see ``tabulated_filter_coefficients``."""
         return tabulated_filter_coefficients([self.filter_network()], basis, self.spacing, self.mlp[1].shift)[0]
+
+
+def masked_neighbors(index: Tensor, valid: Tensor) -> Tensor:
+    """The neighbour lists as ``affinity::filter_convolution`` takes them: ``index`` [B, N, K]
+    with -1 in the slots that are not ``valid``."""
+    return torch.where(valid, index, -1)
 
 
 def tabulated_filter_coefficients(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor,

@@ -5,9 +5,12 @@
 // kernels against that formula and its autograd, in float64 and float32.
 #include "FilterConvolution.h"
 #include "TestSupport.h"
+#include <ATen/record_function.h>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <torch/torch.h>
 #if __has_include(<ATen/cuda/CUDAGraph.h>)
 #include <ATen/cuda/CUDAGraph.h>
@@ -273,10 +276,84 @@ TEST_CASE("A pose's float32 convolution and length gradient do not depend on the
     REQUIRE(torch::equal(alonesGrad, togethersGrad));
 }
 
+namespace {
+
+std::atomic<int> sortCalls{0};
+
+// How many times the dispatcher ran aten::sort (on any thread: backward passes run on the
+// autograd engine's own) while `work` ran.
+template <typename Work> int sortsDuring(Work work) {
+    sortCalls = 0;
+    const auto handle = at::addGlobalCallback(
+        at::RecordFunctionCallback([](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+            if (std::strcmp(fn.name(), "aten::sort") == 0)
+                sortCalls++;
+            return nullptr;
+        }));
+    work();
+    at::removeCallback(handle);
+    return sortCalls;
+}
+
+} // namespace
+
+TEST_CASE("Convolutions over the same neighbours and lengths sort their slots once for all", "[cuda]") {
+    // As in SchNet, whose interaction blocks all convolve over one set of edges: the second
+    // convolution takes the first one's output and its own coefficients. Their float32
+    // backward asks for the coefficients' gradients, so it takes the slots sorted by segment;
+    // the order is made once when both get the same neighbour and length tensors, and once
+    // for each when the lengths are a copy (equal values, another tensor).
+    const int64_t B = 4, N = 100, F = 128;
+    Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, B, N, 32, F, 64, 10.0 / 64, 9);
+    const Tensor secondCoefficients = (c.coefficients.flip(0) * 0.5).contiguous();
+    const Tensor weights = torch::randn({B, N, F}, c.x.options().dtype(torch::kFloat64));
+    // The leaves: x, lengths and the two convolutions' coefficients.
+    auto leaves = [&](torch::ScalarType dtype) {
+        std::vector<Tensor> inputs{c.x, c.lengths, c.coefficients, secondCoefficients};
+        for (Tensor& t : inputs)
+            t = t.to(dtype, /*non_blocking=*/false, /*copy=*/true).requires_grad_(true);
+        return inputs;
+    };
+    // The gradients of the leaves, the second convolution given `lengthsOfSecond(lengths)`.
+    auto gradients = [&](auto convolution, const std::vector<Tensor>& inputs, auto lengthsOfSecond) {
+        const Tensor first = convolution(inputs[0], c.neighbors, inputs[1], inputs[2], c.spacing);
+        const Tensor second = convolution(first, c.neighbors, lengthsOfSecond(inputs[1]), inputs[3], c.spacing);
+        return torch::autograd::grad({(second * weights.to(inputs[0].scalar_type())).sum()}, inputs);
+    };
+    auto same = [](const Tensor& lengths) { return lengths; };
+    auto copy = [](const Tensor& lengths) { return lengths.clone(); };
+    const auto expected = gradients(filterConvolutionReference, leaves(torch::kFloat64), same);
+    auto check = [&](const std::vector<Tensor>& grads) {
+        for (size_t i = 0; i < grads.size(); i++) {
+            INFO("gradient " << i << " (x, lengths, first and second coefficients)");
+            REQUIRE(maxRelative(grads[i], expected[i]) < (i >= 2 ? 1e-3 : 1e-4));
+        }
+    };
+    // One convolution's backward by segment: how many sorts the dispatcher records for it.
+    const int one = sortsDuring([&] {
+        Tensor x = c.x.clone().requires_grad_(true), coefficients = c.coefficients.clone().requires_grad_(true);
+        torch::autograd::grad({filterConvolution(x, c.neighbors, c.lengths, coefficients, c.spacing).sum()},
+                              {coefficients});
+    });
+    REQUIRE(one >= 1);
+    const std::vector<Tensor> inputs = leaves(torch::kFloat32);
+    std::vector<Tensor> shared, copied, again;
+    REQUIRE(sortsDuring([&] { shared = gradients(filterConvolution, inputs, same); }) == one);
+    REQUIRE(sortsDuring([&] { copied = gradients(filterConvolution, inputs, copy); }) == 2 * one);
+    // A new forward pass over the very same tensors, the first pass's graph (which held the
+    // order) gone, sorts again.
+    REQUIRE(sortsDuring([&] { again = gradients(filterConvolution, inputs, same); }) == one);
+    check(shared);
+    check(copied);
+    check(again);
+}
+
 #if __has_include(<ATen/cuda/CUDAGraph.h>)
 TEST_CASE("The fused kernels forward and backward can be captured in a CUDA graph", "[cuda]") {
     // The plugin replays its model calls, gradients included, as CUDA graphs: the backward
     // by segment (its keys, sort and kernel) must neither wait for the GPU nor read sizes back.
+    // Two convolutions over the same edges, as in SchNet: the second one's backward, captured,
+    // reads the order that the first one's made in the capture.
     Case c = makeCase(torch::Device(torch::kCUDA, 0), torch::kFloat32, 4, 100, 32, 128, 64, 10.0 / 64, 7);
     std::vector<Tensor> fused = inputsOf(c), plain;
     for (Tensor& t : fused) {
@@ -287,7 +364,8 @@ TEST_CASE("The fused kernels forward and backward can be captured in a CUDA grap
     const Tensor weights32 = weights.to(torch::kFloat32);
     std::vector<Tensor> grads;
     auto body = [&] {
-        const Tensor out = filterConvolution(fused[0], c.neighbors, fused[1], fused[2], c.spacing);
+        const Tensor first = filterConvolution(fused[0], c.neighbors, fused[1], fused[2], c.spacing);
+        const Tensor out = filterConvolution(first, c.neighbors, fused[1], fused[2], c.spacing);
         grads = torch::autograd::grad({(out * weights32).sum()}, fused);
     };
     torch::cuda::synchronize();
@@ -304,7 +382,8 @@ TEST_CASE("The fused kernels forward and backward can be captured in a CUDA grap
         graph.replay();
     }
     torch::cuda::synchronize();
-    const Tensor outPlain = filterConvolutionReference(plain[0], c.neighbors, plain[1], plain[2], c.spacing);
+    const Tensor firstPlain = filterConvolutionReference(plain[0], c.neighbors, plain[1], plain[2], c.spacing);
+    const Tensor outPlain = filterConvolutionReference(firstPlain, c.neighbors, plain[1], plain[2], c.spacing);
     const auto expected = torch::autograd::grad({(outPlain * weights).sum()}, plain);
     for (size_t i = 0; i < fused.size(); i++) {
         INFO("gradient " << i << " (x, lengths, coefficients)");

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 #ifdef AFFINITY_OPS_CUDA
 #include "FilterConvolutionKernels.h"
+#include "SharedSegmentOrder.h"
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -100,22 +101,27 @@ Tensor cudaForward(const Tensor& x0, const Tensor& neighbors0, const Tensor& len
  * The float32 backward with the slots sorted by segment, so that the kernel sums the
  * coefficients' gradient per run of one segment instead of adding 4 x F atomics per slot.
  * Returns false, having done nothing, where that kernel does not apply (no coefficients'
- * gradient asked for, say). Its scratch is int32 keys and int64 indices of B x N x K; the sort
- * neither waits for the GPU nor reads back sizes, so the call can be captured in a CUDA graph.
+ * gradient asked for, say). The order is the one in orderHolder (SharedSegmentOrder) where an
+ * earlier backward over the same neighbours and lengths made it; otherwise its scratch is int32
+ * keys and int64 indices of B x N x K. The sort neither waits for the GPU nor reads back sizes,
+ * so the call can be captured in a CUDA graph.
  */
 bool backwardBySegment(const FilterConvolutionCuda::Shape& shape, const Tensor& x, const Tensor& neighbors,
-                       const Tensor& lengths, const Tensor& coefficients, const Tensor& outGrad, Tensor& xGrad,
-                       Tensor& lengthsGrad, Tensor& coefficientsGrad) {
+                       const Tensor& lengths, const Tensor& coefficients, const Tensor& outGrad,
+                       const Tensor& orderHolder, Tensor& xGrad, Tensor& lengthsGrad, Tensor& coefficientsGrad) {
     auto ptr = [](Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
     if (!FilterConvolutionCuda::backwardBySegmentApplies(shape, x.data_ptr<float>(), coefficients.data_ptr<float>(),
                                                          outGrad.data_ptr<float>(), ptr(xGrad), ptr(coefficientsGrad)))
         return false;
     const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
-    const Tensor keys = torch::empty({neighbors.numel()}, neighbors.options().dtype(torch::kInt32));
-    checkLaunch(FilterConvolutionCuda::launchSegmentKeys(shape, neighbors.data_ptr<int64_t>(),
-                                                         lengths.data_ptr<float>(), keys.data_ptr<int32_t>(), stream),
-                "segment keys");
-    const Tensor order = std::get<1>(torch::sort(keys, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+    const Tensor order = SharedSegmentOrder::orderIn(orderHolder, neighbors.numel(), [&] {
+        const Tensor keys = torch::empty({neighbors.numel()}, neighbors.options().dtype(torch::kInt32));
+        checkLaunch(FilterConvolutionCuda::launchSegmentKeys(shape, neighbors.data_ptr<int64_t>(),
+                                                             lengths.data_ptr<float>(), keys.data_ptr<int32_t>(),
+                                                             stream),
+                    "segment keys");
+        return std::get<1>(torch::sort(keys, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+    });
     checkLaunch(FilterConvolutionCuda::launchBackwardBySegment(
                     shape, x.data_ptr<float>(), neighbors.data_ptr<int64_t>(), lengths.data_ptr<float>(),
                     coefficients.data_ptr<float>(), outGrad.data_ptr<float>(), order.data_ptr<int64_t>(), ptr(xGrad),
@@ -127,10 +133,13 @@ bool backwardBySegment(const FilterConvolutionCuda::Shape& shape, const Tensor& 
 /** The fused kernels with a backward of their own: the autograd kernel for CUDA tensors. */
 class FusedFilterConvolution : public torch::autograd::Function<FusedFilterConvolution> {
 public:
+    /** orderHolder: SharedSegmentOrder's holder for the backward by segment, or undefined. */
     static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x, const Tensor& neighbors,
-                          const Tensor& lengths, const Tensor& coefficients, double spacing) {
+                          const Tensor& lengths, const Tensor& coefficients, double spacing,
+                          const Tensor& orderHolder) {
         ctx->save_for_backward({x, neighbors, lengths, coefficients});
         ctx->saved_data["spacing"] = spacing;
+        ctx->saved_data["order"] = orderHolder;
         const at::AutoDispatchBelowADInplaceOrView guard;
         return cudaForward(x, neighbors, lengths, coefficients, spacing);
     }
@@ -153,9 +162,10 @@ public:
         Tensor coefficientsGrad = ctx->needs_input_grad(3) ? torch::zeros_like(coefficients) : Tensor();
         const auto shape = shapeOf(x, neighbors, coefficients, spacing);
         const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
-        if (x.scalar_type() == torch::kFloat && backwardBySegment(shape, x, neighbors, lengths, coefficients, outGrad,
-                                                                  xGrad, lengthsGrad, coefficientsGrad))
-            return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor()};
+        if (x.scalar_type() == torch::kFloat &&
+            backwardBySegment(shape, x, neighbors, lengths, coefficients, outGrad, ctx->saved_data["order"].toTensor(),
+                              xGrad, lengthsGrad, coefficientsGrad))
+            return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor(), Tensor()};
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "filter_convolution_backward", [&] {
             auto ptr = [](Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
             checkLaunch(FilterConvolutionCuda::launchBackward<scalar_t>(
@@ -164,13 +174,20 @@ public:
                             ptr(lengthsGrad), ptr(coefficientsGrad), stream),
                         "backward");
         });
-        return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor()};
+        return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor(), Tensor()};
     }
 };
 
 Tensor autogradCuda(const Tensor& x, const Tensor& neighbors, const Tensor& lengths, const Tensor& coefficients,
                     double spacing) {
-    return FusedFilterConvolution::apply(x, neighbors, lengths, coefficients, spacing);
+    // Only a backward that asks for the coefficients' gradient sorts the slots: a holder for
+    // the order is made (or shared) where one may follow.
+    Tensor orderHolder;
+    if (torch::GradMode::is_enabled() && coefficients.requires_grad() && x.scalar_type() == torch::kFloat) {
+        checkArguments(x, neighbors, lengths, coefficients, spacing);
+        orderHolder = SharedSegmentOrder::holderFor(neighbors, lengths, shapeOf(x, neighbors, coefficients, spacing));
+    }
+    return FusedFilterConvolution::apply(x, neighbors, lengths, coefficients, spacing, orderHolder);
 }
 
 } // namespace

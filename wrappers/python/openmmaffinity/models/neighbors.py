@@ -86,15 +86,15 @@ def edge_lengths(positions: Tensor, index: Tensor, valid: Tensor) -> Tensor:
     """
     neighbor = gather_atoms(positions, index)
     difference = neighbor - positions.unsqueeze(2)
-    difference = torch.where(valid.unsqueeze(-1), difference, torch.ones_like(difference))
+    difference = torch.where(valid.unsqueeze(-1), difference, 1.0)
     length = torch.linalg.vector_norm(difference, dim=-1)
-    return torch.where(valid, length, torch.zeros_like(length))
+    return torch.where(valid, length, 0.0)
 
 
 def gather_atoms(values: Tensor, index: Tensor) -> Tensor:
     """Gather per-atom rows: values [B, N, F], index [B, N, K] -> [B, N, K, F]."""
     batch, count, width = values.shape[0], values.shape[1], values.shape[2]
     slots = index.shape[2]
-    offset = (torch.arange(batch, device=index.device) * count).view(batch, 1, 1)
+    offset = torch.arange(0, batch * count, count, device=index.device).view(batch, 1, 1)
     flat = (index + offset).reshape(-1)
     return values.reshape(batch * count, width).index_select(0, flat).view(batch, count, slots, width)

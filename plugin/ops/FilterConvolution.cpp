@@ -3,6 +3,7 @@
 // schema, the plain-LibTorch formula (CompositeImplicitAutograd: every device, autograd
 // for free), and on CUDA the fused kernels behind a custom autograd function.
 #include "FilterConvolution.h"
+#include <optional>
 #include <torch/autograd.h>
 #include <torch/library.h>
 #include <torch/torch.h>
@@ -133,13 +134,14 @@ bool backwardBySegment(const FilterConvolutionCuda::Shape& shape, const Tensor& 
 /** The fused kernels with a backward of their own: the autograd kernel for CUDA tensors. */
 class FusedFilterConvolution : public torch::autograd::Function<FusedFilterConvolution> {
 public:
-    /** orderHolder: SharedSegmentOrder's holder for the backward by segment, or undefined. */
+    /** orderHolder: SharedSegmentOrder's holder for the backward by segment, if one may follow. */
     static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x, const Tensor& neighbors,
                           const Tensor& lengths, const Tensor& coefficients, double spacing,
-                          const Tensor& orderHolder) {
+                          const std::optional<Tensor>& orderHolder) {
         ctx->save_for_backward({x, neighbors, lengths, coefficients});
         ctx->saved_data["spacing"] = spacing;
-        ctx->saved_data["order"] = orderHolder;
+        if (orderHolder)
+            ctx->saved_data["order"] = *orderHolder;
         const at::AutoDispatchBelowADInplaceOrView guard;
         return cudaForward(x, neighbors, lengths, coefficients, spacing);
     }
@@ -162,9 +164,10 @@ public:
         Tensor coefficientsGrad = ctx->needs_input_grad(3) ? torch::zeros_like(coefficients) : Tensor();
         const auto shape = shapeOf(x, neighbors, coefficients, spacing);
         const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
-        if (x.scalar_type() == torch::kFloat &&
-            backwardBySegment(shape, x, neighbors, lengths, coefficients, outGrad, ctx->saved_data["order"].toTensor(),
-                              xGrad, lengthsGrad, coefficientsGrad))
+        const auto holder = ctx->saved_data.find("order");
+        const Tensor orderHolder = holder != ctx->saved_data.end() ? holder->second.toTensor() : Tensor();
+        if (x.scalar_type() == torch::kFloat && backwardBySegment(shape, x, neighbors, lengths, coefficients, outGrad,
+                                                                  orderHolder, xGrad, lengthsGrad, coefficientsGrad))
             return {xGrad, Tensor(), lengthsGrad, coefficientsGrad, Tensor(), Tensor()};
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "filter_convolution_backward", [&] {
             auto ptr = [](Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
@@ -182,7 +185,7 @@ Tensor autogradCuda(const Tensor& x, const Tensor& neighbors, const Tensor& leng
                     double spacing) {
     // Only a backward that asks for the coefficients' gradient sorts the slots: a holder for
     // the order is made (or shared) where one may follow.
-    Tensor orderHolder;
+    std::optional<Tensor> orderHolder; // an undefined tensor argument would make autograd fail
     if (torch::GradMode::is_enabled() && coefficients.requires_grad() && x.scalar_type() == torch::kFloat) {
         checkArguments(x, neighbors, lengths, coefficients, spacing);
         orderHolder = SharedSegmentOrder::holderFor(neighbors, lengths, shapeOf(x, neighbors, coefficients, spacing));

@@ -20,6 +20,13 @@ namespace AffinityPlugin {
  * order lives exactly as long as a backward may still read it. The first backward that needs
  * the order fills the holder (orderIn()); the others read it. Only the sharing is here: the
  * keys and the sort are the operator's.
+ *
+ * A forward pass captured in a CUDA graph and replayed changes the lengths without any host
+ * code running. Where its backward is captured with it, the sort is captured too and replays
+ * on the new lengths. A backward that ran outside that capture would read the order of the
+ * lengths it first saw: any permutation of the slots gives the same gradients (the kernel
+ * finds each slot's segment itself), so only its runs, and with them its speed and rounding,
+ * would differ.
  */
 class SharedSegmentOrder {
 public:

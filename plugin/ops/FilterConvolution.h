@@ -26,7 +26,10 @@ namespace AffinityPlugin {
  * per-edge filters [B,N,K,F] are never materialised: one fused kernel reads the coefficients
  * and the neighbours' features and sums. Elsewhere (CPU) the operator is the same formula in
  * plain LibTorch operations. It is differentiable with respect to x, lengths and
- * coefficients (once on CUDA; second derivatives there give an error).
+ * coefficients (once on CUDA; second derivatives there give an error). On CUDA, calls that
+ * pass the very same neighbors and lengths tensors (a SchNet's blocks, which convolve over the
+ * same edges) share the float32 backward's sort of the slots by segment: pass one tensor of
+ * each to all of them, not a fresh copy per call.
  *
  * @param features      x, [B,N,F] float32 or float64
  * @param neighbors     int64 [B,N,K], atom indices within the pose, -1 for an empty slot

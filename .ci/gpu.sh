@@ -32,7 +32,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECU
     -DCatch2_DIR="$carry/catch2/lib/cmake/Catch2" -DTORCH_CUDA_ARCH_LIST=9.0 \
     -DAFFINITY_BUILD_CLI=OFF -DAFFINITY_BUILD_PYTHON=OFF >"$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
 targets="OpenMMAffinityReference OpenMMAffinityCPU OpenMMAffinityCUDA TestAffinityForce TestCudaPlatform TestGradientExport"
-targets="$targets TestFilterConvolution TestNearestNeighbors TestTorchForceModels"
+targets="$targets TestFilterConvolution TestFilterTables TestNearestNeighbors TestTorchForceModels"
 mode="${1:-}"
 [ "$mode" = "--benchmarks" ] || [ "$mode" = "--profile" ] || [ "$mode" = "--md" ] && targets="$targets affinity-pose-benchmark"
 cmake --build "$build" --target $targets >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }

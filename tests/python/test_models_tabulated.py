@@ -166,6 +166,35 @@ def test_every_blocks_table_holds_its_own_filter_values_and_slopes():
                               atol=1e-12 * float(slopes.abs().max() * block.spacing))
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_filter_tables_operator_equals_the_plain_formula_and_its_autograd(dtype):
+    # What the model calls (filter_tables, the operator affinity::filter_tables) against the
+    # plain formula it replaced, tabulated_filter_coefficients, differentiated by autograd: the
+    # same float64 tables, rounded once to the model's dtype, and the same gradients of every
+    # filter network's weights.
+    from openmmaffinity.models.schnet_layers import filter_tables, tabulated_filter_coefficients
+
+    _, model = twins(129, **SMALL)
+    model = model.to(dtype)
+    for block in model.interactions:
+        block.mlp[0].weight.data.normal_()
+        block.mlp[0].bias.data.normal_()
+    networks = [block.filter_network() for block in model.interactions]
+    parameters = [p for network in networks for p in network]
+    basis = model.filter_table_basis(torch.device("cpu"))
+    fused = filter_tables(networks, basis, model.filter_table_spacing, model.act.shift, dtype)
+    plain = tabulated_filter_coefficients(networks, basis, model.filter_table_spacing, model.act.shift).to(dtype)
+    assert fused.dtype == dtype and fused.shape == plain.shape
+    assert torch.allclose(fused, plain, rtol=0, atol=1e-14 * float(plain.abs().max()))
+    weights = torch.randn(plain.shape, generator=torch.Generator().manual_seed(3), dtype=torch.float64).to(dtype)
+    fused_grads = torch.autograd.grad((fused * weights).sum(), parameters)
+    plain_grads = torch.autograd.grad((plain * weights).sum(), parameters)
+    tolerance = 1e-12 if dtype == torch.float64 else 1e-6
+    for got, expected in zip(fused_grads, plain_grads):
+        assert got.dtype == dtype
+        assert torch.allclose(got, expected, rtol=0, atol=tolerance * float(expected.abs().max()))
+
+
 def test_bad_table_size_is_named():
     with pytest.raises(ValueError, match="filter_table_size"):
         SchNetAffinity(filter_table_size=1)

@@ -27,7 +27,7 @@ from torch.nn import Embedding, Linear, ModuleList
 from .neighbors import FusedNeighborSearch, NeighborSearch, edge_lengths
 from .operators import load_operators
 from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
-                            cosine_cutoff, cosine_cutoff_slope, masked_neighbors, tabulated_filter_coefficients)
+                            cosine_cutoff, cosine_cutoff_slope, filter_tables, masked_neighbors)
 
 #: Å per nm: the network's internal length unit is PyG's.
 ANGSTROM_PER_NM = 10.0
@@ -221,8 +221,8 @@ class SchNetAffinity(torch.nn.Module):
             if reuse and len(kept) > 0 and kept[0].device == positions.device and kept[0].dtype == h.dtype:
                 tables = kept
             else:
-                tables = tabulated_filter_coefficients(networks, self.filter_table_basis(positions.device),
-                                                       self.filter_table_spacing, self.act.shift).to(h.dtype).unbind(0)
+                tables = filter_tables(networks, self.filter_table_basis(positions.device), self.filter_table_spacing,
+                                       self.act.shift, h.dtype).unbind(0)
                 self._reused_filter_tables = [t.detach() for t in tables] if reuse else []
             # Tabulated blocks take the neighbours with their empty slots masked, and the lengths
             # in their dtype, made once here (see TabulatedInteractionBlock.forward).

@@ -204,6 +204,22 @@ def tabulated_filter_coefficients(networks: List[Tuple[Tensor, Tensor, Tensor, T
     return torch.stack([y0, m0, 3.0 * (y1 - y0) - 2.0 * m0 - m1, 2.0 * (y0 - y1) + m0 + m1], dim=2)
 
 
+def filter_tables(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor, spacing: float,
+                  shift: float, dtype: torch.dtype) -> Tensor:
+    """``tabulated_filter_coefficients`` by the operator ``affinity::filter_tables`` (see
+    ``operators.py``), in ``dtype``: the same float64 arithmetic in a few fused kernels, whose
+    backward recomputes the [K, T, F] intermediates instead of keeping them from the forward
+    (about 75 MB at the defaults and 2,048 lengths), so that a model call being differentiated
+    holds little more than its poses' memory. First derivatives only; the plain formula gives
+    higher ones."""
+    first_weight = torch.stack([n[0] for n in networks])
+    first_bias = torch.stack([n[1] for n in networks])
+    second_weight = torch.stack([n[2] for n in networks])
+    second_bias = torch.stack([n[3] for n in networks])
+    return torch.ops.affinity.filter_tables(first_weight, first_bias, second_weight, second_bias, basis, spacing,
+                                            shift, dtype)
+
+
 def _drop_filter_alias(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
     """Remove PyG's second name of the filter network, ``conv.nn.*``, from a state dict being
     loaded, after checking that it holds the same values as ``mlp.*``."""

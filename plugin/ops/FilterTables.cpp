@@ -109,8 +109,15 @@ Tensor activationsOf(const Tensor& hidden, const Weights& w, const Shape& s) {
     return acts;
 }
 
+// The second layer's products, [K, 2T, F]. Each [K,T,F]-sized array is released as soon as
+// the next one is made, so that at most two exist at once.
+Tensor linearOf(const Tensor& basis, const Weights& w, const Shape& s) {
+    const Tensor acts = activationsOf(hiddenOf(basis, w, s), w, s);
+    return torch::bmm(acts, w.second.transpose(1, 2));
+}
+
 Tensor tableOf(const Tensor& basis, const Weights& w, const Shape& s, torch::ScalarType dtype) {
-    Tensor linear = torch::bmm(activationsOf(hiddenOf(basis, w, s), w, s), w.second.transpose(1, 2));
+    const Tensor linear = linearOf(basis, w, s);
     Tensor table = torch::empty({s.blocks, s.points - 1, 4, s.filters}, basis.options().dtype(dtype));
     const double *v = linear.data_ptr<double>(), *b = w.secondBias.data_ptr<double>(), *e = basis.data_ptr<double>();
     AT_DISPATCH_FLOATING_TYPES(dtype, "filter_tables", [&] {
@@ -193,14 +200,20 @@ public:
             K, basis.size(1), F, G, ctx->saved_data["spacing"].toDouble(), ctx->saved_data["shift"].toDouble()};
         Weights w = Weights(first.view({K, F, G}), firstBias.view({K, F}), second, secondBias.view({K, F}), s);
         const c10::OptionalDeviceGuard guard(basis.device());
-        const Tensor tableGrad = outputGrads[0].contiguous();
-        // Second layer: linear = acts · W2ᵀ (+ b2, added in the cubics).
-        const Tensor linearGrad = linearGradOf(tableGrad, basis, s);
+        // Second layer: linear = acts · W2ᵀ (+ b2, added in the cubics). The arrays of size
+        // [K,T,F] are released as soon as they are used, and `hidden` is made twice rather than
+        // kept: beside the table's gradient at most two of them exist at once.
+        Tensor linearGrad = linearGradOf(outputGrads[0].contiguous(), basis, s);
         const Tensor secondBiasGrad = linearGrad.narrow(1, 0, s.points).sum(1);
-        Tensor hidden = hiddenOf(basis, w, s);
-        Tensor secondGrad = torch::bmm(linearGrad.transpose(1, 2), activationsOf(hidden, w, s));
+        Tensor secondGrad;
+        {
+            const Tensor acts = activationsOf(hiddenOf(basis, w, s), w, s); // hidden released here
+            secondGrad = torch::bmm(linearGrad.transpose(1, 2), acts);
+        }
         const Tensor actsGrad = torch::bmm(linearGrad, w.second);
+        linearGrad = Tensor();
         // First layer: hidden = basis · W1ᵀ (+ b1, added in the activations).
+        Tensor hidden = hiddenOf(basis, w, s);
         activationsAdjoint(hidden, actsGrad, w, s);
         const Tensor firstGrad = torch::mm(hidden.t(), expansion(basis, s)).view({K, F, G});
         const Tensor firstBiasGrad = hidden.narrow(0, 0, s.points).sum(0).view({K, F});

@@ -3,7 +3,9 @@
 them: ``affinity::filter_convolution``, SchNet's continuous-filter convolution with a tabulated
 filter, fused into one CUDA kernel on the GPU and plain LibTorch operations elsewhere; and
 ``affinity::nearest_neighbors``, the dense neighbour lists (K nearest within a cutoff) without
-a distance matrix, one CUDA kernel on the GPU and a sort of each atom's candidates elsewhere.
+a distance matrix, one CUDA kernel on the GPU and a sort of each atom's candidates elsewhere;
+and ``affinity::filter_tables``, every block's filter table from its filter network in a few
+fused float64 kernels, whose backward recomputes its intermediates instead of keeping them.
 
 The operators live in the library ``libOpenMMAffinityOps.so``, which the plugin loads with
 itself (so the plugin, ``affinity-rescore`` and ``affinity-train`` run such models as they

@@ -4,6 +4,9 @@ affinity::filter_convolution): equal to the exact model within the interpolation
 falls as the fourth power of the table's step; scripting, batching and gradients; the
 operator against the filter network evaluated on each edge."""
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -193,6 +196,28 @@ def test_filter_tables_operator_equals_the_plain_formula_and_its_autograd(dtype)
     for got, expected in zip(fused_grads, plain_grads):
         assert got.dtype == dtype
         assert torch.allclose(got, expected, rtol=0, atol=tolerance * float(expected.abs().max()))
+
+
+def test_an_exact_model_scripts_without_the_operator_library():
+    # A model with filter_table_size = 0 needs none of the operators: in a fresh process that
+    # loads the models package alone (not openmmaffinity, whose plugins link the library), it
+    # scripts and runs without the library being loaded.
+    import openmmaffinity.models
+
+    root = Path(openmmaffinity.models.__file__).parent
+    code = ("import importlib.util, sys, torch\n"
+            f"spec = importlib.util.spec_from_file_location('models', {str(root / '__init__.py')!r}, "
+            f"submodule_search_locations=[{str(root)!r}])\n"
+            "models = importlib.util.module_from_spec(spec)\n"
+            "sys.modules['models'] = models\n"
+            "spec.loader.exec_module(models)\n"
+            "m = models.script_model(models.SchNetAffinity(hidden_channels=8, num_filters=8, num_interactions=2,\n"
+            "                                              num_gaussians=5))\n"
+            "e = m(torch.rand(6, 3), torch.tensor([6, 6, 7, 8, 1, 1]), torch.tensor([0, 0, 0, 0, 1, 1]).bool())\n"
+            "print(models.operators.operators_loaded(), bool(torch.isfinite(e)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
 
 
 def test_bad_table_size_is_named():

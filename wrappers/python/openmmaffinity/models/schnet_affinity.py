@@ -26,8 +26,8 @@ from torch.nn import Embedding, Linear, ModuleList
 
 from .neighbors import FusedNeighborSearch, NeighborSearch, edge_lengths
 from .operators import load_operators
-from .schnet_layers import (GaussianSmearing, InteractionBlock, ShiftedSoftplus, TabulatedInteractionBlock,
-                            cosine_cutoff, cosine_cutoff_slope, filter_tables, masked_neighbors)
+from .schnet_layers import (FusedFilterTables, GaussianSmearing, InteractionBlock, PlainFilterTables, ShiftedSoftplus,
+                            TabulatedInteractionBlock, cosine_cutoff, cosine_cutoff_slope, masked_neighbors)
 
 #: Å per nm: the network's internal length unit is PyG's.
 ANGSTROM_PER_NM = 10.0
@@ -125,6 +125,11 @@ class SchNetAffinity(torch.nn.Module):
         self.lin1 = Linear(hidden_channels, hidden_channels // 2)
         self.act = ShiftedSoftplus()
         self.lin2 = Linear(hidden_channels // 2, 1)
+        # What makes the tables of tabulated blocks: the operator where the library is needed
+        # anyway; otherwise the plain formula, never called, so that scripting an exact model
+        # does not need the library.
+        tables = FusedFilterTables if filter_table_size > 0 else PlainFilterTables
+        self.filter_table_maker = tables(self.filter_table_spacing, self.act.shift)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -221,8 +226,7 @@ class SchNetAffinity(torch.nn.Module):
             if reuse and len(kept) > 0 and kept[0].device == positions.device and kept[0].dtype == h.dtype:
                 tables = kept
             else:
-                tables = filter_tables(networks, self.filter_table_basis(positions.device), self.filter_table_spacing,
-                                       self.act.shift, h.dtype).unbind(0)
+                tables = self.filter_table_maker(networks, self.filter_table_basis(positions.device), h.dtype).unbind(0)
                 self._reused_filter_tables = [t.detach() for t in tables] if reuse else []
             # Tabulated blocks take the neighbours with their empty slots masked, and the lengths
             # in their dtype, made once here (see TabulatedInteractionBlock.forward).

@@ -220,6 +220,29 @@ def filter_tables(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: 
                                             shift, dtype)
 
 
+class PlainFilterTables(torch.nn.Module):
+    """Makes the filter tables of every block (``tabulated_filter_coefficients``) in ``dtype``
+    with plain LibTorch operations: what a model without tabulated blocks holds, so that its
+    scripted code names no operator of the library it does not need."""
+
+    def __init__(self, spacing: float, shift: float):
+        super().__init__()
+        self.spacing = spacing
+        self.shift = shift
+
+    def forward(self, networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor,
+                dtype: torch.dtype) -> Tensor:
+        return tabulated_filter_coefficients(networks, basis, self.spacing, self.shift).to(dtype)
+
+
+class FusedFilterTables(PlainFilterTables):
+    """The same tables by the operator ``affinity::filter_tables`` (``filter_tables``)."""
+
+    def forward(self, networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor,
+                dtype: torch.dtype) -> Tensor:
+        return filter_tables(networks, basis, self.spacing, self.shift, dtype)
+
+
 def _drop_filter_alias(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
     """Remove PyG's second name of the filter network, ``conv.nn.*``, from a state dict being
     loaded, after checking that it holds the same values as ``mlp.*``."""

@@ -37,21 +37,34 @@ struct Shape {
     double spacing, shift;
 };
 
-/** PyTorch's softplus with beta 1 and threshold 20: the input itself above the threshold. */
-AFFINITY_HD inline double softplus(double a) {
-    return a > 20.0 ? a : log1p(exp(a));
-}
+/**
+ * The entry a stage computes: a row (a length t, or a segment), a block k and a filter f. Every
+ * stage covers rows x K x F, f fastest, so that neighbouring threads touch neighbouring memory.
+ */
+struct Index {
+    int64_t row, block, filter;
+};
 
-/** Its derivative as PyTorch's backward computes it: z / (z + 1), z = e^a, and 1 above the threshold. */
-AFFINITY_HD inline double softplusSlope(double a) {
-    if (a > 20.0)
-        return 1.0;
-    const double z = exp(a);
-    return z / (z + 1.0);
-}
-
+/** The sigmoid, as z / (1 + z) with z = e^a up to softplus's threshold (which is also softplus's
+ * derivative as PyTorch's backward computes it), 1 / (1 + e^-a) above. */
 AFFINITY_HD inline double sigmoid(double a) {
-    return 1.0 / (1.0 + exp(-a));
+    if (a > 20.0)
+        return 1.0 / (1.0 + exp(-a));
+    const double z = exp(a);
+    return z / (1.0 + z);
+}
+
+/** softplus(a) (PyTorch's, beta 1 and threshold 20: a itself above it) and the sigmoid, from one
+ * exponential. */
+struct Softplus {
+    double value, sigmoid;
+};
+
+AFFINITY_HD inline Softplus softplus(double a) {
+    if (a > 20.0)
+        return {a, sigmoid(a)};
+    const double z = exp(a);
+    return {log1p(z), z / (1.0 + z)};
 }
 
 /** The envelope at length index t, or (slope) its derivative with respect to the length. */
@@ -59,28 +72,27 @@ AFFINITY_HD inline double envelope(const Shape& s, const double* basis, int64_t 
     return basis[((slope ? s.points : 0) + t) * (s.gaussians + 1) + s.gaussians];
 }
 
-/** Entries of the activations for index i of T x K F: (t, block k, filter f), both halves. */
+/** Both entries (S and Q) of the activations at length t = row, for T rows. */
 AFFINITY_HD inline void activations(const Shape& s, const double* hidden, const double* firstBias, double* acts,
-                                    int64_t i) {
-    const int64_t kf = i % (s.blocks * s.filters), t = i / (s.blocks * s.filters);
-    const int64_t k = kf / s.filters, f = kf % s.filters;
+                                    Index at) {
+    const int64_t t = at.row, k = at.block, f = at.filter, kf = k * s.filters + f;
     const double a = hidden[t * s.blocks * s.filters + kf] + firstBias[kf];
     const double slopeRow = hidden[(s.points + t) * s.blocks * s.filters + kf];
     double* out = acts + k * 2 * s.points * s.filters + f;
-    out[t * s.filters] = softplus(a) - s.shift;
-    out[(s.points + t) * s.filters] = sigmoid(a) * slopeRow;
+    const Softplus act = softplus(a);
+    out[t * s.filters] = act.value - s.shift;
+    out[(s.points + t) * s.filters] = act.sigmoid * slopeRow;
 }
 
 /**
- * The table's entries for index i of K x (T-1) x F: the value y and the slope m (d/dt across
+ * The table's entries of segment row, for T-1 rows: the value y and the slope m (d/dt across
  * the segment) at both ends of the segment, from V + b2 and P times the envelope and its
  * derivative, then the Hermite cubic's coefficients [y0, m0, 3(y1-y0) - 2m0 - m1, 2(y0-y1) + m0 + m1].
  */
 template <typename Out>
 AFFINITY_HD inline void cubics(const Shape& s, const double* linear, const double* secondBias, const double* basis,
-                               Out* table, int64_t i) {
-    const int64_t segments = s.points - 1;
-    const int64_t f = i % s.filters, seg = (i / s.filters) % segments, k = i / (s.filters * segments);
+                               Out* table, Index at) {
+    const int64_t segments = s.points - 1, seg = at.row, k = at.block, f = at.filter;
     const double* v = linear + k * 2 * s.points * s.filters + f;
     const double bias = secondBias[k * s.filters + f];
     double y[2], m[2];
@@ -99,14 +111,14 @@ AFFINITY_HD inline void cubics(const Shape& s, const double* linear, const doubl
 }
 
 /**
- * The gradient of `linear` for index i of K x T x F, from the table's gradient: the adjoint of
- * `cubics`. Length t is the start of segment t (if t < T-1) and the end of segment t-1 (if t > 0).
+ * The gradient of `linear` at length t = row (both entries, V and P), for T rows, from the
+ * table's gradient: the adjoint of `cubics`. Length t is the start of segment t (if t < T-1) and the end of segment t-1
+ * (if t > 0).
  */
 template <typename Grad>
 AFFINITY_HD inline void cubicsAdjoint(const Shape& s, const Grad* tableGrad, const double* basis, double* linearGrad,
-                                      int64_t i) {
-    const int64_t segments = s.points - 1;
-    const int64_t f = i % s.filters, t = (i / s.filters) % s.points, k = i / (s.filters * s.points);
+                                      Index at) {
+    const int64_t segments = s.points - 1, t = at.row, k = at.block, f = at.filter;
     double gy = 0.0, gm = 0.0;
     auto coefficient = [&](int64_t seg, int c) {
         return static_cast<double>(tableGrad[((k * segments + seg) * 4 + c) * s.filters + f]);
@@ -126,21 +138,20 @@ AFFINITY_HD inline void cubicsAdjoint(const Shape& s, const Grad* tableGrad, con
 }
 
 /**
- * The gradient of `hidden` for index i of T x K F, from that of the activations, written over
+ * The gradient of `hidden` at length t = row (both entries), for T rows, from that of the activations, written over
  * `hidden` itself (each index reads its two entries before it writes them): the adjoint of
  * `activations`.
  */
 AFFINITY_HD inline void activationsAdjoint(const Shape& s, double* hidden, const double* firstBias,
-                                           const double* actsGrad, int64_t i) {
-    const int64_t kf = i % (s.blocks * s.filters), t = i / (s.blocks * s.filters);
-    const int64_t k = kf / s.filters, f = kf % s.filters;
+                                           const double* actsGrad, Index at) {
+    const int64_t t = at.row, k = at.block, f = at.filter, kf = k * s.filters + f;
     double* value = hidden + t * s.blocks * s.filters + kf;
     double* slope = hidden + (s.points + t) * s.blocks * s.filters + kf;
     const double a = *value + firstBias[kf], slopeRow = *slope;
     const double* g = actsGrad + k * 2 * s.points * s.filters + f;
     const double gS = g[t * s.filters], gQ = g[(s.points + t) * s.filters];
-    const double sig = sigmoid(a);
-    *value = gS * softplusSlope(a) + gQ * slopeRow * (1.0 - sig) * sig;
+    const double sig = sigmoid(a); // softplus's slope below its threshold, 1 above
+    *value = gS * (a > 20.0 ? 1.0 : sig) + gQ * slopeRow * (1.0 - sig) * sig;
     *slope = gQ * sig;
 }
 

@@ -6,6 +6,7 @@
 #include "FilterTables.h"
 #include "FilterTableMath.h"
 #include <ATen/Parallel.h>
+#include <climits>
 #include <cmath>
 #include <torch/library.h>
 #include <torch/torch.h>
@@ -54,14 +55,19 @@ Shape checkArguments(const Tensor& firstWeight, const Tensor& firstBias, const T
     TORCH_CHECK(spacing > 0 && std::isfinite(spacing), kOperator, ": spacing must be positive and finite; got ",
                 spacing);
     TORCH_CHECK(std::isfinite(shift), kOperator, ": shift must be finite; got ", shift);
+    TORCH_CHECK(!basis.is_cuda() || basis.size(1) * K * F <= INT32_MAX, kOperator,
+                ": T x K x F must be below 2^31 on CUDA (32-bit indices); got ", basis.size(1) * K * F);
     return Shape{K, basis.size(1), F, G, spacing, shift};
 }
 
-// Runs stage(i) for every index i < count on the host.
-template <typename Stage> void onHost(int64_t count, const Stage& stage) {
-    at::parallel_for(0, count, 2048, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; i++)
-            stage(i);
+// Runs stage(index) on the host for every entry of rows x K x F.
+template <typename Stage> void onHost(const Shape& s, int64_t rows, const Stage& stage) {
+    at::parallel_for(0, rows * s.blocks, 16, [&](int64_t begin, int64_t end) {
+        for (int64_t rowBlock = begin; rowBlock < end; rowBlock++) {
+            const int64_t row = rowBlock / s.blocks, block = rowBlock % s.blocks;
+            for (int64_t f = 0; f < s.filters; f++)
+                stage(FilterTableMath::Index{row, block, f});
+        }
     });
 }
 
@@ -105,7 +111,7 @@ Tensor activationsOf(const Tensor& hidden, const Weights& w, const Shape& s) {
         return acts;
     }
 #endif
-    onHost(s.points * s.blocks * s.filters, [&](int64_t i) { FilterTableMath::activations(s, h, b, out, i); });
+    onHost(s, s.points, [&](FilterTableMath::Index i) { FilterTableMath::activations(s, h, b, out, i); });
     return acts;
 }
 
@@ -129,8 +135,8 @@ Tensor tableOf(const Tensor& basis, const Weights& w, const Shape& s, torch::Sca
             return;
         }
 #endif
-        onHost(s.blocks * (s.points - 1) * s.filters,
-               [&](int64_t i) { FilterTableMath::cubics<scalar_t>(s, v, b, e, out, i); });
+        onHost(s, s.points - 1,
+               [&](FilterTableMath::Index i) { FilterTableMath::cubics<scalar_t>(s, v, b, e, out, i); });
     });
     return table;
 }
@@ -150,8 +156,8 @@ Tensor linearGradOf(const Tensor& tableGrad, const Tensor& basis, const Shape& s
             return;
         }
 #endif
-        onHost(s.blocks * s.points * s.filters,
-               [&](int64_t i) { FilterTableMath::cubicsAdjoint<scalar_t>(s, g, e, out, i); });
+        onHost(s, s.points,
+               [&](FilterTableMath::Index i) { FilterTableMath::cubicsAdjoint<scalar_t>(s, g, e, out, i); });
     });
     return linearGrad;
 }
@@ -167,7 +173,7 @@ void activationsAdjoint(Tensor& hidden, const Tensor& actsGrad, const Weights& w
         return;
     }
 #endif
-    onHost(s.points * s.blocks * s.filters, [&](int64_t i) { FilterTableMath::activationsAdjoint(s, h, b, g, i); });
+    onHost(s, s.points, [&](FilterTableMath::Index i) { FilterTableMath::activationsAdjoint(s, h, b, g, i); });
 }
 
 class FilterTablesFunction : public torch::autograd::Function<FilterTablesFunction> {

@@ -29,9 +29,9 @@ namespace AffinityPlugin {
  * differentiable with respect to the four weight tensors (once). Unlike the same formula in
  * plain LibTorch operations, its backward keeps none of the intermediate [K,T,F] arrays from
  * the forward: it recomputes them, which holds a call's memory to the table and a few
- * transient arrays, and it runs in a handful of kernels on CUDA (two matrix products and two
- * element-wise kernels forward, five products (the first one made again rather than kept), two
- * sums and two kernels backward).
+ * transient arrays, and it runs in a handful of kernels on CUDA: two matrix products and two
+ * element-wise kernels forward; five products (the first layer's twice, rather than kept), three
+ * element-wise kernels and two sums backward; and the casts of float32 weights and gradients.
  *
  * @param firstWeight   W1, [K,F,G] (each block's first linear layer, PyTorch's [out,in])
  * @param firstBias     b1, [K,F]

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "internal/FlatParameters.h"
+#include <c10/util/strides.h>
 
 using namespace AffinityPlugin;
 
@@ -29,11 +30,17 @@ torch::Tensor AffinityPlugin::flattened(const std::vector<torch::Tensor>& gradie
 
 std::vector<torch::Tensor> AffinityPlugin::viewsOf(const torch::Tensor& flat,
                                                    const std::vector<torch::Tensor>& shapes) {
+    TORCH_CHECK(flat.dim() == 1 && flat.is_contiguous(), "viewsOf: expected a contiguous 1-D tensor");
     std::vector<torch::Tensor> views;
-    int64_t offset = 0;
+    views.reserve(shapes.size());
+    int64_t offset = flat.storage_offset();
     for (const auto& t : shapes) {
-        views.push_back(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+        // One as_strided per view: narrow then view cost the host several dispatches each, once
+        // per parameter tensor of every combined-gradient call.
+        views.push_back(flat.as_strided(t.sizes(), c10::contiguous_strides(t.sizes()), offset));
         offset += t.numel();
     }
+    TORCH_CHECK(offset - flat.storage_offset() <= flat.numel(), "viewsOf: the shapes hold ",
+                offset - flat.storage_offset(), " entries; the flat tensor has ", flat.numel());
     return views;
 }

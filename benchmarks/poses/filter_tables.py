@@ -13,18 +13,42 @@ them both ways for a model of the given sizes (PyG's defaults unless told) and r
 "plain" is `tabulated_filter_coefficients` (plain LibTorch operations, differentiated by
 autograd); "operator" is `filter_tables` (affinity::filter_tables). Both give float32 tables
 from float32 weights, computed in float64. The operator library must be loadable
-(`openmmaffinity.models.operators.load_operators`, or $AFFINITY_OPS_LIBRARY).
+(`openmmaffinity.models.operators.load_operators`: installed, or at $AFFINITY_OPS_LIBRARY, e.g.
+build/libOpenMMAffinityOps.so of a build without the Python package).
 
 usage: python filter_tables.py [--device cpu|cuda] [--table-size 2048] [--blocks 6]
                                [--filters 128] [--gaussians 50] [--repeats 10]
 """
 import argparse
+import importlib.util
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from openmmaffinity.models import SchNetAffinity
-from openmmaffinity.models.schnet_layers import filter_tables, tabulated_filter_coefficients
+
+def import_models():
+    """openmmaffinity.models as installed, or else from this repository's source tree by path (it
+    needs only torch): a GPU machine with a bare build has no openmmaffinity package."""
+    try:
+        import openmmaffinity.models as models
+
+        return models
+    except ImportError:
+        root = Path(__file__).resolve().parents[2] / "wrappers" / "python" / "openmmaffinity" / "models"
+        spec = importlib.util.spec_from_file_location("openmmaffinity_models", root / "__init__.py",
+                                                      submodule_search_locations=[str(root)])
+        models = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = models
+        spec.loader.exec_module(models)
+        return models
+
+
+models = import_models()
+SchNetAffinity = models.SchNetAffinity
+filter_tables = models.schnet_layers.filter_tables
+tabulated_filter_coefficients = models.schnet_layers.tabulated_filter_coefficients
 
 
 def synchronize(device):

@@ -78,14 +78,16 @@ void checkLaunch(cudaError_t status, const char* stage) {
 }
 #endif
 
-// The weights in double precision, flattened as the stages read them.
+// The weights in double precision, laid out as the stages read them: W1 [K F, G], b1 [K F],
+// W2 [K, F, F], b2 [K F]. What the forward keeps for the backward.
 struct Weights {
     Tensor first, firstBias, second, secondBias;
 
-    Weights(const Tensor& w1, const Tensor& b1, const Tensor& w2, const Tensor& b2, const Shape& s)
-        : first(w1.to(torch::kDouble).contiguous().view({s.blocks * s.filters, s.gaussians})),
-          firstBias(b1.to(torch::kDouble).contiguous().view({-1})), second(w2.to(torch::kDouble).contiguous()),
-          secondBias(b2.to(torch::kDouble).contiguous().view({-1})) {}
+    static Weights of(const Tensor& w1, const Tensor& b1, const Tensor& w2, const Tensor& b2, const Shape& s) {
+        return {w1.to(torch::kDouble).contiguous().view({s.blocks * s.filters, s.gaussians}),
+                b1.to(torch::kDouble).contiguous().view({-1}), w2.to(torch::kDouble).contiguous(),
+                b2.to(torch::kDouble).contiguous().view({-1})};
+    }
 };
 
 // The basis rows (values, then slopes) without the envelope column, [2T, G]: a view, which the
@@ -184,7 +186,7 @@ public:
         const Shape s = checkArguments(firstWeight, firstBias, secondWeight, secondBias, basis, spacing, shift, dtype);
         const c10::OptionalDeviceGuard guard(basis.device());
         const Tensor e = basis.contiguous();
-        const Weights w(firstWeight, firstBias, secondWeight, secondBias, s);
+        const Weights w = Weights::of(firstWeight, firstBias, secondWeight, secondBias, s);
         // Only the inputs are kept (in double precision, a few hundred kB): the backward
         // recomputes the [K,T,F] arrays rather than holding them between the two passes.
         ctx->save_for_backward({w.first, w.firstBias, w.second, w.secondBias, e});
@@ -199,12 +201,11 @@ public:
                     ": second derivatives are not implemented; make the tables with the plain formula "
                     "(tabulated_filter_coefficients) for them");
         const auto saved = ctx->get_saved_variables();
-        const Tensor &first = saved[0], &firstBias = saved[1], &second = saved[2], &secondBias = saved[3];
+        const Weights w{saved[0], saved[1], saved[2], saved[3]};
         const Tensor& basis = saved[4];
-        const int64_t K = second.size(0), F = second.size(1), G = first.size(1);
+        const int64_t K = w.second.size(0), F = w.second.size(1), G = w.first.size(1);
         const Shape s{
             K, basis.size(1), F, G, ctx->saved_data["spacing"].toDouble(), ctx->saved_data["shift"].toDouble()};
-        Weights w = Weights(first.view({K, F, G}), firstBias.view({K, F}), second, secondBias.view({K, F}), s);
         const c10::OptionalDeviceGuard guard(basis.device());
         // Second layer: linear = acts · W2ᵀ (+ b2, added in the cubics). The arrays of size
         // [K,T,F] are released as soon as they are used, and `hidden` is made twice rather than

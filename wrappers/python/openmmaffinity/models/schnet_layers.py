@@ -171,6 +171,14 @@ def masked_neighbors(index: Tensor, valid: Tensor) -> Tensor:
     return torch.where(valid, index, -1)
 
 
+def stacked_filter_networks(
+        networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]]) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """K blocks' filter networks (``InteractionBlock.filter_network``) stacked: the first layer's
+    weights [K, F, G] and biases [K, F], the second layer's [K, F, F] ([out, in]) and [K, F]."""
+    return (torch.stack([n[0] for n in networks]), torch.stack([n[1] for n in networks]),
+            torch.stack([n[2] for n in networks]), torch.stack([n[3] for n in networks]))
+
+
 def tabulated_filter_coefficients(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: Tensor,
                                   spacing: float, shift: float) -> Tensor:
     """The cubic of each segment between the table's lengths for K blocks' filter networks
@@ -183,10 +191,11 @@ def tabulated_filter_coefficients(networks: List[Tuple[Tensor, Tensor, Tensor, T
     depend on the poses, so on a GPU its many small kernels are a fixed cost of every model
     call (and of its backward pass), which one set of kernels for all blocks divides by K."""
     dtype = basis.dtype
-    first_weight = torch.stack([n[0] for n in networks]).to(dtype)  # [K, F, G]
-    first_bias = torch.stack([n[1] for n in networks]).to(dtype).unsqueeze(1)  # [K, 1, F]
-    second_weight = torch.stack([n[2] for n in networks]).to(dtype).transpose(1, 2)  # [K, F, F], (in, out)
-    second_bias = torch.stack([n[3] for n in networks]).to(dtype).unsqueeze(1)
+    first_weight, first_bias, second_weight, second_bias = stacked_filter_networks(networks)
+    first_weight = first_weight.to(dtype)  # [K, F, G]
+    first_bias = first_bias.to(dtype).unsqueeze(1)  # [K, 1, F]
+    second_weight = second_weight.to(dtype).transpose(1, 2)  # [K, F, F], (in, out)
+    second_bias = second_bias.to(dtype).unsqueeze(1)
     count, filters, gaussians = first_weight.shape
     points = basis.shape[1]
     envelope, envelope_slope = basis[0, :, -1:], basis[1, :, -1:]
@@ -212,10 +221,7 @@ def filter_tables(networks: List[Tuple[Tensor, Tensor, Tensor, Tensor]], basis: 
     (about 75 MB at the defaults and 2,048 lengths), so that a model call being differentiated
     holds little more than its poses' memory. First derivatives only; the plain formula gives
     higher ones."""
-    first_weight = torch.stack([n[0] for n in networks])
-    first_bias = torch.stack([n[1] for n in networks])
-    second_weight = torch.stack([n[2] for n in networks])
-    second_bias = torch.stack([n[3] for n in networks])
+    first_weight, first_bias, second_weight, second_bias = stacked_filter_networks(networks)
     return torch.ops.affinity.filter_tables(first_weight, first_bias, second_weight, second_bias, basis, spacing,
                                             shift, dtype)
 
